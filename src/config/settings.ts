@@ -1,0 +1,45 @@
+// The validated settings one ucarp-ts process runs with. Everything the daemon and
+// the protocol core read comes from here; parsing and validation produce it.
+import type { Ipv4 } from '../core/ipv4-address.js';
+
+export type Protocol = 'carp' | 'vrrp2' | 'vrrp3';
+
+export interface Settings {
+  protocol: Protocol;
+  interface: string;
+  srcip: Ipv4;
+  /** Multicast group advertisements go to (224.0.0.18 unless --mcast). */
+  mcast: Ipv4;
+  /** CARP vhid or VRRP vrid, 1..255. */
+  vhid: number;
+  /** From --pass, --passfile or UCARP_PASS; null only for VRRP without authentication. */
+  password: Buffer | null;
+  preempt: boolean;
+  neutral: boolean;
+  /** Virtual addresses, at least one, in the order given. */
+  addrs: Ipv4[];
+  /** Advertisement interval in seconds (CARP whole seconds, VRRPv3 0.01 steps). */
+  advbase: number;
+  /** CARP skew, 0..255 (1/256 s). */
+  advskew: number;
+  /** VRRP priority, 1..255. */
+  priority: number;
+  deadratio: number;
+  upscript: string | null;
+  downscript: string | null;
+  debug: boolean;
+  shutdown: boolean;
+  daemonize: boolean;
+  ignoreifstate: boolean;
+  nomcast: boolean;
+  /** syslog facility name, or 'none'. */
+  facility: string;
+  xparam: string | null;
+  /** Unicast peers; empty means multicast to the group. */
+  peers: Ipv4[];
+  /** How long one hook script may run before its process group is killed. */
+  scriptTimeoutMs: number;
+  pidfile: string | null;
+  /** UCARP_* variables (file and environment) that ucarp-ts does not use itself: passed to scripts. */
+  extraEnv: Record<string, string>;
+}
