@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "packet_socket",
+      "sources": ["native/packet_socket.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

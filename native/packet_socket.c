@@ -1,0 +1,132 @@
+// packet_socket: the smallest AF_PACKET binding ucarp-ts needs. raw-socket only
+// opens IP-level sockets, but gratuitous ARP and --nomcast need whole Ethernet
+// frames, so this addon opens a link-layer socket bound to one interface and
+// sends frames the caller built. It never receives: protocol 0 means the kernel
+// queues nothing for it.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/ethernet.h>
+#include <netpacket/packet.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MIN_FRAME 14
+#define MAX_FRAME 65535
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  char code[32];
+  // strerrorname_np (glibc 2.32+) gives "ENODEV", the code Node's own errors use.
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  if (name) snprintf(code, sizeof code, "%s", name);
+  else snprintf(code, sizeof code, "E%d", err);
+  napi_value js_msg, js_code, error, js_errno;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
+  napi_create_error(env, js_code, js_msg, &error);
+  // errno as a number too, so callers can tell ENETDOWN from ENODEV.
+  napi_create_int32(env, err, &js_errno);
+  napi_set_named_property(env, error, "errno", js_errno);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int arg_int32(napi_env env, napi_value v, int32_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+// open(ifindex) -> fd
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t ifindex;
+  if (argc < 1 || !arg_int32(env, argv[0], &ifindex) || ifindex <= 0) {
+    napi_throw_type_error(env, NULL, "open(ifindex): ifindex must be a positive integer");
+    return NULL;
+  }
+  // Non-blocking so a full transmit queue is an error, never a stalled event
+  // loop; close-on-exec so up/down scripts do not inherit it.
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind(AF_PACKET)", err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+// send(fd, ifindex, frame) -> bytes sent
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd, ifindex;
+  if (argc < 3 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &ifindex)) {
+    napi_throw_type_error(env, NULL, "send(fd, ifindex, frame): bad arguments");
+    return NULL;
+  }
+  bool is_buffer = false;
+  napi_is_buffer(env, argv[2], &is_buffer);
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "send: frame must be a Buffer");
+    return NULL;
+  }
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, argv[2], &data, &len);
+  if (len < MIN_FRAME || len > MAX_FRAME) {
+    napi_throw_range_error(env, NULL, "send: frame must hold at least an Ethernet header");
+    return NULL;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_ifindex = ifindex;
+  sll.sll_halen = ETH_ALEN;
+  memcpy(sll.sll_addr, data, ETH_ALEN);  // destination MAC, first in the frame
+  ssize_t n = sendto(fd, data, len, 0, (struct sockaddr *)&sll, sizeof sll);
+  if (n < 0) return throw_errno(env, "sendto(AF_PACKET)", errno);
+  napi_value result;
+  napi_create_int64(env, (int64_t)n, &result);
+  return result;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || !arg_int32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "close(fd): fd must be an integer");
+    return NULL;
+  }
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
