@@ -1,0 +1,34 @@
+// The contract between a protocol's election (pure, no I/O) and whatever drives it:
+// the daemon shell on a real network, or the simulator in tests. Time is a plain
+// number of milliseconds from a monotonic clock, handed in with every event.
+
+export type Role = 'INIT' | 'BACKUP' | 'MASTER';
+
+export type ElectionEvent<In> =
+  | { type: 'start' }
+  /** The deadline the election asked for has been reached. */
+  | { type: 'timeout' }
+  /** A decoded, authenticated advertisement from another node. */
+  | { type: 'advert'; advert: In }
+  /** Carrier came or went (never sent with --ignoreifstate). */
+  | { type: 'link'; up: boolean }
+  /** SIGUSR2: step down and keep quiet for a while, then listen again. */
+  | { type: 'demote' }
+  /** Graceful stop: hand over before the process exits. */
+  | { type: 'stop' };
+
+export type ElectionAction<Out> =
+  /** Send one advertisement with these fields, now. */
+  | { type: 'advertise'; advert: Out }
+  | { type: 'transition'; from: Role; to: Role; reason: string }
+  | { type: 'run-script'; script: 'up' | 'down' }
+  | { type: 'gratuitous-arp' }
+  /** An advertisement was refused by the election itself (counted, not logged one by one). */
+  | { type: 'drop'; reason: 'replay' };
+
+export interface Election<In, Out> {
+  readonly role: Role;
+  handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[];
+  /** When the next 'timeout' is due, or null when nothing is scheduled. */
+  deadline(): number | null;
+}

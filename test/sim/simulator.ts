@@ -1,0 +1,242 @@
+// A simulated segment: several elections, one simulated clock, and a lossy,
+// delaying, duplicating, partitionable network. Adverts travel as the fields the
+// election sends; the codec has its own tests. Whatever a node's election does is
+// recorded, so tests can check who held the address at every instant.
+import type { Election, ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
+import { Random } from '../support/random.js';
+
+export interface NetworkConditions {
+  loss: number;
+  duplicate: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const PERFECT: NetworkConditions = { loss: 0, duplicate: 0, minDelayMs: 0.2, maxDelayMs: 1 };
+
+export interface SimNodeSpec<In, Out> {
+  addr: number;
+  create: (now: number) => Election<In, Out>;
+}
+
+export interface Transition {
+  at: number;
+  node: number;
+  from: Role;
+  to: Role;
+  reason: string;
+}
+
+interface SimNode<In, Out> {
+  spec: SimNodeSpec<In, Out>;
+  election: Election<In, Out> | null;
+  group: number;
+  timerToken: number;
+  scriptsRun: { at: number; script: 'up' | 'down' }[];
+  sent: number;
+  linkUp: boolean;
+}
+
+type Task = { at: number; seq: number; run: () => void };
+
+export class Simulator<In, Out> {
+  now = 0;
+  readonly transitions: Transition[] = [];
+  readonly drops: { at: number; node: number; reason: string }[] = [];
+  conditions: NetworkConditions = PERFECT;
+  private readonly nodes: SimNode<In, Out>[];
+  private readonly queue: Task[] = [];
+  private seq = 0;
+
+  constructor(
+    specs: SimNodeSpec<In, Out>[],
+    private readonly toHeard: (sent: Out, src: number) => In,
+    readonly random: Random,
+  ) {
+    this.nodes = specs.map((spec) => ({
+      spec,
+      election: null,
+      group: 0,
+      timerToken: 0,
+      scriptsRun: [],
+      sent: 0,
+      linkUp: true,
+    }));
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  role(i: number): Role | 'DOWN' {
+    return this.nodes[i]!.election?.role ?? 'DOWN';
+  }
+
+  masters(): number[] {
+    return this.nodes.flatMap((n, i) => (n.election?.role === 'MASTER' ? [i] : []));
+  }
+
+  scripts(i: number): { at: number; script: 'up' | 'down' }[] {
+    return this.nodes[i]!.scriptsRun;
+  }
+
+  advertsSent(i: number): number {
+    return this.nodes[i]!.sent;
+  }
+
+  /** Boots (or reboots after a crash) node i. */
+  boot(i: number): void {
+    const node = this.nodes[i]!;
+    node.election = node.spec.create(this.now);
+    this.deliver(i, { type: 'start' });
+    if (!node.linkUp) this.deliver(i, { type: 'link', up: false });
+  }
+
+  /** The host dies: no goodbye, no more packets. */
+  crash(i: number): void {
+    const node = this.nodes[i]!;
+    if (node.election?.role === 'MASTER') this.record(i, 'MASTER', 'INIT', 'crashed');
+    node.election = null;
+    node.timerToken++;
+  }
+
+  /** A graceful stop (SIGTERM): the election gets 'stop', then the process is gone. */
+  stop(i: number): void {
+    this.deliver(i, { type: 'stop' });
+    this.crash(i);
+  }
+
+  demote(i: number): void {
+    this.deliver(i, { type: 'demote' });
+  }
+
+  setLink(i: number, up: boolean): void {
+    this.nodes[i]!.linkUp = up;
+    this.deliver(i, { type: 'link', up });
+  }
+
+  /** Nodes only hear nodes with the same group number. */
+  partition(groups: number[]): void {
+    groups.forEach((g, i) => (this.nodes[i]!.group = g));
+  }
+
+  heal(): void {
+    for (const n of this.nodes) n.group = 0;
+  }
+
+  /** Injects an advert as if `src` had sent it (a replay, a forged-but-valid packet). */
+  inject(to: number, advert: In): void {
+    this.deliver(to, { type: 'advert', advert });
+  }
+
+  at(time: number, run: () => void): void {
+    this.push(time, run);
+  }
+
+  runUntil(time: number, onStep?: () => void): void {
+    while (this.queue.length > 0 && this.queue[0]!.at <= time) {
+      const task = this.popMin();
+      this.now = task.at;
+      task.run();
+      onStep?.();
+    }
+    this.now = time;
+  }
+
+  private deliver(i: number, event: ElectionEvent<In>): void {
+    const node = this.nodes[i]!;
+    if (!node.election) return;
+    const actions = node.election.handle(event, this.now);
+    this.apply(i, actions);
+    this.armTimer(i);
+  }
+
+  private apply(i: number, actions: ElectionAction<Out>[]): void {
+    const node = this.nodes[i]!;
+    for (const action of actions) {
+      switch (action.type) {
+        case 'advertise':
+          node.sent++;
+          this.broadcast(i, action.advert);
+          break;
+        case 'transition':
+          this.record(i, action.from, action.to, action.reason);
+          break;
+        case 'run-script':
+          node.scriptsRun.push({ at: this.now, script: action.script });
+          break;
+        case 'drop':
+          this.drops.push({ at: this.now, node: i, reason: action.reason });
+          break;
+        case 'gratuitous-arp':
+          break;
+      }
+    }
+  }
+
+  private broadcast(from: number, advert: Out): void {
+    const sender = this.nodes[from]!;
+    if (!sender.linkUp) return;
+    const { loss, duplicate, minDelayMs, maxDelayMs } = this.conditions;
+    this.nodes.forEach((node, to) => {
+      if (to === from || node.group !== sender.group) return;
+      const copies = this.random.chance(loss) ? 0 : this.random.chance(duplicate) ? 2 : 1;
+      for (let c = 0; c < copies; c++) {
+        const heard = this.toHeard(advert, sender.spec.addr);
+        this.push(this.now + this.random.between(minDelayMs, maxDelayMs), () => {
+          if (node.linkUp && node.group === sender.group) this.deliver(to, { type: 'advert', advert: heard });
+        });
+      }
+    });
+  }
+
+  private armTimer(i: number): void {
+    const node = this.nodes[i]!;
+    const token = ++node.timerToken;
+    const due = node.election?.deadline();
+    if (due === null || due === undefined) return;
+    this.push(Math.max(due, this.now), () => {
+      if (node.timerToken === token) this.deliver(i, { type: 'timeout' });
+    });
+  }
+
+  private record(node: number, from: Role, to: Role, reason: string): void {
+    this.transitions.push({ at: this.now, node, from, to, reason });
+  }
+
+  private push(at: number, run: () => void): void {
+    const task = { at, seq: this.seq++, run };
+    const q = this.queue;
+    q.push(task);
+    let k = q.length - 1;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!before(q[k]!, q[parent]!)) break;
+      [q[k], q[parent]] = [q[parent]!, q[k]!];
+      k = parent;
+    }
+  }
+
+  private popMin(): Task {
+    const q = this.queue;
+    const top = q[0]!;
+    const last = q.pop()!;
+    if (q.length > 0) {
+      q[0] = last;
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < q.length && before(q[l]!, q[m]!)) m = l;
+        if (r < q.length && before(q[r]!, q[m]!)) m = r;
+        if (m === k) break;
+        [q[k], q[m]] = [q[m]!, q[k]!];
+        k = m;
+      }
+    }
+    return top;
+  }
+}
+
+const before = (a: Task, b: Task): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
