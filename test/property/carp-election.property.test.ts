@@ -1,0 +1,140 @@
+// Properties of the CARP election under arbitrary event sequences.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { CarpElection, type CarpHeard } from '../../src/core/election/carp-election.js';
+import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js';
+import type { ElectionEvent, Role } from '../../src/core/election/types.js';
+
+const heard = fc.record({
+  src: fc.integer({ min: 1, max: 0xffffffff }),
+  advbase: fc.integer({ min: 0, max: 255 }),
+  advskew: fc.integer({ min: 0, max: 255 }),
+  counter: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+});
+
+const event: fc.Arbitrary<ElectionEvent<CarpHeard>> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ type: 'timeout' as const }) },
+  { weight: 4, arbitrary: heard.map((advert) => ({ type: 'advert' as const, advert })) },
+  { weight: 1, arbitrary: fc.boolean().map((up) => ({ type: 'link' as const, up })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'demote' as const }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'start' as const }) },
+);
+
+const config = fc.record({
+  advbase: fc.integer({ min: 0, max: 255 }),
+  advskew: fc.integer({ min: 0, max: 255 }),
+  deadratio: fc.integer({ min: 1, max: 10 }),
+  preempt: fc.boolean(),
+  neutral: fc.boolean(),
+  downOnStop: fc.boolean(),
+}).filter((c) => c.advbase > 0 || c.advskew > 0);
+
+describe('CARP election properties', () => {
+  it('keeps actions consistent with its role for any event sequence', () => {
+    fc.assert(
+      fc.property(config, fc.array(fc.tuple(event, fc.integer({ min: 0, max: 5000 })), { maxLength: 80 }), (cfg, steps) => {
+        const e = new CarpElection({ ...cfg, self: 0x0a000001, initialCounter: 1000n });
+        let role: Role = 'INIT';
+        let now = 0;
+        let lastCounter = 1000n;
+        let linkUp = true;
+        const check = (ev: ElectionEvent<CarpHeard>, at: number): void => {
+          now = at;
+          if (ev.type === 'link') linkUp = ev.up;
+          const actions = e.handle(ev, now);
+          for (const [k, a] of actions.entries()) {
+            if (a.type === 'transition') {
+              assert.equal(a.from, role, 'a transition starts from the current role');
+              assert.notEqual(a.to, a.from);
+              role = a.to;
+            }
+            if (a.type === 'run-script') {
+              const prev = actions[k - 1];
+              assert.ok(prev?.type === 'transition', 'scripts run only on a state change');
+              assert.equal(a.script, prev.to === 'MASTER' ? 'up' : 'down');
+            }
+            if (a.type === 'advertise') {
+              assert.ok(a.advert.counter > lastCounter || (lastCounter === (1n << 64n) - 1n), 'counters only go up');
+              lastCounter = a.advert.counter;
+            }
+            if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
+          }
+          assert.equal(e.role, role, 'the role is what the transitions said');
+          const due = e.deadline();
+          if (e.role === 'MASTER') assert.ok(due !== null && due > now, 'a master always has its next advert scheduled');
+          if (e.role === 'BACKUP' && linkUp) assert.ok(due !== null && due > now - 1e-9, 'a backup with carrier always waits for something');
+          if (e.role === 'MASTER') assert.ok(linkUp, 'never master without carrier');
+        };
+        check({ type: 'start' }, 0);
+        for (const [ev, dt] of steps) {
+          // A correct shell delivers every deadline that passes; a 'timeout' in the
+          // sequence itself is a spurious wake-up and must change nothing early.
+          const target = now + dt;
+          for (let due = e.deadline(); due !== null && due <= target; due = e.deadline()) check({ type: 'timeout' }, due);
+          check(ev, target);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('hands over with a bow-out advert when a master stops, and then stays silent', () => {
+    fc.assert(
+      fc.property(config, (cfg) => {
+        const e = new CarpElection({ ...cfg, self: 1, initialCounter: 0n });
+        e.handle({ type: 'start' }, 0);
+        e.handle({ type: 'timeout' }, e.deadline()!);
+        assert.equal(e.role, 'MASTER');
+        const actions = e.handle({ type: 'stop' }, e.deadline()! - 1);
+        const ad = actions.find((a) => a.type === 'advertise');
+        assert.ok(ad && ad.type === 'advertise');
+        assert.deepEqual([ad.advert.advbase, ad.advert.advskew], [255, 255]);
+        assert.equal(actions.some((a) => a.type === 'run-script'), cfg.downOnStop);
+        assert.equal(e.deadline(), null);
+      }),
+    );
+  });
+});
+
+describe('replay guard properties', () => {
+  it('accepts every advert of a sender that counts up', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 1n << 62n }), fc.array(fc.bigInt({ min: 1n, max: 1000n }), { maxLength: 50 }), (start, steps) => {
+        const g = new ReplayGuard();
+        let c = start;
+        assert.ok(g.accept(7, c));
+        for (const s of steps) assert.ok(g.accept(7, (c += s)));
+      }),
+    );
+  });
+
+  it('never accepts a repeated old packet, however often it is replayed', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 100n, max: 1n << 62n }), fc.bigInt({ min: 0n, max: 99n }), fc.integer({ min: 1, max: 200 }), (high, back, times) => {
+        const g = new ReplayGuard();
+        g.accept(9, high);
+        for (let i = 0; i < times; i++) assert.equal(g.accept(9, high - back), false);
+      }),
+    );
+  });
+
+  it(`adopts a restarted sender's lower sequence after ${RESYNC_RUN} adverts`, () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n << 40n, max: 1n << 62n }), fc.bigInt({ min: 0n, max: 1n << 39n }), (high, restart) => {
+        const g = new ReplayGuard();
+        g.accept(3, high);
+        const verdicts = Array.from({ length: RESYNC_RUN + 2 }, (_, i) => g.accept(3, restart + BigInt(i)));
+        assert.deepEqual(verdicts, [...new Array<boolean>(RESYNC_RUN - 1).fill(false), true, true, true]);
+      }),
+    );
+  });
+
+  it('tracks senders separately', () => {
+    const g = new ReplayGuard();
+    assert.ok(g.accept(1, 100n));
+    assert.ok(g.accept(2, 5n));
+    assert.equal(g.accept(1, 100n), false);
+    assert.ok(g.accept(2, 6n));
+  });
+});
