@@ -67,3 +67,94 @@ export function readEthernetFixture(name: string): PcapRecord[] {
   }
   return file.records;
 }
+
+/** The reference captures in test/fixtures and the parameters their senders ran with. */
+export interface CarpCapture {
+  file: string;
+  kind: 'carp';
+  srcip: string;
+  vhid: number;
+  password: string;
+  addr: string;
+  advbase: number;
+  advskew: number;
+  group: string;
+  nomcast: boolean;
+}
+
+export interface VrrpCapture {
+  file: string;
+  kind: 'vrrp2' | 'vrrp3';
+  srcip: string;
+  vrid: number;
+  priority: number;
+  intervalCs: number;
+  /** null when the sender used no authentication. */
+  password: string | null;
+  addrs: string[];
+  group: string;
+}
+
+export const CARP_CAPTURES: readonly CarpCapture[] = [
+  {
+    file: 'ucarp-vhid42-love.pcap',
+    kind: 'carp',
+    srcip: '10.77.0.11',
+    vhid: 42,
+    password: 'love',
+    addr: '10.77.0.252',
+    advbase: 1,
+    advskew: 10,
+    group: '224.0.0.18',
+    nomcast: false,
+  },
+  {
+    file: 'ucarp-vhid200-longpass-nomcast.pcap',
+    kind: 'carp',
+    srcip: '10.77.0.11',
+    vhid: 200,
+    password: 'a-much-longer-pass!',
+    addr: '192.0.2.77',
+    advbase: 2,
+    advskew: 255,
+    group: '224.0.0.18',
+    nomcast: true,
+  },
+  {
+    file: 'ucarp-vhid1-mcast239.pcap',
+    kind: 'carp',
+    srcip: '10.77.0.11',
+    vhid: 1,
+    password: 'geheim',
+    addr: '10.77.0.1',
+    advbase: 1,
+    advskew: 0,
+    group: '239.192.0.5',
+    nomcast: false,
+  },
+];
+
+export const VRRP_CAPTURES: readonly VrrpCapture[] = [
+  {
+    file: 'keepalived-vrrp2-vrid51.pcap',
+    kind: 'vrrp2',
+    srcip: '10.77.0.11',
+    vrid: 51,
+    priority: 150,
+    intervalCs: 100,
+    password: '1111',
+    addrs: ['10.77.0.233', '10.77.0.234'],
+    group: '224.0.0.18',
+  },
+  {
+    file: 'keepalived-vrrp3-vrid51.pcap',
+    kind: 'vrrp3',
+    srcip: '10.77.0.11',
+    vrid: 51,
+    priority: 150,
+    intervalCs: 100,
+    password: null,
+    addrs: ['10.77.0.233', '10.77.0.234'],
+    group: '224.0.0.18',
+  },
+];
