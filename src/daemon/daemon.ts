@@ -1,0 +1,271 @@
+// The shell around the pure election: sockets in, timers, actions out (packets,
+// scripts, ARP, logs), signals. Everything here is I/O; every decision is the
+// election's. One Daemon runs one virtual host.
+import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
+import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
+import { buildGratuitousArp } from '../core/packets/arp.js';
+import { BROADCAST_MAC, buildEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
+import { buildIpv4Packet } from '../core/packets/ipv4-header.js';
+import type { Settings } from '../config/settings.js';
+import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
+import { readInterface } from '../net/interface-info.js';
+import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
+import { DropCounter } from './drop-counter.js';
+import type { Logger } from './logger.js';
+import type { ProtocolDriver } from './protocol-driver.js';
+import { ScriptRunner } from './script-runner.js';
+import { scriptEnvironment } from './script-environment.js';
+
+const monotonicNow = (): number => performance.now();
+
+export interface DaemonHooks {
+  /** Called once the sockets are open and the election has started. */
+  onReady?: () => void;
+}
+
+export class Daemon {
+  private readonly policy: InboundPolicy;
+  private readonly drops: DropCounter;
+  private readonly scripts: ScriptRunner;
+  private socket: AdvertSocket | null = null;
+  private packetSocket: PacketSocket | null = null;
+  private mac: Buffer = Buffer.alloc(6);
+  private ifindex = -1;
+  private linkUp = true;
+  private timer: NodeJS.Timeout | null = null;
+  private linkPoll: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private ipId = Math.floor(Math.random() * 0xffff);
+  private readonly sends = new Set<Promise<void>>();
+  private resolveDone!: (code: number) => void;
+  readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly driver: ProtocolDriver,
+    private readonly log: Logger,
+  ) {
+    this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers };
+    this.drops = new DropCounter((line) => log.warning(line));
+    this.scripts = new ScriptRunner(log, settings.scriptTimeoutMs);
+  }
+
+  get role(): Role {
+    return this.driver.election.role;
+  }
+
+  /** Opens the sockets and starts the election. Throws (before any packet) if the network is unusable. */
+  start(hooks: DaemonHooks = {}): void {
+    const s = this.settings;
+    const info = readInterface(s.interface);
+    if (!info) throw new Error(`interface ${s.interface} does not exist`);
+    this.adoptInterface(info.ifindex, info.mac);
+    this.socket = openAdvertSocket({ ifname: s.interface, srcip: s.srcip, group: s.mcast });
+    this.socket.onPacket((pkt) => this.onPacket(pkt));
+    this.socket.onError((e) => this.log.error(`socket: ${e.message}`));
+    this.linkUp = s.ignoreifstate || info.running;
+    this.log.info(
+      `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${formatIpv4(s.srcip)}), ` +
+        `virtual ${s.addrs.map(formatIpv4).join(', ')}, ${this.driver.describe()}`,
+    );
+    this.dispatch({ type: 'start' });
+    if (!this.linkUp) {
+      this.log.warning(`${s.interface} has no carrier: staying BACKUP until it returns`);
+      this.dispatch({ type: 'link', up: false });
+    }
+    const pollMs = Math.max(20, Math.min(250, this.driver.advertIntervalMs / 2));
+    this.linkPoll = setInterval(() => this.checkInterface(), pollMs);
+    hooks.onReady?.();
+  }
+
+  /** Graceful stop: hand over if MASTER, run what must run, close everything. */
+  stop(why: string): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.log.info(`Stopping (${why})`);
+    this.stopping = (async () => {
+      this.dispatch({ type: 'stop' });
+      await Promise.allSettled([...this.sends]);
+      await this.scripts.idle();
+      this.shutdownIo();
+      this.resolveDone(0);
+    })();
+    return this.stopping;
+  }
+
+  /** SIGUSR2. */
+  demote(): void {
+    if (this.role !== 'MASTER') {
+      this.log.info('Not MASTER: nothing to demote');
+      return;
+    }
+    this.dispatch({ type: 'demote' });
+  }
+
+  /** SIGUSR1: one status line. */
+  status(): void {
+    const s = this.settings;
+    this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()})`);
+  }
+
+  private dispatch(event: ElectionEvent<unknown>): void {
+    let actions: ElectionAction<unknown>[];
+    try {
+      actions = this.driver.election.handle(event, monotonicNow());
+    } catch (e) {
+      // The election is pure and tested; if it ever throws, keep the daemon alive and say so.
+      this.log.error(`internal error handling ${event.type}: ${e instanceof Error ? e.stack : String(e)}`);
+      actions = [];
+    }
+    for (const action of actions) this.perform(action);
+    this.armTimer();
+  }
+
+  private perform(action: ElectionAction<unknown>): void {
+    switch (action.type) {
+      case 'advertise':
+        this.advertise(action.advert);
+        break;
+      case 'transition':
+        this.log.warning(`Switching to state: ${action.to}`);
+        this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
+        break;
+      case 'run-script':
+        this.runScripts(action.script);
+        break;
+      case 'gratuitous-arp':
+        this.gratuitousArp();
+        break;
+      case 'drop':
+        this.drops.count(action.reason);
+        break;
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const due = this.driver.election.deadline();
+    if (due === null) return;
+    const delay = Math.max(0, Math.ceil(due - monotonicNow()));
+    // setImmediate: if the loop was held up, packets already waiting in the socket are
+    // read (poll phase) before the timeout is judged, so a stall cannot fake silence.
+    this.timer = setTimeout(() => setImmediate(() => this.dispatch({ type: 'timeout' })), delay);
+  }
+
+  private onPacket(buf: Buffer): void {
+    const screened = screenInbound(buf, this.policy);
+    if (!screened.ok) {
+      if (screened.reason !== 'own') this.drops.count(screened.reason);
+      return;
+    }
+    const decoded = this.driver.decode(screened.value);
+    if (decoded === 'other-group') {
+      this.drops.count('other-vhid');
+      return;
+    }
+    if (!decoded.ok) {
+      this.drops.count(decoded.reason);
+      if (this.log.debugging) this.log.debug(`refused packet from ${formatIpv4(screened.value.src)}: ${decoded.reason}`);
+      return;
+    }
+    if (this.log.debugging) this.log.debug(`advert from ${formatIpv4(screened.value.src)}: ${JSON.stringify(decoded.value, bigintJson)}`);
+    this.dispatch({ type: 'advert', advert: decoded.value });
+  }
+
+  private advertise(out: unknown): void {
+    const s = this.settings;
+    const destinations: Ipv4[] = s.peers.length > 0 ? s.peers : [s.mcast];
+    for (const dst of destinations) {
+      const payload = this.driver.encode(out, dst);
+      if (s.nomcast && s.peers.length === 0) {
+        // ucarp --nomcast: Ethernet broadcast, IP destination still the group.
+        this.ipId = (this.ipId + 1) & 0xffff;
+        const ip = buildIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos, id: this.ipId }, payload);
+        this.sendFrame(buildEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
+        continue;
+      }
+      const ip = buildIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos }, payload);
+      const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).catch((e: unknown) => {
+        if (this.linkUp) this.log.error(`sending advertisement to ${formatIpv4(dst)}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      this.sends.add(sending);
+      void sending.finally(() => this.sends.delete(sending));
+    }
+  }
+
+  private gratuitousArp(): void {
+    for (const addr of this.settings.addrs) this.sendFrame(buildGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
+  }
+
+  private sendFrame(frame: Buffer, what: string): void {
+    try {
+      if (!this.packetSocket) throw new Error('no packet socket');
+      this.packetSocket.send(frame);
+    } catch (e) {
+      if (this.linkUp) this.log.error(`sending ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private runScripts(which: 'up' | 'down'): void {
+    const s = this.settings;
+    const path = which === 'up' ? s.upscript : s.downscript;
+    if (!path) return;
+    const state = which === 'up' ? 'MASTER' : 'BACKUP';
+    for (const addr of s.addrs) {
+      const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
+      const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr) });
+      // The address exists only once the upscript has added it: announce it again then.
+      if (which === 'up') void done.then(() => this.role === 'MASTER' && !this.stopping && this.gratuitousArpFor(addr));
+    }
+  }
+
+  private gratuitousArpFor(addr: Ipv4): void {
+    this.sendFrame(buildGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
+  }
+
+  private checkInterface(): void {
+    const s = this.settings;
+    const info = readInterface(s.interface);
+    if (info && info.ifindex !== this.ifindex) {
+      // Deleted and re-created: a new index needs new sockets bound to it.
+      this.log.warning(`${s.interface} was re-created (index ${info.ifindex}): rejoining`);
+      this.adoptInterface(info.ifindex, info.mac);
+      try {
+        this.socket?.rejoin();
+      } catch (e) {
+        this.log.error(`rejoining the group on ${s.interface}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else if (info) {
+      this.mac = info.mac;
+    }
+    if (s.ignoreifstate) return;
+    const up = info?.running ?? false;
+    if (up === this.linkUp) return;
+    this.linkUp = up;
+    this.log.warning(up ? `${s.interface} is running again: new election` : `${s.interface} lost carrier`);
+    this.dispatch({ type: 'link', up });
+  }
+
+  private adoptInterface(ifindex: number, mac: Buffer): void {
+    this.ifindex = ifindex;
+    this.mac = mac;
+    this.packetSocket?.close();
+    this.packetSocket = null;
+    try {
+      this.packetSocket = openPacketSocket(ifindex);
+    } catch (e) {
+      this.log.error(`opening a packet socket on ${this.settings.interface}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private shutdownIo(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.linkPoll) clearInterval(this.linkPoll);
+    this.drops.stop();
+    this.socket?.close();
+    this.packetSocket?.close();
+  }
+}
+
+const bigintJson = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);

@@ -1,0 +1,77 @@
+// Log lines in ucarp's shape ("<time>: [WARNING] Switching to state: MASTER"), to
+// stderr and/or any number of extra sinks (syslog). Operators grep for these phrases.
+
+export type Level = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+
+const LABEL: Record<Level, string> = {
+  debug: 'DEBUG',
+  info: 'INFO',
+  notice: 'NOTICE',
+  warning: 'WARNING',
+  error: 'ERROR',
+};
+
+export type LogSink = (level: Level, message: string) => void;
+
+export class Logger {
+  private readonly sinks: LogSink[] = [];
+
+  constructor(
+    private readonly debugEnabled: boolean,
+    toStderr: boolean,
+  ) {
+    if (toStderr) this.sinks.push(stderrSink);
+  }
+
+  addSink(sink: LogSink): void {
+    this.sinks.push(sink);
+  }
+
+  removeSink(sink: LogSink): void {
+    const i = this.sinks.indexOf(sink);
+    if (i >= 0) this.sinks.splice(i, 1);
+  }
+
+  get debugging(): boolean {
+    return this.debugEnabled;
+  }
+
+  debug(message: string): void {
+    if (this.debugEnabled) this.emit('debug', message);
+  }
+  info(message: string): void {
+    this.emit('info', message);
+  }
+  notice(message: string): void {
+    this.emit('notice', message);
+  }
+  warning(message: string): void {
+    this.emit('warning', message);
+  }
+  error(message: string): void {
+    this.emit('error', message);
+  }
+
+  private emit(level: Level, message: string): void {
+    for (const sink of this.sinks) {
+      try {
+        sink(level, message);
+      } catch {
+        // A broken sink (closed stderr, syslog gone) must not take the daemon down.
+      }
+    }
+  }
+}
+
+function stderrSink(level: Level, message: string): void {
+  process.stderr.write(`${timestamp()}: [${LABEL[level]}] ${message}\n`);
+}
+
+function timestamp(): string {
+  const d = new Date();
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  );
+}

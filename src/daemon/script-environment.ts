@@ -1,0 +1,27 @@
+// The environment a hook script runs with: clean (nothing inherited but PATH), the
+// state and settings as UCARP_* variables, and the config file's extra variables.
+// Never the password.
+import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import type { Settings } from '../config/settings.js';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP', addr: Ipv4): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.extraEnv)) if (!/PASS/i.test(k)) env[k] = v;
+  Object.assign(env, {
+    PATH: process.env.PATH ?? DEFAULT_PATH,
+    UCARP_STATE: state,
+    UCARP_PROTOCOL: s.protocol,
+    UCARP_VHID: String(s.vhid),
+    UCARP_INTERFACE: s.interface,
+    UCARP_SRCIP: formatIpv4(s.srcip),
+    UCARP_ADDR: formatIpv4(addr),
+    UCARP_ADDRS: s.addrs.map(formatIpv4).join(' '),
+    UCARP_ADVBASE: String(s.advbase),
+  });
+  if (s.protocol === 'carp') env.UCARP_ADVSKEW = String(s.advskew);
+  else env.UCARP_PRIORITY = String(s.priority);
+  if (s.xparam !== null) env.UCARP_XPARAM = s.xparam;
+  return env;
+}
