@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what ucarp-ts, its tests and its demo need on a Debian machine with Node.js:
+# the reference peers and network tools (apt), then the npm packages and the build.
+# Idempotent: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (network namespaces, raw sockets and apt-get need it)" >&2
+  exit 1
+fi
+
+need=()
+for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:iputils-ping tc:iproute2 pgrep:procps; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build
