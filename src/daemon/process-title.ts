@@ -18,9 +18,9 @@ export function maskedCommandLine(args: readonly string[]): string {
     } else if (/^-[^-]/.test(a) && a.includes('p')) {
       // Bundled short options: everything after "p" is its value (-Pzpsecret).
       const at = shortValueStart(a);
-      out.push(at === -1 ? a : `${a.slice(0, at)}*`);
-      if (at === a.length) i++; // "-Pp" then the value as the next word
-      if (at === a.length) out.push('*');
+      if (at === -1) out.push(a);
+      else if (at < a.length) out.push(`${a.slice(0, at)}*`);
+      else out.push(a, '*'), i++; // "-Pp" then the value as the next word
     } else {
       out.push(a);
     }

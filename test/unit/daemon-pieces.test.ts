@@ -1,0 +1,72 @@
+// Small shell pieces: the masked command line, the script environment, the inbound filter.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
+import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { buildIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import type { Settings } from '../../src/config/settings.js';
+import { maskedCommandLine } from '../../src/daemon/process-title.js';
+import { scriptEnvironment } from '../../src/daemon/script-environment.js';
+
+const ip = (s: string): number => parseIpv4(s)!;
+
+describe('masked command line', () => {
+  const cases: [string[], string][] = [
+    [['--pass=secret', '-v', '1'], 'ucarp-ts --pass=* -v 1'],
+    [['--pass', 'secret', '-v', '1'], 'ucarp-ts --pass * -v 1'],
+    [['-p', 'secret'], 'ucarp-ts -p *'],
+    [['-psecret', '-P'], 'ucarp-ts -p* -P'],
+    [['-Pzpsecret'], 'ucarp-ts -Pzp*'],
+    [['-Pp', 'secret'], 'ucarp-ts -Pp *'],
+    [['-a', '10.0.0.1', '--upscript=/etc/up.sh'], 'ucarp-ts -a 10.0.0.1 --upscript=/etc/up.sh'],
+    [['-i', 'eth0'], 'ucarp-ts -i eth0'],
+  ];
+  for (const [args, expected] of cases) {
+    it(`masks ${args.join(' ')}`, () => {
+      const masked = maskedCommandLine(args);
+      assert.equal(masked, expected);
+      assert.ok(!masked.includes('secret'));
+    });
+  }
+});
+
+describe('script environment', () => {
+  it('has the state and settings, the extra config variables, and never a password', () => {
+    const s = {
+      protocol: 'carp', interface: 'eth0', srcip: ip('10.0.0.1'), vhid: 42, addrs: [ip('10.0.0.100'), ip('10.0.0.101')],
+      advbase: 1, advskew: 50, priority: 100, xparam: 'x y', password: Buffer.from('secret'),
+      extraEnv: { UCARP_MASK: '24', UCARP_PASS: 'secret', UCARP_PASSFILE: '/etc/p' },
+    } as unknown as Settings;
+    const env = scriptEnvironment(s, 'MASTER', ip('10.0.0.101'));
+    assert.equal(env.UCARP_STATE, 'MASTER');
+    assert.equal(env.UCARP_VHID, '42');
+    assert.equal(env.UCARP_ADDR, '10.0.0.101');
+    assert.equal(env.UCARP_ADDRS, '10.0.0.100 10.0.0.101');
+    assert.equal(env.UCARP_MASK, '24');
+    assert.equal(env.UCARP_XPARAM, 'x y');
+    assert.ok(!Object.values(env).some((v) => v.includes('secret')));
+    assert.ok(!Object.keys(env).some((k) => k.includes('PASS')));
+  });
+});
+
+describe('inbound filter', () => {
+  const policy: InboundPolicy = { self: ip('10.0.0.1'), group: ip('224.0.0.18'), peers: [] };
+  const pkt = (o: { src?: string; dst?: string; ttl?: number; protocol?: number }): Buffer =>
+    buildIpv4Packet({ src: ip(o.src ?? '10.0.0.2'), dst: ip(o.dst ?? '224.0.0.18'), ttl: o.ttl ?? 255, protocol: o.protocol ?? 112 }, Buffer.alloc(36));
+  const reason = (b: Buffer, p = policy): string => {
+    const r = screenInbound(b, p);
+    return r.ok ? 'ok' : r.reason;
+  };
+  it('accepts a peer advert to the group', () => assert.equal(reason(pkt({})), 'ok'));
+  it('refuses a routed packet (TTL below 255)', () => assert.equal(reason(pkt({ ttl: 254 })), 'ttl'));
+  it('refuses another protocol', () => assert.equal(reason(pkt({ protocol: 17 })), 'protocol'));
+  it('ignores our own packets', () => assert.equal(reason(pkt({ src: '10.0.0.1' })), 'own'));
+  it('refuses another group', () => assert.equal(reason(pkt({ dst: '239.1.1.1' })), 'destination'));
+  it('refuses truncated packets', () => assert.equal(reason(pkt({}).subarray(0, 12)), 'short'));
+  it('with --peer, hears only the listed peers, unicast to us or to the group', () => {
+    const p = { ...policy, peers: [ip('10.0.0.2')] };
+    assert.equal(reason(pkt({ dst: '10.0.0.1' }), p), 'ok');
+    assert.equal(reason(pkt({ src: '10.0.0.3', dst: '10.0.0.1' }), p), 'peer');
+    assert.equal(reason(pkt({ dst: '10.0.0.9' }), p), 'destination');
+  });
+});
