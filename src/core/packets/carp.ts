@@ -43,6 +43,8 @@ export class CarpAuth {
   readonly addrs: readonly Ipv4[];
   private readonly hmac: HmacSha1WithPrefix;
   private readonly counterBytes = Buffer.alloc(8);
+  // DataView's 64-bit write is several times cheaper than Buffer's, but wraps silently.
+  private readonly counterView = new DataView(this.counterBytes.buffer, this.counterBytes.byteOffset, 8);
   private readonly scratch = Buffer.alloc(CARP_HMAC_LENGTH);
 
   constructor(password: Buffer, vhid: number, addrs: readonly Ipv4[]) {
@@ -67,7 +69,8 @@ export class CarpAuth {
 
   /** Writes the HMAC for a counter into out at offset; throws if the counter is not 64-bit unsigned. */
   signInto(counter: bigint, out: Uint8Array, offset: number): void {
-    this.counterBytes.writeBigUInt64BE(counter, 0);
+    if (counter < 0n || counter > CARP_COUNTER_MAX) throw new RangeError('CARP counter must be 0..2^64-1');
+    this.counterView.setBigUint64(0, counter);
     this.hmac.digestInto(this.counterBytes, out, offset);
   }
 
