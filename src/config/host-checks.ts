@@ -1,0 +1,106 @@
+// The few questions settings validation asks the host. Behind an interface so unit
+// tests can answer them without touching /sys or the file system.
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+
+export interface NetInterface {
+  name: string;
+  loopback: boolean;
+  /** Administratively up (IFF_UP). */
+  up: boolean;
+}
+
+export type ExecutableCheck = 'ok' | 'missing' | 'not-a-file' | 'not-executable';
+
+export interface HostChecks {
+  /** Network interfaces in kernel (ifindex) order. */
+  interfaces(): NetInterface[];
+  /** The whole file; throws an Error with an errno `code` (ENOENT, EACCES, EISDIR...) when it cannot. */
+  readFile(path: string): Buffer;
+  executable(path: string): ExecutableCheck;
+}
+
+const SYS_NET = '/sys/class/net';
+const IFF_UP = 0x1;
+const IFF_LOOPBACK = 0x8;
+
+function readSys(name: string, file: string): string | undefined {
+  try {
+    return readFileSync(`${SYS_NET}/${name}/${file}`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export const realHostChecks: HostChecks = {
+  interfaces() {
+    let names: string[];
+    try {
+      names = readdirSync(SYS_NET);
+    } catch {
+      return [];
+    }
+    return names
+      .map((name) => {
+        const flags = Number(readSys(name, 'flags') ?? '0') || 0;
+        const index = Number(readSys(name, 'ifindex') ?? '') || Number.MAX_SAFE_INTEGER;
+        return { name, index, loopback: (flags & IFF_LOOPBACK) !== 0, up: (flags & IFF_UP) !== 0 };
+      })
+      .sort((a, b) => a.index - b.index || a.name.localeCompare(b.name))
+      .map(({ name, loopback, up }) => ({ name, loopback, up }));
+  },
+  readFile(path) {
+    return readFileSync(path);
+  },
+  executable(path) {
+    let isFile: boolean;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      return 'missing';
+    }
+    if (!isFile) return 'not-a-file';
+    try {
+      accessSync(path, constants.X_OK);
+      return 'ok';
+    } catch {
+      return 'not-executable';
+    }
+  },
+};
+
+export interface MemoryHost {
+  interfaces?: NetInterface[];
+  /** Readable files and their contents. */
+  files?: Record<string, string | Buffer>;
+  /** Paths that exist but cannot be read (EACCES). */
+  unreadable?: string[];
+  /** Paths that are directories. */
+  directories?: string[];
+  /** Regular files with an execute bit. */
+  executables?: string[];
+}
+
+/** HostChecks answered from memory, for tests and simulations that must not touch the host. */
+export function memoryHostChecks(host: MemoryHost = {}): HostChecks {
+  const files = host.files ?? {};
+  const fail = (code: string, path: string) => Object.assign(new Error(`${code}: ${path}`), { code });
+  return {
+    interfaces: () => host.interfaces ?? [
+      { name: 'lo', loopback: true, up: true },
+      { name: 'eth0', loopback: false, up: true },
+    ],
+    readFile(path) {
+      if (host.unreadable?.includes(path)) throw fail('EACCES', path);
+      if (host.directories?.includes(path)) throw fail('EISDIR', path);
+      const content = files[path] ?? (host.executables?.includes(path) ? '#!/bin/sh\n' : undefined);
+      if (content === undefined) throw fail('ENOENT', path);
+      return Buffer.from(content);
+    },
+    executable(path) {
+      if (host.executables?.includes(path)) return 'ok';
+      if (host.directories?.includes(path)) return 'not-a-file';
+      if (path in files || host.unreadable?.includes(path)) return 'not-executable';
+      return 'missing';
+    },
+  };
+}
