@@ -1,0 +1,386 @@
+// argv + environment + config file -> validated Settings, or one clear error line.
+//
+// Sources, highest first: the command line, the environment (UCARP_<NAME>), the
+// --config file (same keys), then defaults. An option is taken whole from the highest
+// source that sets it, so a command-line --addr replaces the file's UCARP_ADDR list
+// rather than adding to it. Every failure is a UsageError naming where the value came
+// from; parseSettings turns it into { kind: 'exit' } and never lets a stack escape.
+import { resolve as resolvePath } from 'node:path';
+import type { Ipv4 } from '../core/ipv4-address.js';
+import type { Protocol, Settings } from './settings.js';
+import { parseCommandLine } from './command-line.js';
+import { parseConfigFile } from './config-file.js';
+import { EX_NOINPUT, EX_SOFTWARE, EX_USAGE, UsageError } from './errors.js';
+import { realHostChecks, type HostChecks } from './host-checks.js';
+import { helpText, optionByEnvKey, SYSLOG_FACILITIES } from './options.js';
+import { packageVersion } from './version.js';
+import { readCentiseconds, readIpv4, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
+
+export type { HostChecks } from './host-checks.js';
+
+export type ParseOutcome =
+  | { kind: 'run'; settings: Settings; warnings: string[] }
+  | { kind: 'exit'; code: number; stdout?: string; stderr?: string };
+
+const DEFAULT_MCAST = 0xe0000012; // 224.0.0.18, CARP's and VRRP's group
+const CARP_MAX_PASSWORD = 19;
+const VRRP2_MAX_PASSWORD = 8;
+const IFNAMSIZ = 16;
+
+type Layer = Map<string, Raw[]>;
+
+export function parseSettings(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  host: HostChecks = realHostChecks,
+): ParseOutcome {
+  const secrets: string[] = [];
+  try {
+    return parse(argv, env, host, secrets);
+  } catch (e) {
+    if (e instanceof UsageError) return { kind: 'exit', code: e.code, stderr: e.line(secrets) };
+    // A bug, not a configuration problem: still one line, still no stack.
+    const detail = e instanceof Error ? e.message : String(e);
+    return { kind: 'exit', code: EX_SOFTWARE, stderr: new UsageError('internal error', detail).line(secrets) };
+  }
+}
+
+function describeReadError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return typeof code === 'string' ? code : e instanceof Error ? e.message : 'unreadable';
+  }
+}
+
+function readInputFile(host: HostChecks, path: string, where: string): Buffer {
+  try {
+    return host.readFile(path);
+  } catch (e) {
+    throw new UsageError(where, `cannot read ${JSON.stringify(path)}: ${describeReadError(e)}`, EX_NOINPUT);
+  }
+}
+
+function parse(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  host: HostChecks,
+  secrets: string[],
+): ParseOutcome {
+  const cl = parseCommandLine(argv);
+  secrets.push(...cl.secrets);
+  if (env.UCARP_PASS) secrets.push(env.UCARP_PASS);
+  if (cl.action === 'help') return { kind: 'exit', code: 0, stdout: helpText(packageVersion()) };
+  if (cl.action === 'version') return { kind: 'exit', code: 0, stdout: `ucarp-ts ${packageVersion()}\n` };
+  if (cl.error) throw cl.error;
+
+  const warnings: string[] = [];
+  const extraEnv: Record<string, string> = {};
+
+  const cli: Layer = new Map();
+  for (const [long, v] of cl.values) {
+    cli.set(long, v === true ? [{ text: true, where: `--${long}` }] : v.map((text) => ({ text, where: `--${long}` })));
+  }
+
+  const fromEnv: Layer = new Map();
+  const envExtra: Record<string, string> = {};
+  let configRaw: Raw | undefined = cli.get('config')?.at(-1);
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('UCARP_') || value === undefined) continue;
+    const spec = optionByEnvKey(key);
+    if (!spec) {
+      envExtra[key] = value;
+      continue;
+    }
+    // An empty variable is how init scripts leave a setting out.
+    if (value === '') continue;
+    const raw = { text: value, where: `${key} (environment)` };
+    if (spec.long === 'config') configRaw ??= raw;
+    else fromEnv.set(spec.long, [raw]);
+  }
+
+  const fromFile: Layer = new Map();
+  if (configRaw) {
+    const path = textOf(configRaw);
+    if (path === '') throw new UsageError(configRaw.where, 'needs a file name');
+    const text = readInputFile(host, path, configRaw.where).toString('utf8');
+    const file = parseConfigFile(text, path);
+    const filePass = file.entries.get('UCARP_PASS');
+    if (filePass?.value) secrets.push(filePass.value);
+    warnings.push(...file.warnings);
+    for (const [key, entry] of file.entries) {
+      const where = `${key} in ${path} line ${entry.line}`;
+      const spec = optionByEnvKey(key);
+      if (!spec) extraEnv[key] = entry.value;
+      else if (entry.value === '') continue; // as in the environment: empty means not set
+      else if (spec.long === 'config') throw new UsageError(where, 'a config file cannot name another config file');
+      else fromFile.set(spec.long, [{ text: entry.value, where }]);
+    }
+  }
+  Object.assign(extraEnv, envExtra);
+
+  const layers = [cli, fromEnv, fromFile];
+  const all = (long: string): Raw[] | undefined => {
+    for (const layer of layers) {
+      const v = layer.get(long);
+      if (v) return v;
+    }
+    return undefined;
+  };
+  const one = (long: string): Raw | undefined => all(long)?.at(-1); // getopt: the last one wins
+  const flag = (long: string): boolean => {
+    const raw = one(long);
+    return raw ? readSwitch(raw) : false;
+  };
+  /** Repeatable values: one per option on the command line, comma/space lists in variables. */
+  const list = (long: string): { raw: Raw; text: string }[] => {
+    const fromCommandLine = cli.has(long);
+    return (all(long) ?? []).flatMap((raw) => {
+      const text = textOf(raw);
+      if (fromCommandLine) return [{ raw, text }];
+      const parts = splitList(text);
+      if (parts.length === 0) throw new UsageError(raw.where, 'must list at least one address', EX_USAGE, text);
+      return parts.map((p) => ({ raw, text: p }));
+    });
+  };
+  const nonEmpty = (raw: Raw, what: string): string => {
+    const text = textOf(raw);
+    if (text === '') throw new UsageError(raw.where, `needs ${what}`);
+    return text;
+  };
+
+  // --- protocol first: what is allowed depends on it
+  let protocol: Protocol = 'carp';
+  const protocolRaw = one('protocol');
+  if (protocolRaw) {
+    const p = textOf(protocolRaw).toLowerCase();
+    if (p !== 'carp' && p !== 'vrrp2' && p !== 'vrrp3') {
+      throw new UsageError(protocolRaw.where, 'must be carp, vrrp2 or vrrp3', EX_USAGE, textOf(protocolRaw));
+    }
+    protocol = p;
+  }
+  const carp = protocol === 'carp';
+
+  // --- options that make no sense for this protocol or together
+  const advskewRaw = one('advskew');
+  if (advskewRaw && !carp) {
+    throw new UsageError(advskewRaw.where, `only for CARP, not --protocol ${protocol}; VRRP uses --priority`);
+  }
+  const priorityRaw = one('priority');
+  if (priorityRaw && carp) {
+    throw new UsageError(priorityRaw.where, 'only for VRRP (--protocol vrrp2 or vrrp3); CARP uses --advskew');
+  }
+  const peerRaws = all('peer');
+  const nomcastRaw = one('nomcast');
+  const mcastRaw = one('mcast');
+  if (peerRaws) {
+    if (nomcastRaw && readSwitch(nomcastRaw)) {
+      throw new UsageError(nomcastRaw.where, `cannot be used with ${peerRaws[0]!.where}: advertisements to peers are unicast`);
+    }
+    if (mcastRaw) {
+      throw new UsageError(mcastRaw.where, `cannot be used with ${peerRaws[0]!.where}: advertisements to peers are unicast`);
+    }
+  }
+
+  // --- identity; a missing required option is reported only after every given
+  // value has been checked, so a typo is named before its consequences
+  const vhidRaw = one('vhid');
+  const vhid = vhidRaw ? readWhole(vhidRaw, 1, 255) : undefined;
+
+  const srcipRaw = one('srcip');
+  const srcip = srcipRaw ? readIpv4(srcipRaw, 'unicast') : undefined;
+
+  const mcast = mcastRaw ? readIpv4(mcastRaw, 'multicast') : DEFAULT_MCAST;
+
+  const addrs = uniqueAddresses(list('addr'));
+
+  const peerItems = list('peer');
+  const peers = uniqueAddresses(peerItems);
+  const self = srcip === undefined ? -1 : peers.indexOf(srcip);
+  if (self >= 0) {
+    const item = peerItems[self]!;
+    throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
+  }
+
+  // --- timing and priority
+  const advbaseRaw = one('advbase');
+  let advbase = 1;
+  if (advbaseRaw) {
+    if (protocol === 'vrrp3') advbase = readCentiseconds(advbaseRaw, 1, 4095);
+    else advbase = readWhole(advbaseRaw, carp ? 0 : 1, 255, ' of seconds');
+  }
+  const advskew = advskewRaw ? readWhole(advskewRaw, 0, 255) : 0;
+  if (carp && advbase === 0 && advskew === 0) {
+    throw new UsageError(advbaseRaw!.where, 'may be 0 only with a non-zero --advskew (the interval would be zero)');
+  }
+  const priority = priorityRaw ? readWhole(priorityRaw, 1, 255) : 100;
+  const deadratioRaw = one('deadratio');
+  const deadratio = deadratioRaw ? readWhole(deadratioRaw, 1, 255) : 3;
+  const timeoutRaw = one('script-timeout');
+  const scriptTimeoutMs = (timeoutRaw ? readWhole(timeoutRaw, 1, 3600, ' of seconds') : 30) * 1000;
+
+  // --- switches
+  const preempt = flag('preempt');
+  const neutral = flag('neutral');
+  const debug = flag('debug');
+  const shutdown = flag('shutdown');
+  const daemonize = flag('daemonize');
+  const ignoreifstate = flag('ignoreifstate');
+  const nomcast = flag('nomcast');
+
+  // --- logging, scripts, files
+  const facilityRaw = one('facility');
+  let facility = 'daemon';
+  if (facilityRaw) {
+    facility = textOf(facilityRaw).toLowerCase();
+    if (facility !== 'none' && !SYSLOG_FACILITIES.includes(facility)) {
+      throw new UsageError(
+        facilityRaw.where,
+        `must be a syslog facility (${SYSLOG_FACILITIES.slice(0, 12).join(', ')}, local0 to local7) or none`,
+        EX_USAGE,
+        textOf(facilityRaw),
+      );
+    }
+  }
+  const xparamRaw = one('xparam');
+  const xparam = xparamRaw ? textOf(xparamRaw) : null;
+  const pidfileRaw = one('pidfile');
+  const pidfile = pidfileRaw ? resolvePath(nonEmpty(pidfileRaw, 'a file name')) : null;
+
+  const script = (long: 'upscript' | 'downscript'): string | null => {
+    const raw = one(long);
+    if (!raw) {
+      warnings.push(`no ${long} given`);
+      return null;
+    }
+    const path = nonEmpty(raw, 'a file name');
+    const problem = { missing: 'no such file', 'not-a-file': 'not a regular file', 'not-executable': 'not executable' };
+    const state = host.executable(path);
+    if (state !== 'ok') throw new UsageError(raw.where, `cannot run ${JSON.stringify(path)}: ${problem[state]}`, EX_NOINPUT);
+    // Absolute, so the script is still found after --daemonize changes directory.
+    return resolvePath(path);
+  };
+  const upscript = script('upscript');
+  const downscript = script('downscript');
+
+  const iface = pickInterface(one('interface'), host);
+  const password = readPassword(protocol, layers, host, secrets);
+  if (vhid === undefined) throw new UsageError('--vhid', 'required (the virtual host id, 1 to 255)');
+  if (srcip === undefined) throw new UsageError('--srcip', "required (this host's own IPv4 address)");
+  if (addrs.length === 0) {
+    throw new UsageError('--addr', 'required (the virtual IPv4 address; repeat --addr for several)');
+  }
+
+  const settings: Settings = {
+    protocol,
+    interface: iface,
+    srcip,
+    mcast,
+    vhid,
+    password,
+    preempt,
+    neutral,
+    addrs,
+    advbase,
+    advskew,
+    priority,
+    deadratio,
+    upscript,
+    downscript,
+    debug,
+    shutdown,
+    daemonize,
+    ignoreifstate,
+    nomcast,
+    facility,
+    xparam,
+    peers,
+    scriptTimeoutMs,
+    pidfile,
+    extraEnv,
+  };
+  return { kind: 'run', settings, warnings };
+}
+
+function uniqueAddresses(items: { raw: Raw; text: string }[]): Ipv4[] {
+  const seen = new Set<Ipv4>();
+  return items.map(({ raw, text }) => {
+    const addr = readIpv4(raw, 'unicast', text);
+    if (seen.has(addr)) throw new UsageError(raw.where, 'lists the same address twice', EX_USAGE, text);
+    seen.add(addr);
+    return addr;
+  });
+}
+
+/**
+ * The password comes from the highest source that sets --pass or --passfile; one source
+ * setting both is refused. It is never put into an error message.
+ */
+function readPassword(protocol: Protocol, layers: Layer[], host: HostChecks, secrets: string[]): Buffer | null {
+  const layer = layers.find((l) => l.has('pass') || l.has('passfile'));
+  const passRaw = layer?.get('pass')?.at(-1);
+  const fileRaw = layer?.get('passfile')?.at(-1);
+  if (passRaw && fileRaw) {
+    throw new UsageError(fileRaw.where, `cannot be combined with ${passRaw.where}; give the password one way`);
+  }
+  const given = passRaw ?? fileRaw;
+  if (protocol === 'vrrp3') {
+    if (given) throw new UsageError(given.where, 'not allowed with --protocol vrrp3: VRRPv3 has no authentication');
+    return null;
+  }
+  if (!given) {
+    if (protocol === 'carp') {
+      throw new UsageError('--pass', 'a password is required for CARP (give --pass, --passfile or UCARP_PASS)');
+    }
+    return null; // VRRPv2 without authentication
+  }
+  let password: Buffer;
+  if (passRaw) {
+    password = Buffer.from(textOf(passRaw), 'utf8');
+    if (password.length === 0) throw new UsageError(passRaw.where, 'must not be empty');
+  } else {
+    const path = textOf(fileRaw!);
+    if (path === '') throw new UsageError(fileRaw!.where, 'needs a file name');
+    const content = readInputFile(host, path, fileRaw!.where);
+    const newline = content.indexOf(0x0a);
+    let first = newline < 0 ? content : content.subarray(0, newline);
+    if (first.at(-1) === 0x0d) first = first.subarray(0, first.length - 1);
+    password = Buffer.from(first);
+    if (password.length > 0) secrets.push(password.toString('utf8'));
+    if (password.length === 0) {
+      throw new UsageError(fileRaw!.where, `the first line of ${JSON.stringify(path)} is empty; it must hold the password`);
+    }
+  }
+  const max = protocol === 'carp' ? CARP_MAX_PASSWORD : VRRP2_MAX_PASSWORD;
+  if (password.length > max) {
+    const name = protocol === 'carp' ? 'CARP' : 'VRRPv2';
+    throw new UsageError(given.where, `the password may be at most ${max} bytes for ${name} (it has ${password.length})`);
+  }
+  return password;
+}
+
+function pickInterface(raw: Raw | undefined, host: HostChecks): string {
+  const known = host.interfaces();
+  if (!raw) {
+    // As ucarp (via pcap): the first interface that is up and not a loopback, else any non-loopback.
+    const first = known.find((i) => !i.loopback && i.up) ?? known.find((i) => !i.loopback);
+    if (!first) throw new UsageError('--interface', 'not given, and no non-loopback network interface was found');
+    return first.name;
+  }
+  const name = textOf(raw);
+  if (name === '' || name.length >= IFNAMSIZ || /[/\s]/.test(name) || name === '.' || name === '..') {
+    throw new UsageError(raw.where, 'must be a network interface name (1 to 15 characters, no "/" or spaces)', EX_USAGE, name);
+  }
+  if (!known.some((i) => i.name === name)) {
+    const have = known.map((i) => i.name).join(', ') || 'none';
+    throw new UsageError(raw.where, `no such network interface (have: ${have})`, EX_USAGE, name);
+  }
+  return name;
+}
