@@ -60,7 +60,7 @@ describe('ScriptRunner', () => {
     const t = setInterval(() => ticks++, 10);
     await runner.enqueue({ label: 'up', path: s, args: [], env: {} });
     clearInterval(t);
-    assert.ok(ticks >= 30, `only ${ticks} ticks of 10 ms during a 500 ms script`);
+    assert.ok(ticks >= 10, `only ${ticks} ticks of 10 ms during a 500 ms script: the loop was blocked`);
   });
 
   it('kills a hung script and everything it started after the time limit, then goes on', async () => {
