@@ -1,0 +1,200 @@
+// The IP-level socket for advertisements (IP protocol 112), over raw-socket.
+// The caller hands complete IPv4 packets (IP_HDRINCL) and gets complete IPv4
+// packets back, each a private copy.
+import { endianness } from 'node:os';
+import { formatIpv4, ipv4ToBytes, type Ipv4 } from '../core/ipv4-address.js';
+import { withCloexec } from './cloexec.js';
+import { readInterface } from './interface-info.js';
+import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
+
+// <linux/in.h>
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+const IP_DROP_MEMBERSHIP = 36;
+
+export interface AdvertSocketOptions {
+  ifname: string;
+  /** This host's address on ifname: the membership and multicast source. */
+  srcip: Ipv4;
+  group: Ipv4;
+  protocol?: number;
+  /** Receive our own multicast packets. ucarp never does; tests use it as a control. */
+  multicastLoop?: boolean;
+}
+
+export interface AdvertSocket {
+  readonly ifname: string;
+  /** The interface index the socket is currently joined on. */
+  readonly ifindex: number;
+  readonly closed: boolean;
+  /** Sends one complete IPv4 packet. Rejects (never throws) on failure. */
+  send(ipPacket: Buffer, dst: Ipv4): Promise<void>;
+  /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
+  onPacket(cb: (ipPacket: Buffer) => void): () => void;
+  /** Receive-side errors, and exceptions thrown by packet listeners. */
+  onError(cb: (error: Error) => void): () => void;
+  /** Binds and joins again, e.g. after the interface was deleted and re-created. Throws if it cannot. */
+  rejoin(): void;
+  close(): void;
+}
+
+// raw-socket's native wrapper is garbage-collected when JavaScript holds no
+// reference, and then silently stops delivering. Every open socket lives here.
+const openSockets = new Set<AdvertSocket>();
+
+/** How many advert sockets are open (for tests of the GC guard and of close). */
+export function openAdvertSocketCount(): number {
+  return openSockets.size;
+}
+
+// struct ip_mreqn: group, local address (both network order), ifindex (host order).
+// Giving the index as well as the address keeps the choice of interface exact.
+function mreqn(group: Ipv4, local: Ipv4, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  ipv4ToBytes(group).copy(b, 0);
+  ipv4ToBytes(local).copy(b, 4);
+  if (endianness() === 'LE') b.writeInt32LE(ifindex, 8);
+  else b.writeInt32BE(ifindex, 8);
+  return b;
+}
+
+function describe(step: string, opts: AdvertSocketOptions, error: unknown): Error {
+  const why = error instanceof Error ? error.message : String(error);
+  return new Error(`advert socket on ${opts.ifname} (${formatIpv4(opts.srcip)}): ${step}: ${why}`, { cause: error });
+}
+
+export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
+  const raw = rawSocketModule();
+  const IP = raw.SocketLevel.IPPROTO_IP;
+  const first = readInterface(opts.ifname);
+  if (!first) throw new Error(`advert socket: interface ${opts.ifname} does not exist`);
+
+  let sock: RawSocket;
+  try {
+    sock = withCloexec(() => raw.createSocket({ protocol: opts.protocol ?? 112 }));
+  } catch (e) {
+    throw describe('socket()', opts, e);
+  }
+
+  let ifindex = first.ifindex;
+  let closed = false;
+  const packetListeners = new Set<(p: Buffer) => void>();
+  const errorListeners = new Set<(e: Error) => void>();
+  const pending = new Set<(e: Error) => void>();
+
+  const report = (error: Error): void => {
+    if (errorListeners.size === 0) {
+      process.emitWarning(error.message, 'AdvertSocketWarning');
+      return;
+    }
+    for (const cb of errorListeners) cb(error);
+  };
+
+  const bindAndJoin = (previousIndex: number | undefined): void => {
+    const info = readInterface(opts.ifname);
+    if (!info) throw new Error(`interface ${opts.ifname} does not exist`);
+    // SO_BINDTODEVICE resolves the name to an index once, so it is redone here.
+    const name = Buffer.from(`${opts.ifname}\0`);
+    sock.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, name, name.length);
+    if (previousIndex !== undefined && previousIndex !== info.ifindex) {
+      // The kernel keeps a socket's membership of a vanished device, and a
+      // socket may hold only 20; drop the stale one before joining anew.
+      try {
+        sock.setOption(IP, IP_DROP_MEMBERSHIP, mreqn(opts.group, opts.srcip, previousIndex), 12);
+      } catch {
+        /* nothing to drop */
+      }
+    }
+    try {
+      sock.setOption(IP, IP_ADD_MEMBERSHIP, mreqn(opts.group, opts.srcip, info.ifindex), 12);
+    } catch (e) {
+      // Already a member on this very index: a rejoin after a mere link flap.
+      if (!(e instanceof Error && /already in use/i.test(e.message))) throw e;
+    }
+    sock.setOption(IP, IP_MULTICAST_IF, mreqn(opts.group, opts.srcip, info.ifindex), 12);
+    ifindex = info.ifindex;
+  };
+
+  try {
+    sock.setOption(IP, raw.SocketOption.IP_HDRINCL, 1);
+    sock.setOption(IP, IP_MULTICAST_LOOP, opts.multicastLoop ? 1 : 0);
+    bindAndJoin(undefined);
+  } catch (e) {
+    sock.close();
+    throw describe('setup', opts, e);
+  }
+
+  const shutDown = (): void => {
+    closed = true;
+    openSockets.delete(api);
+    const error = new Error(`advert socket on ${opts.ifname} is closed`);
+    for (const reject of pending) reject(error);
+    pending.clear();
+  };
+
+  sock.on('message', (buffer: Buffer) => {
+    // raw-socket hands a view of one receive buffer that the next packet overwrites.
+    const copy = Buffer.from(buffer);
+    for (const cb of packetListeners) {
+      try {
+        cb(copy);
+      } catch (e) {
+        report(describe('packet listener threw', opts, e));
+      }
+    }
+  });
+  sock.on('error', (e: Error) => report(describe('receive', opts, e)));
+  sock.on('close', () => {
+    // Also reached when raw-socket closes the socket itself after a poll error.
+    if (!closed) {
+      shutDown();
+      report(new Error(`advert socket on ${opts.ifname} was closed by raw-socket`));
+    }
+  });
+
+  const api: AdvertSocket = {
+    ifname: opts.ifname,
+    get ifindex() {
+      return ifindex;
+    },
+    get closed() {
+      return closed;
+    },
+    send(ipPacket: Buffer, dst: Ipv4): Promise<void> {
+      if (closed) return Promise.reject(new Error(`advert socket on ${opts.ifname} is closed`));
+      return new Promise<void>((resolve, reject) => {
+        pending.add(reject);
+        sock.send(ipPacket, 0, ipPacket.length, formatIpv4(dst), (error, bytes) => {
+          pending.delete(reject);
+          if (error) reject(describe(`send to ${formatIpv4(dst)}`, opts, error));
+          else if (bytes !== ipPacket.length) reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));
+          else resolve();
+        });
+      });
+    },
+    onPacket(cb) {
+      packetListeners.add(cb);
+      return () => packetListeners.delete(cb);
+    },
+    onError(cb) {
+      errorListeners.add(cb);
+      return () => errorListeners.delete(cb);
+    },
+    rejoin(): void {
+      if (closed) throw new Error(`advert socket on ${opts.ifname} is closed`);
+      try {
+        bindAndJoin(ifindex);
+      } catch (e) {
+        throw describe('rejoin', opts, e);
+      }
+    },
+    close(): void {
+      if (closed) return;
+      shutDown();
+      sock.close();
+    },
+  };
+  openSockets.add(api);
+  return api;
+}
