@@ -1,0 +1,324 @@
+// The lab: hosts in network namespaces on one bridge, built with `ip` alone.
+//
+//   uts<pid>-<n>-switch   holds bridge br0 and one veth end per host (v<octet>)
+//   uts<pid>-<n>-<host>   holds lo and eth0 (the other veth end), <subnet>.<octet>/24
+//
+// Nothing is created in the root namespace. Every namespace is removed by
+// destroy(), by withLab() whatever happens, by process exit/signal handlers,
+// and by sweepStaleLabs() for runs that were killed outright.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCapture, type Capture } from './capture.js';
+import { NAMESPACE_PATTERN, registerLab, removeNamespaceSync, sweepStaleLabs, unregisterLab } from './cleanup.js';
+import { lossBytecode, parseLossOnly } from './loss.js';
+import { makePinger, type Pinger } from './pinger.js';
+import { spawnInNamespace, type LabProcess, type SpawnOptions } from './process-handle.js';
+import { run, runOk, type RunOptions, type RunResult } from './run.js';
+
+export { sweepStaleLabs } from './cleanup.js';
+export type { LabProcess, SpawnOptions } from './process-handle.js';
+export type { Pinger, PingReport } from './pinger.js';
+export type { Capture, CaptureResult } from './capture.js';
+
+export interface LabOptions {
+  hosts: string[];
+  /** Adds a host named "client" at <subnet>.100. */
+  client?: boolean;
+  /** First three octets. Default '10.77.0'. */
+  subnet?: string;
+  /** Keep the temporary folder (captures) after destroy(). */
+  keepFiles?: boolean;
+}
+
+export interface LabHost {
+  name: string;
+  ns: string;
+  ifname: string;
+  addr: string;
+  mac: string;
+  /** The switch-side end of this host's cable. */
+  peer: string;
+}
+
+type HostRef = string | LabHost;
+
+const HOST_NAME = /^[a-z][a-z0-9]{0,11}$/;
+const FIRST_HOST_OCTET = 11;
+const CLIENT_OCTET = 100;
+let labCounter = 0;
+
+/** argv that runs a compiled script of this project with the current node. */
+export function nodeArgv(script: string, ...args: string[]): string[] {
+  return [process.execPath, '--enable-source-maps', script, ...args];
+}
+
+export class Lab {
+  readonly id: string;
+  readonly switchNs: string;
+  readonly subnet: string;
+  readonly tmpDir: string;
+  private readonly hostsByName = new Map<string, LabHost>();
+  private readonly processes = new Map<string, Set<LabProcess>>();
+  private readonly keepFiles: boolean;
+  private destroyed = false;
+  private blackhole = false;
+  private captureCount = 0;
+
+  private constructor(opts: LabOptions) {
+    this.id = `uts${process.pid}-${labCounter++}`;
+    this.switchNs = `${this.id}-switch`;
+    this.subnet = opts.subnet ?? '10.77.0';
+    this.keepFiles = opts.keepFiles ?? false;
+    this.tmpDir = mkdtempSync(join(tmpdir(), `ucarp-ts-${this.id}-`));
+  }
+
+  /** Builds the lab. On failure, whatever was built is removed again. */
+  static async create(opts: LabOptions): Promise<Lab> {
+    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(opts.subnet ?? '10.77.0')) throw new Error(`bad subnet ${opts.subnet}`);
+    const names = [...opts.hosts];
+    if (names.length + FIRST_HOST_OCTET > CLIENT_OCTET) throw new Error('too many hosts');
+    for (const n of names) {
+      if (!HOST_NAME.test(n) || n === 'switch' || n === 'client') throw new Error(`bad host name "${n}"`);
+    }
+    if (new Set(names).size !== names.length) throw new Error('duplicate host names');
+    sweepStaleLabs();
+    const lab = new Lab(opts);
+    registerLab(lab);
+    try {
+      await lab.build(names, opts.client ?? false);
+    } catch (e) {
+      await lab.destroy();
+      throw e;
+    }
+    return lab;
+  }
+
+  private async build(names: string[], client: boolean): Promise<void> {
+    const sw = this.switchNs;
+    await runOk(['ip', 'netns', 'add', sw]);
+    await runOk(['ip', '-n', sw, 'link', 'set', 'lo', 'up']);
+    // A plain learning switch: no STP delay, and multicast flooded to every port
+    // whatever IGMP snooping would have learnt (ucarp may use any group).
+    await runOk(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
+    await runOk(['ip', '-n', sw, 'link', 'set', 'br0', 'up']);
+    const plan = names.map((name, i) => ({ name, octet: FIRST_HOST_OCTET + i }));
+    if (client) plan.push({ name: 'client', octet: CLIENT_OCTET });
+    for (const { name, octet } of plan) {
+      const host: LabHost = {
+        name,
+        ns: `${this.id}-${name}`,
+        ifname: 'eth0',
+        addr: `${this.subnet}.${octet}`,
+        mac: `02:77:00:00:00:${octet.toString(16).padStart(2, '0')}`,
+        peer: `v${octet}`,
+      };
+      this.hostsByName.set(name, host);
+      this.processes.set(name, new Set());
+      await runOk(['ip', 'netns', 'add', host.ns]);
+      await runOk(['ip', '-n', host.ns, 'link', 'set', 'lo', 'up']);
+      // IPv6 off: its router and listener chatter only clutters captures.
+      await run(['ip', 'netns', 'exec', host.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await this.addInterface(host);
+    }
+  }
+
+  get hosts(): LabHost[] {
+    return [...this.hostsByName.values()];
+  }
+
+  host(ref: HostRef): LabHost {
+    const name = typeof ref === 'string' ? ref : ref.name;
+    const h = this.hostsByName.get(name);
+    if (!h) throw new Error(`no host "${name}" in lab ${this.id}`);
+    return h;
+  }
+
+  /** Runs a command inside the host's namespace and waits for it. */
+  exec(ref: HostRef, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    this.assertLive();
+    return run(['ip', 'netns', 'exec', this.host(ref).ns, ...argv], { timeoutMs: 60_000, ...opts });
+  }
+
+  /** Starts a long-running command inside the host's namespace. */
+  spawn(ref: HostRef, argv: readonly string[], opts: SpawnOptions = {}): LabProcess {
+    this.assertLive();
+    const h = this.host(ref);
+    const proc = spawnInNamespace(h.name, h.ns, argv, opts);
+    const set = this.processes.get(h.name)!;
+    set.add(proc);
+    void proc.exited.then(() => set.delete(proc));
+    return proc;
+  }
+
+  /** Takes the switch side of the cable down: the host sees no carrier. */
+  async cutLink(ref: HostRef): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.host(ref).peer, 'down']);
+  }
+
+  async restoreLink(ref: HostRef): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.host(ref).peer, 'up']);
+  }
+
+  /** The host dies: cable cut, and everything running in it SIGKILLed. */
+  async crash(ref: HostRef): Promise<void> {
+    const h = this.host(ref);
+    await this.cutLink(h);
+    await this.killAllIn(h, 'SIGKILL');
+  }
+
+  /** Deletes the host's eth0 (and its cable): for interfaces that vanish. */
+  async removeInterface(ref: HostRef): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'del', this.host(ref).peer]);
+  }
+
+  /** (Re-)creates the host's eth0 with its MAC and address; it gets a new ifindex. */
+  async addInterface(ref: HostRef): Promise<void> {
+    const h = this.host(ref);
+    await runOk(['ip', '-n', this.switchNs, 'link', 'add', h.peer, 'type', 'veth', 'peer', 'name', h.ifname, 'netns', h.ns]);
+    await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'address', h.mac]);
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'master', 'br0', 'up']);
+    await runOk(['ip', '-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', h.ifname]);
+    await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'up']);
+  }
+
+  /** The hosts whose eth0 carries this address. */
+  async holders(addr: string): Promise<string[]> {
+    const found = await Promise.all(
+      this.hosts.map(async (h) => {
+        const r = await run(['ip', '-n', h.ns, '-4', '-o', 'addr', 'show', 'dev', h.ifname]);
+        const has = r.stdout.split('\n').some((l) => new RegExp(`\\binet ${addr.replace(/\./g, '\\.')}/`).test(l));
+        return has ? h.name : undefined;
+      }),
+    );
+    return found.filter((n): n is string => n !== undefined);
+  }
+
+  /** The MAC that `from` has in its neighbour table for addr, if any. */
+  async neighMac(from: HostRef, addr: string): Promise<string | undefined> {
+    const h = this.host(from);
+    const r = await run(['ip', '-n', h.ns, 'neigh', 'show', 'to', addr, 'dev', h.ifname]);
+    return /\blladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
+  }
+
+  /** One ping, true when answered within timeoutMs. */
+  async ping(from: HostRef, addr: string, timeoutMs = 1000): Promise<boolean> {
+    const wait = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const r = await this.exec(from, ['ping', '-n', '-c', '1', '-W', String(wait), addr]);
+    return r.code === 0;
+  }
+
+  /** Pings continuously (root may go far below ping's 200 ms floor). */
+  async startPinger(from: HostRef, addr: string, intervalMs = 10): Promise<Pinger> {
+    const interval = (intervalMs / 1000).toFixed(3);
+    const proc = this.spawn(from, ['ping', '-n', '-D', '-W', '1', '-i', interval, addr]);
+    await proc.waitForOutput(/^PING /m, 5000);
+    return makePinger(proc);
+  }
+
+  /** Starts tcpdump on the host's eth0; resolves once it is capturing. */
+  async tcpdump(ref: HostRef, filter = ''): Promise<Capture> {
+    const h = this.host(ref);
+    const pcapPath = join(this.tmpDir, `${h.name}-${this.captureCount++}.pcap`);
+    // --immediate-mode: otherwise packets wait in the capture ring and a quick stop loses them.
+    const argv = ['tcpdump', '-i', h.ifname, '-n', '--immediate-mode', '-U', '-w', pcapPath];
+    if (filter) argv.push(filter);
+    const proc = this.spawn(h, argv);
+    await proc.waitForOutput(/listening on/, 10_000);
+    return makeCapture(proc, pcapPath);
+  }
+
+  /**
+   * Impairs the host's outgoing traffic, e.g. 'loss 20% delay 10ms'. Uses
+   * tc netem where the kernel has it; otherwise only 'loss N%' is possible (see
+   * loss.ts) and anything else throws.
+   */
+  async netem(ref: HostRef, spec: string): Promise<'netem' | 'bpf-loss'> {
+    const h = this.host(ref);
+    const r = await run(['tc', '-n', h.ns, 'qdisc', 'replace', 'dev', h.ifname, 'root', 'netem', ...spec.trim().split(/\s+/)]);
+    if (r.code === 0) return 'netem';
+    if (!/unknown/i.test(r.stderr)) throw new Error(`tc netem ${spec}: ${r.stderr.trim()}`);
+    const percent = parseLossOnly(spec);
+    if (percent === undefined) {
+      throw new Error(`this kernel has no sch_netem; only "loss N%" can be emulated here, not "${spec}"`);
+    }
+    await this.ensureBlackhole();
+    const sw = this.switchNs;
+    await run(['tc', '-n', sw, 'qdisc', 'add', 'dev', h.peer, 'clsact']); // may already exist
+    await run(['tc', '-n', sw, 'filter', 'del', 'dev', h.peer, 'ingress']);
+    await runOk(['tc', '-n', sw, 'filter', 'add', 'dev', h.peer, 'ingress', 'bpf', 'bytecode', lossBytecode(percent),
+      'action', 'mirred', 'egress', 'redirect', 'dev', 'blackhole0']);
+    return 'bpf-loss';
+  }
+
+  async clearNetem(ref: HostRef): Promise<void> {
+    const h = this.host(ref);
+    await run(['tc', '-n', h.ns, 'qdisc', 'del', 'dev', h.ifname, 'root']);
+    await run(['tc', '-n', this.switchNs, 'qdisc', 'del', 'dev', h.peer, 'clsact']);
+  }
+
+  // A veth pair left down: mirred drops whatever is redirected to it.
+  private async ensureBlackhole(): Promise<void> {
+    if (this.blackhole) return;
+    await runOk(['ip', '-n', this.switchNs, 'link', 'add', 'blackhole0', 'type', 'veth', 'peer', 'name', 'blackhole1']);
+    this.blackhole = true;
+  }
+
+  private async killAllIn(h: LabHost, signal: NodeJS.Signals): Promise<void> {
+    for (const p of this.processes.get(h.name) ?? []) p.kill(signal);
+    // Also whatever those started in their own groups (scripts, daemons).
+    const r = await run(['ip', 'netns', 'pids', h.ns]);
+    for (const pid of r.stdout.split(/\s+/).filter(Boolean).map(Number)) {
+      if (pid === process.pid) continue;
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  private namespaces(): string[] {
+    return [...this.hosts.map((h) => h.ns), this.switchNs];
+  }
+
+  private assertLive(): void {
+    if (this.destroyed) throw new Error(`lab ${this.id} is destroyed`);
+  }
+
+  /** Kills every process started in the lab and deletes every namespace. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const all = [...this.processes.values()].flatMap((s) => [...s]);
+    for (const p of all) p.kill('SIGKILL');
+    await Promise.race([Promise.all(all.map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
+    this.finish();
+  }
+
+  /** The same, synchronously, for exit and signal handlers. */
+  destroySync(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const s of this.processes.values()) for (const p of s) p.kill('SIGKILL');
+    this.finish();
+  }
+
+  private finish(): void {
+    for (const ns of this.namespaces()) {
+      if (NAMESPACE_PATTERN.test(ns)) removeNamespaceSync(ns);
+    }
+    if (!this.keepFiles) rmSync(this.tmpDir, { recursive: true, force: true });
+    unregisterLab(this);
+  }
+}
+
+/** Creates a lab, runs fn, and always destroys the lab. */
+export async function withLab<T>(opts: LabOptions, fn: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await Lab.create(opts);
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.destroy();
+  }
+}

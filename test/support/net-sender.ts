@@ -1,0 +1,43 @@
+// Run inside a lab host: opens an advert socket and sends test packets to the
+// group, then reports (JSON on stdout) what it sent and what it heard itself.
+import { parseArgs } from 'node:util';
+import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { openAdvertSocket } from '../../src/net/advert-socket.js';
+import { testIpPacket } from './net-test-frames.js';
+
+const { values } = parseArgs({
+  options: {
+    ifname: { type: 'string', default: 'eth0' },
+    srcip: { type: 'string' },
+    group: { type: 'string', default: '224.0.0.18' },
+    count: { type: 'string', default: '5' },
+    'interval-ms': { type: 'string', default: '10' },
+    'linger-ms': { type: 'string', default: '300' },
+    loop: { type: 'boolean', default: false },
+  },
+});
+
+const srcip = parseIpv4(values.srcip ?? '');
+const group = parseIpv4(values.group!);
+if (srcip === undefined || group === undefined) throw new Error('need --srcip and --group');
+const sock = openAdvertSocket({ ifname: values.ifname!, srcip, group, multicastLoop: values.loop });
+let heard = 0;
+sock.onPacket(() => heard++);
+const errors: string[] = [];
+sock.onError((e) => errors.push(e.message));
+
+const count = Number(values.count);
+const interval = Number(values['interval-ms']);
+let sent = 0;
+for (let seq = 0; seq < count; seq++) {
+  try {
+    await sock.send(testIpPacket(srcip, group, seq), group);
+    sent++;
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
+  if (interval > 0) await new Promise((r) => setTimeout(r, interval));
+}
+await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
+sock.close();
+process.stdout.write(JSON.stringify({ sent, heardOwn: heard, errors }) + '\n');

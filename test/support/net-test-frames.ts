@@ -1,0 +1,63 @@
+// Hand-built packets for the net-layer tests. The real codecs live in
+// src/core/packets; these only need to be recognisable on the wire.
+import { ipv4ToBytes, type Ipv4 } from '../../src/core/ipv4-address.js';
+
+export const TEST_MAGIC = 0x75636172; // "ucar"
+
+export function ipChecksum(header: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < header.length; i += 2) sum += header.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** IPv4 packet as ucarp sends it (TOS 0x10, DF, TTL 255), payload: magic + seq. */
+export function testIpPacket(src: Ipv4, dst: Ipv4, seq: number, protocol = 112): Buffer {
+  const payload = Buffer.alloc(36);
+  payload.writeUInt32BE(TEST_MAGIC, 0);
+  payload.writeUInt32BE(seq >>> 0, 4);
+  const h = Buffer.alloc(20);
+  h[0] = 0x45;
+  h[1] = 0x10;
+  h.writeUInt16BE(20 + payload.length, 2);
+  h.writeUInt16BE(0, 4);
+  h.writeUInt16BE(0x4000, 6);
+  h[8] = 255;
+  h[9] = protocol;
+  ipv4ToBytes(src).copy(h, 12);
+  ipv4ToBytes(dst).copy(h, 16);
+  h.writeUInt16BE(ipChecksum(h), 10);
+  return Buffer.concat([h, payload]);
+}
+
+export function readTestSeq(ipPacket: Buffer): number | undefined {
+  const ihl = (ipPacket[0]! & 0x0f) * 4;
+  if (ipPacket.length < ihl + 8 || ipPacket.readUInt32BE(ihl) !== TEST_MAGIC) return undefined;
+  return ipPacket.readUInt32BE(ihl + 4);
+}
+
+export function parseMac(text: string): Buffer {
+  return Buffer.from(text.split(':').map((p) => parseInt(p, 16)));
+}
+
+export function ethernetFrame(dst: Buffer, src: Buffer, ethertype: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(14);
+  dst.copy(h, 0);
+  src.copy(h, 6);
+  h.writeUInt16BE(ethertype, 12);
+  return Buffer.concat([h, payload]);
+}
+
+/** Gratuitous ARP request: "ip is at mac", sender and target address both ip. */
+export function gratuitousArp(mac: Buffer, ip: Ipv4): Buffer {
+  const arp = Buffer.alloc(28);
+  arp.writeUInt16BE(1, 0); // Ethernet
+  arp.writeUInt16BE(0x0800, 2);
+  arp[4] = 6;
+  arp[5] = 4;
+  arp.writeUInt16BE(1, 6); // request
+  mac.copy(arp, 8);
+  ipv4ToBytes(ip).copy(arp, 14);
+  ipv4ToBytes(ip).copy(arp, 24);
+  return ethernetFrame(Buffer.alloc(6, 0xff), mac, 0x0806, arp);
+}
