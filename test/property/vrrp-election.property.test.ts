@@ -1,0 +1,155 @@
+// Properties of the VRRP election under arbitrary event sequences.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
+import type { ElectionEvent, Role } from '../../src/core/election/types.js';
+
+const SELF = 0x0a000005;
+const QUIET_MS = 3000;
+
+const config: fc.Arbitrary<VrrpElectionConfig> = fc
+  .record({
+    version: fc.constantFrom(2 as const, 3 as const),
+    priority: fc.integer({ min: 1, max: 255 }),
+    seconds: fc.integer({ min: 1, max: 255 }),
+    centiseconds: fc.integer({ min: 1, max: 4095 }),
+    preempt: fc.boolean(),
+    neutral: fc.boolean(),
+    downOnStop: fc.boolean(),
+  })
+  .map(({ seconds, centiseconds, ...c }) => ({
+    ...c,
+    self: SELF,
+    intervalCs: c.version === 2 ? seconds * 100 : centiseconds,
+    demoteQuietMs: QUIET_MS,
+  }));
+
+/** Adverts as the driver would pass them: v2 ones always carry our interval (others are dropped). */
+function heard(cfg: VrrpElectionConfig): fc.Arbitrary<VrrpHeard> {
+  return fc.record({
+    src: fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(SELF - 1, SELF + 1)),
+    priority: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, cfg.priority)),
+    intervalCs: cfg.version === 2 ? fc.constant(cfg.intervalCs) : fc.integer({ min: 1, max: 4095 }),
+  });
+}
+
+function events(cfg: VrrpElectionConfig): fc.Arbitrary<ElectionEvent<VrrpHeard>[]> {
+  const event: fc.Arbitrary<ElectionEvent<VrrpHeard>> = fc.oneof(
+    { weight: 4, arbitrary: fc.constant({ type: 'timeout' as const }) },
+    { weight: 6, arbitrary: heard(cfg).map((advert) => ({ type: 'advert' as const, advert })) },
+    { weight: 1, arbitrary: fc.boolean().map((up) => ({ type: 'link' as const, up })) },
+    { weight: 1, arbitrary: fc.constant({ type: 'demote' as const }) },
+    { weight: 1, arbitrary: fc.constant({ type: 'start' as const }) },
+  );
+  return fc.array(event, { maxLength: 80 });
+}
+
+const scenario = config.chain((cfg) =>
+  fc.tuple(fc.constant(cfg), events(cfg), fc.array(fc.integer({ min: 0, max: 3 * cfg.intervalCs * 10 + 2000 }), { minLength: 80, maxLength: 80 })),
+);
+
+const outranks = (ad: VrrpHeard, cfg: VrrpElectionConfig): boolean =>
+  ad.priority > cfg.priority || (ad.priority === cfg.priority && ad.src > cfg.self);
+
+describe('VRRP election properties', () => {
+  it('keeps actions consistent with its role and the RFC rules for any event sequence', () => {
+    fc.assert(
+      fc.property(scenario, ([cfg, evs, gaps]) => {
+        const e = new VrrpElection(cfg);
+        let role: Role = 'INIT';
+        let now = 0;
+        let linkUp = true;
+        let quietEnd = -Infinity;
+        const check = (ev: ElectionEvent<VrrpHeard>, at: number): void => {
+          now = at;
+          if (ev.type === 'link') linkUp = ev.up;
+          const before = e.role;
+          const actions = e.handle(ev, now);
+          for (const [k, a] of actions.entries()) {
+            if (a.type === 'transition') {
+              assert.equal(a.from, role, 'a transition starts from the current role');
+              assert.notEqual(a.to, a.from);
+              role = a.to;
+            }
+            if (a.type === 'run-script') {
+              const prev = actions[k - 1];
+              assert.ok(prev?.type === 'transition', 'scripts run only on a state change');
+              assert.equal(a.script, prev.to === 'MASTER' ? 'up' : 'down');
+            }
+            if (a.type === 'advertise') {
+              assert.equal(a.advert.intervalCs, cfg.intervalCs, 'we always advertise our own interval');
+              if (a.advert.priority === 0) assert.ok(ev.type === 'demote' || ev.type === 'stop', 'priority 0 only when leaving');
+              else assert.equal(a.advert.priority, cfg.priority);
+              assert.ok(before === 'MASTER' || e.role === 'MASTER', 'only a master advertises');
+            }
+            if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
+          }
+          assert.equal(e.role, role, 'the role is what the transitions said');
+          if (ev.type === 'demote' && before === 'MASTER') quietEnd = now + QUIET_MS;
+
+          if (ev.type === 'advert' && before === 'MASTER') {
+            const ad = ev.advert;
+            if (ad.priority !== 0 && outranks(ad, cfg)) assert.equal(e.role, 'BACKUP', 'a master yields to a better one');
+            else assert.equal(e.role, 'MASTER', 'a master keeps the role against a worse one');
+          }
+          if (ev.type === 'advert' && before === 'BACKUP' && ev.advert.priority === 0 && linkUp) {
+            assert.ok(e.deadline()! <= Math.max(now + e.skewMs, quietEnd) + 1e-9, 'a priority-0 advert cuts the wait to the skew time');
+          }
+
+          const due = e.deadline();
+          if (e.role === 'MASTER') {
+            assert.ok(linkUp, 'never master without carrier');
+            assert.ok(due !== null && due > now && due <= now + cfg.intervalCs * 10 + 1e-9, 'a master always has its next advert due within an interval');
+          }
+          if (e.role === 'BACKUP' && linkUp) {
+            assert.ok(due !== null && due > now - 1e-9, 'a backup with carrier always waits for something');
+            assert.ok(due <= Math.max(now + e.masterDownMs, quietEnd) + 1e-9, 'a backup never waits longer than Master_Down_Interval');
+          }
+          if (e.role === 'BACKUP' && !linkUp) assert.equal(due, null, 'no takeover without carrier');
+        };
+        check({ type: 'start' }, 0);
+        if (cfg.priority === 255) assert.equal(e.role, 'MASTER', 'the owner starts as MASTER');
+        evs.forEach((ev, i) => {
+          // A correct shell delivers every deadline that passes; a 'timeout' in the
+          // sequence itself is a spurious wake-up and must change nothing early.
+          const target = now + gaps[i]!;
+          for (let due = e.deadline(); due !== null && due <= target; due = e.deadline()) check({ type: 'timeout' }, due);
+          check(ev, target);
+        });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a stopping master sends one priority-0 advert, then stays silent', () => {
+    fc.assert(
+      fc.property(config, (cfg) => {
+        const e = new VrrpElection(cfg);
+        e.handle({ type: 'start' }, 0);
+        if (e.role !== 'MASTER') e.handle({ type: 'timeout' }, e.deadline()!);
+        assert.equal(e.role, 'MASTER');
+        const actions = e.handle({ type: 'stop' }, e.deadline()! - 1);
+        const ads = actions.filter((a) => a.type === 'advertise');
+        assert.equal(ads.length, 1);
+        assert.ok(ads[0]!.type === 'advertise' && ads[0]!.advert.priority === 0);
+        assert.equal(actions.some((a) => a.type === 'run-script'), cfg.downOnStop);
+        assert.equal(e.deadline(), null);
+        assert.deepEqual(e.handle({ type: 'timeout' }, 1e9), []);
+      }),
+    );
+  });
+
+  it('timing: Master_Down_Interval = 3 intervals + skew, skew per RFC 3768 / RFC 5798', () => {
+    fc.assert(
+      fc.property(config, (cfg) => {
+        fc.pre(cfg.priority !== 255);
+        const e = new VrrpElection(cfg);
+        e.handle({ type: 'start' }, 0);
+        const skew = cfg.version === 2 ? ((256 - cfg.priority) * 1000) / 256 : ((256 - cfg.priority) * cfg.intervalCs * 10) / 256;
+        assert.ok(Math.abs(e.skewMs - skew) < 1e-9);
+        assert.ok(Math.abs(e.deadline()! - (3 * cfg.intervalCs * 10 + skew)) < 1e-9);
+      }),
+    );
+  });
+});
