@@ -150,6 +150,19 @@ describe('CARP election on a simulated segment', () => {
     assert.equal(replays, 2, 'only the first adverts of the new sequence were held back');
   });
 
+  it('keeps hearing a ucarp master that sends a fresh random counter in every advert', () => {
+    const sim = carpCluster([{ addr: '10.0.0.1', advskew: 50 }]);
+    sim.boot(0);
+    const ucarp = ip('10.0.0.9');
+    for (let t = 100; t < 60_000; t += 1000) {
+      const counter = BigInt(Math.floor(sim.random.next() * 2 ** 53)) * 2048n + BigInt(Math.floor(sim.random.next() * 2048));
+      sim.at(t, () => sim.inject(0, { src: ucarp, advbase: 1, advskew: 0, counter }));
+    }
+    sim.runUntil(60_000);
+    assert.equal(sim.role(0), 'BACKUP');
+    assert.equal(sim.drops.length, 0);
+  });
+
   it('advertises at the configured interval as MASTER, sub-second with advbase 0', () => {
     const sim = carpCluster([{ addr: '10.0.0.1', advbase: 0, advskew: 64 }]);
     sim.boot(0);
