@@ -9,6 +9,7 @@ const { values } = parseArgs({
     ifname: { type: 'string', default: 'eth0' },
     hex: { type: 'string', multiple: true, default: [] },
     ifindex: { type: 'string' },
+    'close-first': { type: 'boolean', default: false },
   },
 });
 
@@ -18,6 +19,7 @@ try {
   if (ifindex === undefined) throw new Error(`no interface ${values.ifname}`);
   const sock = openPacketSocket(ifindex);
   let sent = 0;
+  if (values['close-first']) sock.close();
   try {
     for (const hex of values.hex!) {
       sock.send(Buffer.from(hex, 'hex'));

@@ -1,0 +1,148 @@
+// The advertisement socket, for real, between two lab hosts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { Lab } from '../lab/lab.js';
+import { labSkipReason } from '../lab/requirements.js';
+import { supportArgv, supportScript } from '../lab/support-paths.js';
+import { ethernetFrame, parseMac, testIpPacket } from '../support/net-test-frames.js';
+
+interface ReceiverSummary {
+  why: string;
+  count: number;
+  intact: boolean;
+  distinctSeqs: number;
+  sources: string[];
+  destinations: string[];
+  ttls: number[];
+  toses: number[];
+  protocols: number[];
+  dfFlags: boolean[];
+  socketStillReferenced: boolean;
+  gcRuns: number;
+  errors: string[];
+}
+
+interface SenderReport {
+  sent: number;
+  heardOwn: number;
+  errors: string[];
+}
+
+function lastJson<T>(output: string): T {
+  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  assert.ok(line, `no JSON in output:\n${output}`);
+  return JSON.parse(line) as T;
+}
+
+describe('advert socket (IP protocol 112) in a lab', { skip: labSkipReason() }, () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await Lab.create({ hosts: ['a', 'b'] });
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  async function startReceiver(host: string, ...args: string[]) {
+    const srcip = lab.host(host).addr;
+    const rx = lab.spawn(host, supportArgv('net-receiver', '--srcip', srcip, ...args));
+    await rx.waitForOutput(/^ready/m, 10_000);
+    return rx;
+  }
+
+  async function send(host: string, ...args: string[]): Promise<SenderReport> {
+    const r = await lab.exec(host, supportArgv('net-sender', '--srcip', lab.host(host).addr, ...args));
+    assert.equal(r.code, 0, r.stderr);
+    return lastJson<SenderReport>(r.stdout);
+  }
+
+  it('delivers A\'s packets to B as ucarp sends them, each as a private copy, and A does not hear itself', async () => {
+    const rx = await startReceiver('b', '--expect', '20', '--timeout-ms', '10000');
+    const tx = await send('a', '--count', '20', '--interval-ms', '5');
+    assert.deepEqual(tx, { sent: 20, heardOwn: 0, errors: [] });
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.equal(got.count, 20);
+    assert.equal(got.distinctSeqs, 20);
+    assert.equal(got.intact, true, 'a delivered buffer changed after delivery');
+    assert.deepEqual(got.sources, [lab.host('a').addr]);
+    assert.deepEqual(got.destinations, ['224.0.0.18']);
+    assert.deepEqual(got.ttls, [255]);
+    assert.deepEqual(got.toses, [0x10]);
+    assert.deepEqual(got.protocols, [112]);
+    assert.deepEqual(got.dfFlags, [true]);
+    assert.deepEqual(got.errors, []);
+  });
+
+  it('control: with IP_MULTICAST_LOOP on, the sender does hear itself (so the check above means something)', async () => {
+    const tx = await send('a', '--count', '5', '--loop');
+    assert.equal(tx.sent, 5);
+    assert.equal(tx.heardOwn, 5);
+  });
+
+  it('works for another group (--mcast=239.192.0.5)', async () => {
+    const rx = await startReceiver('b', '--group', '239.192.0.5', '--expect', '5');
+    const tx = await send('a', '--group', '239.192.0.5', '--count', '5');
+    assert.equal(tx.sent, 5);
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.count, 5);
+    assert.deepEqual(got.destinations, ['239.192.0.5']);
+  });
+
+  it('receives a --nomcast frame: Ethernet broadcast sent through the packet socket, IP destination still the group', async () => {
+    const rx = await startReceiver('b', '--expect', '3');
+    const a = lab.host('a');
+    const frames = [0, 1, 2].map((seq) =>
+      ethernetFrame(Buffer.alloc(6, 0xff), parseMac(a.mac), 0x0800, testIpPacket(parseIpv4(a.addr)!, parseIpv4('224.0.0.18')!, seq)).toString('hex'),
+    );
+    const r = await lab.exec('a', supportArgv('net-frame', ...frames.flatMap((h) => ['--hex', h])));
+    assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 3 });
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.count, 3);
+    assert.deepEqual(got.sources, [a.addr]);
+  });
+
+  it('after the interface is deleted and re-created, hears nothing until rejoin(), then hears again', async () => {
+    const rx = await startReceiver('b', '--expect', '4', '--timeout-ms', '20000');
+    const before = /ready ifindex=(\d+)/.exec(rx.output)![1];
+    await lab.removeInterface('b');
+    await lab.addInterface('b');
+    await send('a', '--count', '3');
+    assert.doesNotMatch(rx.output, /^\{/m, 'nothing should have been delivered before rejoin');
+    const mark = rx.mark();
+    rx.kill('SIGUSR1');
+    const m = await rx.waitForOutput(/rejoined ifindex=(\d+)/, 5000, mark);
+    assert.notEqual(m[1], before, 'the re-created interface has a new index');
+    await send('a', '--count', '4');
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.equal(got.count, 4);
+  });
+
+  it('keeps delivering 2,500 packets over several seconds while the GC is forced and only the module holds the socket', { timeout: 60_000 }, async () => {
+    const count = 2500;
+    const rx = lab.spawn(
+      'b',
+      [process.execPath, '--expose-gc', supportScript('net-receiver'), '--srcip', lab.host('b').addr,
+        '--expect', String(count), '--timeout-ms', '40000', '--gc-every-ms', '20'],
+    );
+    await rx.waitForOutput(/^ready/m, 10_000);
+    const started = Date.now();
+    const tx = await send('a', '--count', String(count), '--interval-ms', '2');
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(tx.sent, count);
+    assert.ok(seconds >= 3, `sending took only ${seconds}s; the test wants several seconds`);
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.count, count, `received ${got.count} of ${count}`);
+    assert.equal(got.distinctSeqs, count);
+    assert.equal(got.intact, true);
+    assert.ok(got.gcRuns > 50, `only ${got.gcRuns} forced collections`);
+    assert.equal(got.socketStillReferenced, true);
+  });
+});
