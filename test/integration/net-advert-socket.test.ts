@@ -124,6 +124,21 @@ describe('advert socket (IP protocol 112) in a lab', { skip: labSkipReason() }, 
     assert.equal(got.count, 4);
   });
 
+  it('rejoins after more re-creations than the 20 memberships a socket may hold', { timeout: 60_000 }, async () => {
+    const rx = await startReceiver('b', '--expect', '3', '--timeout-ms', '50000');
+    for (let i = 0; i < 25; i++) {
+      await lab.removeInterface('b');
+      await lab.addInterface('b');
+      const mark = rx.mark();
+      rx.kill('SIGUSR1');
+      const m = await rx.waitForOutput(/(rejoined|rejoin failed).*/, 5000, mark);
+      assert.match(m[0], /rejoined/, `re-creation ${i + 1}: ${m[0]}`);
+    }
+    await send('a', '--count', '3');
+    await rx.exited;
+    assert.equal(lastJson<ReceiverSummary>(rx.stdout).count, 3);
+  });
+
   it('keeps delivering 2,500 packets over several seconds while the GC is forced and only the module holds the socket', { timeout: 60_000 }, async () => {
     const count = 2500;
     const rx = lab.spawn(
