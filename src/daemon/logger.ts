@@ -63,7 +63,8 @@ export class Logger {
   }
 }
 
-function stderrSink(level: Level, message: string): void {
+/** ucarp's stderr line; exported for messages that must not go to the other sinks. */
+export function stderrSink(level: Level, message: string): void {
   process.stderr.write(`${timestamp()}: [${LABEL[level]}] ${message}\n`);
 }
 
