@@ -38,7 +38,7 @@ function lastJson<T>(output: string): T {
 describe('advert socket (IP protocol 112) in a lab', { skip: labSkipReason() }, () => {
   let lab: Lab;
   before(async () => {
-    lab = await Lab.create({ hosts: ['a', 'b'] });
+    lab = await Lab.create({ hosts: ['a', 'b'], client: true });
   });
   after(async () => {
     await lab?.destroy();
@@ -122,6 +122,31 @@ describe('advert socket (IP protocol 112) in a lab', { skip: labSkipReason() }, 
     const got = lastJson<ReceiverSummary>(rx.stdout);
     assert.equal(got.why, 'complete');
     assert.equal(got.count, 4);
+  });
+
+  it('is bound to its interface: packets arriving on another interface of the host are not seen', async () => {
+    // A second cable, straight from the client to B (x1 in the client, x0 in B).
+    const b = lab.host('b');
+    assert.equal((await lab.exec('client', ['ip', 'link', 'add', 'x1', 'type', 'veth', 'peer', 'name', 'x0', 'netns', b.ns])).code, 0);
+    try {
+      await lab.exec('client', ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'x1']);
+      await lab.exec('client', ['ip', 'link', 'set', 'x1', 'up']);
+      await lab.exec('b', ['ip', 'addr', 'add', '10.99.0.1/24', 'dev', 'x0']);
+      await lab.exec('b', ['ip', 'link', 'set', 'x0', 'up']);
+      const onEth0 = await startReceiver('b', '--expect', '1', '--timeout-ms', '1500');
+      const onX0 = lab.spawn('b', supportArgv('net-receiver', '--ifname', 'x0', '--srcip', '10.99.0.1', '--expect', '3'));
+      await onX0.waitForOutput(/^ready/m, 10_000);
+      const r = await lab.exec('client', supportArgv('net-sender', '--ifname', 'x1', '--srcip', '10.99.0.2', '--count', '3'));
+      assert.equal(lastJson<SenderReport>(r.stdout).sent, 3);
+      await onX0.exited;
+      assert.equal(lastJson<ReceiverSummary>(onX0.stdout).count, 3, 'the control receiver on x0 hears them');
+      await onEth0.exited;
+      const got = lastJson<ReceiverSummary>(onEth0.stdout);
+      assert.equal(got.why, 'timeout');
+      assert.equal(got.count, 0);
+    } finally {
+      await lab.exec('client', ['ip', 'link', 'del', 'x1']);
+    }
   });
 
   it('rejoins after more re-creations than the 20 memberships a socket may hold', { timeout: 60_000 }, async () => {
