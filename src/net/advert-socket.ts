@@ -99,7 +99,8 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     sock.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, name, name.length);
     if (previousIndex !== undefined && previousIndex !== info.ifindex) {
       // The kernel keeps a socket's membership of a vanished device, and a
-      // socket may hold only 20; drop the stale one before joining anew.
+      // socket may hold only net.ipv4.igmp_max_memberships (20) of them: without
+      // this drop the 20th rejoin fails with ENOBUFS.
       try {
         sock.setOption(IP, IP_DROP_MEMBERSHIP, mreqn(opts.group, opts.srcip, previousIndex), 12);
       } catch {
