@@ -2,12 +2,15 @@
 import type { Settings } from '../config/settings.js';
 import { createCarpDriver } from './carp-driver.js';
 import type { ProtocolDriver } from './protocol-driver.js';
+import { createVrrpDriver } from './vrrp-driver.js';
 
 export function createDriver(s: Settings, wallClockMs = Date.now()): ProtocolDriver {
   switch (s.protocol) {
     case 'carp':
       return createCarpDriver(s, wallClockMs) as ProtocolDriver;
-    default:
-      throw new Error(`protocol ${s.protocol} is not available in this build`);
+    case 'vrrp2':
+      return createVrrpDriver(s, 2) as ProtocolDriver;
+    case 'vrrp3':
+      return createVrrpDriver(s, 3) as ProtocolDriver;
   }
 }
