@@ -1,0 +1,96 @@
+// Running Debian's keepalived 2.2.7 inside a lab host: one VRRP instance per process,
+// its configuration and pid files in the lab's temporary folder, in the foreground
+// with its log on the console so tests can wait for its state changes.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Lab, LabProcess } from '../lab/lab.js';
+
+export const KEEPALIVED = '/usr/sbin/keepalived';
+
+export interface KeepalivedOptions {
+  version: 2 | 3;
+  vrid: number;
+  priority: number;
+  /** Seconds; fractional for v3 (keepalived's advert_int). */
+  advertInt: number;
+  vips: string[];
+  /** v2 simple-text authentication (auth_type PASS). */
+  password?: string;
+  /** keepalived preempts unless told nopreempt. */
+  nopreempt?: boolean;
+  /** Unicast: our source address and the peers, instead of multicast. */
+  unicastPeers?: string[];
+}
+
+/** keepalived.conf for one instance called VI_1 on eth0. */
+export function keepalivedConfig(host: { name: string; addr: string; ifname: string }, o: KeepalivedOptions): string {
+  const lines = [
+    'global_defs {',
+    `  router_id lab_${host.name}`,
+    // Announce the addresses once on takeover, like ucarp-ts; no repeat 5 s later to muddy captures.
+    '  vrrp_garp_master_delay 0',
+    '  vrrp_garp_master_repeat 1',
+    '}',
+    'vrrp_instance VI_1 {',
+    // nopreempt is only allowed with an initial BACKUP state, and BACKUP is what ucarp-ts starts in too.
+    '  state BACKUP',
+    `  interface ${host.ifname}`,
+    `  virtual_router_id ${o.vrid}`,
+    `  priority ${o.priority}`,
+    `  advert_int ${o.advertInt}`,
+    `  version ${o.version}`,
+  ];
+  if (o.nopreempt) lines.push('  nopreempt');
+  if (o.password !== undefined) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${o.password}`, '  }');
+  if (o.unicastPeers) {
+    lines.push(`  unicast_src_ip ${host.addr}`, '  unicast_peer {', ...o.unicastPeers.map((p) => `    ${p}`), '  }');
+  }
+  lines.push('  virtual_ipaddress {', ...o.vips.map((v) => `    ${v}/32 dev ${host.ifname}`), '  }', '}', '');
+  return lines.join('\n');
+}
+
+export interface Keepalived {
+  readonly process: LabProcess;
+  readonly confPath: string;
+  /** Waits for "(VI_1) Entering <state> STATE" after the given output mark. */
+  waitForState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs?: number, since?: number): Promise<void>;
+  /** SIGTERM to the parent, which stops its VRRP child (priority 0 if MASTER); waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export function keepalivedAvailable(): boolean {
+  return existsSync(KEEPALIVED);
+}
+
+export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions): Keepalived {
+  const host = lab.host(hostName);
+  const base = join(lab.tmpDir, `keepalived-${host.name}`);
+  const confPath = `${base}.conf`;
+  writeFileSync(confPath, keepalivedConfig(host, o));
+  const argv = [
+    KEEPALIVED,
+    '--dont-fork', '--log-console', '--log-detail', '--no-syslog', '--vrrp', '--dont-respawn',
+    '--use-file', confPath,
+    '--pid', `${base}.pid`, '--vrrp_pid', `${base}-vrrp.pid`, '--checkers_pid', `${base}-checkers.pid`,
+  ];
+  const proc = lab.spawn(host, argv);
+  return {
+    process: proc,
+    confPath,
+    async waitForState(state, timeoutMs = 10_000, since = 0) {
+      await proc.waitForOutput(new RegExp(`\\(VI_1\\) Entering ${state} STATE`), timeoutMs, since);
+    },
+    async stop() {
+      if (!proc.running) return;
+      // `ip netns exec` execs keepalived, so this pid is keepalived's parent process.
+      try {
+        process.kill(proc.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await proc.exited;
+      clearTimeout(timer);
+    },
+  };
+}
