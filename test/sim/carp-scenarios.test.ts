@@ -74,6 +74,11 @@ describe('CARP election on a simulated segment', () => {
     const takeover = sim.transitions.find((t) => t.node === 1 && t.to === 'MASTER')!;
     assert.ok(takeover.at - stoppedAt < 5);
     assert.equal(takeover.reason, 'master bowed out');
+    // Make before break: the leaving master dropped the address only once its successor spoke.
+    const down = sim.scripts(0).at(-1)!;
+    assert.equal(down.script, 'down');
+    assert.ok(down.at >= takeover.at);
+    assert.equal(sim.isUp(0), false, 'and then it was gone');
   });
 
   it('SIGUSR2 demotion hands over at once and the demoted node stays quiet', () => {

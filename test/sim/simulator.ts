@@ -88,8 +88,9 @@ export class Simulator<In, Out> {
   boot(i: number): void {
     const node = this.nodes[i]!;
     node.election = node.spec.create(this.now);
-    this.deliver(i, { type: 'start' });
+    // As the daemon does: the carrier is known before the election starts.
     if (!node.linkUp) this.deliver(i, { type: 'link', up: false });
+    this.deliver(i, { type: 'start' });
   }
 
   /** The host dies: no goodbye, no more packets. */
@@ -100,10 +101,14 @@ export class Simulator<In, Out> {
     node.timerToken++;
   }
 
-  /** A graceful stop (SIGTERM): the election gets 'stop', then the process is gone. */
+  /** A graceful stop (SIGTERM): the election hands over, and the process is gone once it says 'stopped'. */
   stop(i: number): void {
     this.deliver(i, { type: 'stop' });
-    this.crash(i);
+  }
+
+  /** True while node i is stopping but still holds on for its successor. */
+  isUp(i: number): boolean {
+    return this.nodes[i]!.election !== null;
   }
 
   demote(i: number): void {
@@ -170,6 +175,10 @@ export class Simulator<In, Out> {
           break;
         case 'gratuitous-arp':
           break;
+        case 'stopped':
+          node.election = null;
+          node.timerToken++;
+          return;
       }
     }
   }

@@ -24,7 +24,9 @@ export type ElectionAction<Out> =
   | { type: 'run-script'; script: 'up' | 'down' }
   | { type: 'gratuitous-arp' }
   /** An advertisement was refused by the election itself (counted, not logged one by one). */
-  | { type: 'drop'; reason: 'replay' };
+  | { type: 'drop'; reason: 'replay' }
+  /** After 'stop': the handover is done and the process may exit. */
+  | { type: 'stopped' };
 
 export interface Election<In, Out> {
   readonly role: Role;

@@ -1,0 +1,192 @@
+// What CARP and VRRP elections share: the roles, the one timer, carrier, SIGUSR2's
+// quiet period, the repeated gratuitous ARP, and leaving without a gap. The
+// protocols supply their priorities, intervals and what they do with an advert.
+import type { Election, ElectionAction, ElectionEvent, Role } from './types.js';
+
+export interface CommonElectionConfig {
+  /** --neutral: no downscript when entering BACKUP at start-up. */
+  neutral: boolean;
+  /** --shutdown: run the downscript when stopping as MASTER. */
+  downOnStop: boolean;
+  /** How long SIGUSR2 keeps a demoted node from taking over again (ucarp: 3 s). */
+  demoteQuietMs?: number;
+}
+
+/** Adverts after becoming MASTER before the gratuitous ARP is repeated (as ucarp). */
+const DELAYED_ARP_ADVERTS = 2;
+/** Longest a stopping master keeps the address while waiting for its successor. */
+const MAX_HANDOVER_WAIT_MS = 1500;
+
+export abstract class ElectionBase<In, Out> implements Election<In, Out> {
+  protected state: Role = 'INIT';
+  protected timerAt: number | null = null;
+  protected quietUntil = 0;
+  protected linkUp = true;
+  private arpCountdown = -1;
+  /** Stopping: the leaving advert is out, the address is still ours until a successor speaks. */
+  private leaving = false;
+
+  constructor(private readonly common: CommonElectionConfig) {}
+
+  abstract get advertIntervalMs(): number;
+  abstract get masterDownMs(): number;
+  /** An advertisement with our own priority. */
+  protected abstract ownAdvert(): ElectionAction<Out>;
+  /** CARP's bow-out or VRRP's priority 0. */
+  protected abstract leavingAdvert(): ElectionAction<Out>;
+  /** Whether an advert says its sender is leaving (so it is no successor). */
+  protected abstract saysLeaving(ad: In): boolean;
+  protected abstract heardAsMaster(ad: In, now: number): ElectionAction<Out>[];
+  protected abstract heardAsBackup(ad: In, now: number): ElectionAction<Out>[];
+
+  /** A refusal before anything else looks at the advert (CARP's replay guard), or null. */
+  protected admit(_ad: In): ElectionAction<Out>[] | null {
+    return null;
+  }
+  /** Start-up once INIT is left: BACKUP and wait, unless a protocol knows better. */
+  protected startUp(now: number): ElectionAction<Out>[] {
+    const actions: ElectionAction<Out>[] = [];
+    this.enter('BACKUP', 'start-up', actions, !this.common.neutral);
+    this.waitForMaster(now);
+    return actions;
+  }
+  /** The carrier came back while BACKUP: a fresh election. */
+  protected linkReturned(now: number): ElectionAction<Out>[] {
+    this.waitForMaster(now);
+    return [];
+  }
+  protected waitForMaster(now: number): void {
+    this.timerAt = this.linkUp ? now + this.masterDownMs : null;
+  }
+  /** Called whenever a MASTER sends its periodic or first advert. */
+  protected onMasterAdvert(): void {}
+
+  get role(): Role {
+    return this.state;
+  }
+
+  deadline(): number | null {
+    if (this.timerAt === null) return null;
+    return Math.max(this.timerAt, this.state === 'BACKUP' && !this.leaving ? this.quietUntil : 0);
+  }
+
+  handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[] {
+    switch (event.type) {
+      case 'start':
+        return this.state === 'INIT' && !this.leaving ? this.startUp(now) : [];
+      case 'timeout':
+        return this.timeout(now);
+      case 'advert':
+        return this.heard(event.advert, now);
+      case 'link':
+        return event.up ? this.linkRestored(now) : this.linkLost();
+      case 'demote':
+        return this.demote(now);
+      case 'stop':
+        return this.stop(now);
+    }
+  }
+
+  private timeout(now: number): ElectionAction<Out>[] {
+    const due = this.deadline();
+    if (due === null || now < due) return [];
+    if (this.leaving) return this.finishLeaving();
+    if (this.state === 'MASTER') return this.advertiseAsMaster(now);
+    if (this.state === 'BACKUP') return this.becomeMaster(now, 'no advertisement heard');
+    return [];
+  }
+
+  private heard(ad: In, now: number): ElectionAction<Out>[] {
+    if (this.state === 'INIT') return [];
+    const refused = this.admit(ad);
+    if (refused) return refused;
+    // A successor speaks: now the address can go (make before break).
+    if (this.leaving) return this.saysLeaving(ad) ? [] : this.finishLeaving();
+    if (this.state === 'MASTER') return this.heardAsMaster(ad, now);
+    if (!this.linkUp) return [];
+    return this.heardAsBackup(ad, now);
+  }
+
+  private linkLost(): ElectionAction<Out>[] {
+    this.linkUp = false;
+    if (this.leaving) return this.finishLeaving();
+    const actions: ElectionAction<Out>[] = [];
+    if (this.state === 'MASTER') this.enter('BACKUP', 'interface lost carrier', actions, true);
+    if (this.state !== 'INIT') this.timerAt = null;
+    return actions;
+  }
+
+  private linkRestored(now: number): ElectionAction<Out>[] {
+    const wasDown = !this.linkUp;
+    this.linkUp = true;
+    // ucarp never re-elects here; we do.
+    return wasDown && this.state === 'BACKUP' && !this.leaving ? this.linkReturned(now) : [];
+  }
+
+  private demote(now: number): ElectionAction<Out>[] {
+    if (this.state !== 'MASTER' || this.leaving) return [];
+    const actions: ElectionAction<Out>[] = [this.leavingAdvert()];
+    this.enter('BACKUP', 'demoted by SIGUSR2', actions, true);
+    this.quietUntil = now + (this.common.demoteQuietMs ?? 3000);
+    this.waitForMaster(now);
+    return actions;
+  }
+
+  /**
+   * A stopping MASTER tells the others at once and keeps the address until a successor
+   * advertises (or a short wait ends), so clients never find nobody holding it.
+   */
+  private stop(now: number): ElectionAction<Out>[] {
+    if (this.leaving) return this.finishLeaving(); // asked twice: go now
+    if (this.state !== 'MASTER') {
+      this.state = 'INIT';
+      this.timerAt = null;
+      return [{ type: 'stopped' }];
+    }
+    const actions: ElectionAction<Out>[] = [this.leavingAdvert()];
+    this.enter('BACKUP', 'shutting down: handing over', actions, false);
+    this.leaving = true;
+    this.timerAt = now + Math.min(this.masterDownMs, MAX_HANDOVER_WAIT_MS);
+    return actions;
+  }
+
+  private finishLeaving(): ElectionAction<Out>[] {
+    this.leaving = false;
+    this.state = 'INIT';
+    this.timerAt = null;
+    const actions: ElectionAction<Out>[] = [];
+    if (this.common.downOnStop) actions.push({ type: 'run-script', script: 'down' });
+    actions.push({ type: 'stopped' });
+    return actions;
+  }
+
+  protected becomeMaster(now: number, reason: string): ElectionAction<Out>[] {
+    const actions: ElectionAction<Out>[] = [];
+    this.enter('MASTER', reason, actions, true);
+    actions.push(this.ownAdvert(), { type: 'gratuitous-arp' });
+    this.arpCountdown = DELAYED_ARP_ADVERTS;
+    this.onMasterAdvert();
+    this.timerAt = now + this.advertIntervalMs;
+    return actions;
+  }
+
+  private advertiseAsMaster(now: number): ElectionAction<Out>[] {
+    const actions: ElectionAction<Out>[] = [this.ownAdvert()];
+    if (this.arpCountdown > 0 && --this.arpCountdown === 0) {
+      actions.push({ type: 'gratuitous-arp' });
+      this.arpCountdown = -1;
+    }
+    this.onMasterAdvert();
+    // Schedule from the previous deadline, not from now, so a late wake-up does not drift.
+    const next = (this.timerAt ?? now) + this.advertIntervalMs;
+    this.timerAt = next > now ? next : now + this.advertIntervalMs;
+    return actions;
+  }
+
+  protected enter(to: Role, reason: string, actions: ElectionAction<Out>[], runScript: boolean): void {
+    const from = this.state;
+    this.state = to;
+    actions.push({ type: 'transition', from, to, reason });
+    if (runScript) actions.push({ type: 'run-script', script: to === 'MASTER' ? 'up' : 'down' });
+  }
+}
