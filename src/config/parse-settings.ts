@@ -179,6 +179,13 @@ function parse(
   }
   const peerRaws = all('peer');
   const nomcastRaw = one('nomcast');
+  if (nomcastRaw && readSwitch(nomcastRaw) && !carp) {
+    throw new UsageError(nomcastRaw.where, `only for CARP (ucarp's broadcast mode), not --protocol ${protocol}`);
+  }
+  const deadratioOnly = one('deadratio');
+  if (deadratioOnly && !carp) {
+    throw new UsageError(deadratioOnly.where, `only for CARP; VRRP's master-down interval is fixed at three intervals plus skew (RFC 5798)`);
+  }
   const mcastRaw = one('mcast');
   if (peerRaws) {
     if (nomcastRaw && readSwitch(nomcastRaw)) {

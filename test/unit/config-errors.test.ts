@@ -116,6 +116,8 @@ const more: Case[] = [
   { name: 'advbase 0 with explicit advskew 0', argv: [...BASE, '-b0', '-k0'], names: '--advbase' },
   { name: 'advskew with vrrp2', argv: [...VRRP_BASE, '--protocol=vrrp2', '--advskew=10'], names: '--advskew' },
   { name: 'advskew with vrrp3', argv: [...VRRP_BASE, '--protocol=vrrp3', '-k', '0'], names: '--advskew' },
+  { name: 'nomcast with vrrp3', argv: [...VRRP_BASE, '--protocol=vrrp3', '--nomcast'], names: '--nomcast' },
+  { name: 'deadratio with vrrp2', argv: [...VRRP_BASE, '--protocol=vrrp2', '--deadratio=4'], names: '--deadratio' },
   { name: 'priority with carp', argv: [...BASE, '--priority=100'], names: '--priority' },
   { name: 'nomcast with peer', argv: [...BASE, '--peer=10.0.0.2', '-M'], names: '--nomcast' },
   { name: 'mcast with peer', argv: [...BASE, '--peer=10.0.0.2', '-m', '224.0.0.18'], names: '--mcast' },
