@@ -58,8 +58,10 @@ export interface Keepalived {
   stop(): Promise<void>;
 }
 
-export function keepalivedAvailable(): boolean {
-  return existsSync(KEEPALIVED);
+/** True when keepalived is installed; otherwise throws: interop tests never skip. */
+export function keepalivedAvailable(): true {
+  if (!existsSync(KEEPALIVED)) throw new Error(`keepalived tests cannot run: ${KEEPALIVED} is missing (install keepalived: scripts/setup.sh)`);
+  return true;
 }
 
 export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions): Keepalived {
