@@ -1,0 +1,116 @@
+// Issue 6, in namespaces with real processes: a third host floods the group with
+// 20,000 forged and random protocol-112 packets per second for 10 s. The master keeps
+// the address throughout, the backup never takes over, both stay up, and each log
+// says so in a handful of summary lines whose counts add up to what was sent.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { withLab } from '../lab/lab.js';
+import { labSkipReason } from '../lab/requirements.js';
+import { startFlood } from '../support/flood.js';
+import { alive, CLOCK_TICKS, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+
+const VHID = 7;
+const VIP = '10.77.0.200';
+const RATE = 20_000;
+const SECONDS = 10;
+
+/** The counts of every "Refused packets" summary line, summed by reason. */
+function summaryTotals(log: string): { lines: number; byReason: Map<string, number>; total: number } {
+  const byReason = new Map<string, number>();
+  let lines = 0;
+  let total = 0;
+  for (const m of log.matchAll(/Refused packets in the last \d+ s: (.*)$/gm)) {
+    lines++;
+    for (const part of m[1]!.split(', ')) {
+      const [n, reason] = part.split(' ');
+      byReason.set(reason!, (byReason.get(reason!) ?? 0) + Number(n));
+      total += Number(n);
+    }
+  }
+  return { lines, byReason, total };
+}
+
+/** Totals from the SIGUSR1 status line: "... (refused packets: auth=3 version=2)". */
+function statusTotal(line: string): number {
+  const m = /refused packets: (.*)\)$/.exec(line);
+  assert.ok(m, `no refused-packet totals in "${line}"`);
+  if (m[1] === 'none') return 0;
+  return m[1]!.split(' ').reduce((sum, kv) => (kv.startsWith('other-vhid=') ? sum : sum + Number(kv.split('=')[1])), 0);
+}
+
+/** Lines in the log that are about refused or dropped packets, whatever their wording. */
+const packetLines = (log: string): string[] => log.split('\n').filter((l) => /refused|dropp|bad |invalid|hmac|auth/i.test(l));
+
+describe('faults: a flood of forged and random packets', { skip: labSkipReason() }, () => {
+  it(`${RATE} packets/s for ${SECONDS} s: master keeps the address, backup stays BACKUP, both up, logs short`, async (t) => {
+    await withLab({ hosts: ['a', 'b', 'x'] }, async (lab) => {
+      const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, advskew: 0 });
+      await a.waitForState('MASTER', 10_000);
+      const b = startNode(lab, 'b', { vhid: VHID, vip: VIP, advskew: 50 });
+      await b.waitForState('BACKUP', 10_000);
+      await until('a alone to hold the address', async () => (await lab.holders(VIP)).join() === 'a');
+      const aMark = a.proc.mark();
+      const bMark = b.proc.mark();
+
+      const flood = await startFlood(lab, 'x', { vhid: VHID, rate: RATE, seconds: SECONDS, kinds: ['forged', 'random'] });
+      const t0 = performance.now();
+      const cpu0 = a.cpuTicks();
+      const cpuB0 = b.cpuTicks();
+      let floodOver = false;
+      const done = flood.done.finally(() => (floodOver = true));
+      const holderSamples: string[][] = [];
+      while (!floodOver) {
+        holderSamples.push(await lab.holders(VIP));
+        await sleep(200);
+      }
+      const report = await done;
+      const seconds = (performance.now() - t0) / 1000;
+      const cpuA = ((a.cpuTicks() - cpu0) / CLOCK_TICKS / seconds) * 100;
+      const cpuB = ((b.cpuTicks() - cpuB0) / CLOCK_TICKS / seconds) * 100;
+      const figures =
+        `flood: ${report.sent} packets sent in ${report.elapsedMs} ms (${report.achievedRate}/s, ${JSON.stringify(report.byKind)}, ` +
+        `${report.errors} send errors); master CPU ${cpuA.toFixed(1)}% of a core, backup ${cpuB.toFixed(1)}%`;
+      t.diagnostic(figures);
+
+      // The flood really was one: most of the requested packets went out.
+      assert.ok(report.sent >= 0.8 * RATE * SECONDS, `only ${report.sent} packets sent: ${JSON.stringify(report)}`);
+      assert.ok(holderSamples.length >= 20, `only ${holderSamples.length} samples of the holders`);
+      const bad = holderSamples.filter((s) => s.join() !== 'a');
+      assert.deepEqual(bad, [], 'the master held the address alone in every sample during the flood');
+      assert.deepEqual(b.transitions(bMark), [], `the backup changed state:\n${b.log.slice(-2000)}`);
+      assert.deepEqual(a.transitions(aMark), [], `the master changed state:\n${a.log.slice(-2000)}`);
+
+      // Both alive and answering; the refused totals cover what was sent.
+      assert.ok(alive(a.pid) && a.proc.running, 'master alive');
+      assert.ok(alive(b.pid) && b.proc.running, 'backup alive');
+      await sleep(300); // the last packets in the receive queues
+      const aStatus = await a.status();
+      const bStatus = await b.status();
+      t.diagnostic(`master: ${aStatus}`);
+      t.diagnostic(`backup: ${bStatus}`);
+      assert.match(aStatus, /^MASTER on eth0 id 7 /);
+      assert.match(bStatus, /^BACKUP on eth0 id 7 /);
+      for (const [who, line] of [['master', aStatus], ['backup', bStatus]] as const) {
+        const total = statusTotal(line);
+        // A few may be lost in a full receive queue; none may be counted twice.
+        assert.ok(total >= 0.9 * report.sent && total <= report.sent, `${who} refused ${total} of ${report.sent}: ${line}`);
+        assert.match(line, /auth=\d+/, `${who}: forged packets fail the HMAC`);
+      }
+
+      // A graceful stop flushes the last summary; then every summary line is in the log.
+      for (const n of [a, b] as CarpNode[]) n.proc.kill('SIGTERM');
+      const [ea, eb] = await Promise.all([a.proc.exited, b.proc.exited]);
+      assert.equal(ea.code, 0, a.log.slice(-2000));
+      assert.equal(eb.code, 0, b.log.slice(-2000));
+      for (const [who, n] of [['master', a], ['backup', b]] as const) {
+        const log = n.log.slice(who === 'master' ? aMark : bMark);
+        const s = summaryTotals(log);
+        const lines = packetLines(log);
+        t.diagnostic(`${who}: ${s.lines} summary lines, ${lines.length} lines about packets, ${s.total} refused: ${JSON.stringify([...s.byReason])}`);
+        assert.ok(s.lines >= 1 && s.lines <= 4, `${who}: ${s.lines} summary lines:\n${lines.join('\n')}`);
+        assert.ok(lines.length <= 6, `${who}: ${lines.length} lines about packets:\n${lines.slice(0, 20).join('\n')}`);
+        assert.ok(s.total >= 0.9 * report.sent && s.total <= report.sent, `${who}: summaries add up to ${s.total}, sent ${report.sent}`);
+      }
+    });
+  });
+});

@@ -1,0 +1,149 @@
+// Shared by the faults-*.test.ts files: ucarp-ts (and ucarp) nodes in lab hosts with
+// scripts that move the virtual address, state tracking from the logs, polling, and
+// CPU time from /proc. Not a test itself.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nodeArgv, type Lab, type LabProcess } from '../lab/lab.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const PASS = 'fault-secret';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls f until it returns something truthy; throws after ms. */
+export async function until<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, ms = 8000, stepMs = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+/** Up/down scripts in the lab folder that add/remove the address (/32) on the interface. */
+export function addressScripts(lab: Lab): { up: string; down: string } {
+  const up = join(lab.tmpDir, 'faults-up.sh');
+  const down = join(lab.tmpDir, 'faults-down.sh');
+  if (!existsSync(up)) {
+    writeFileSync(up, '#!/bin/sh\nip addr add "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
+    // At start-up the address is usually absent: nothing to remove is no failure.
+    writeFileSync(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
+    chmodSync(up, 0o755);
+    chmodSync(down, 0o755);
+  }
+  return { up, down };
+}
+
+export interface NodeOptions {
+  vhid: number;
+  vip: string;
+  advskew?: number;
+  advbase?: number;
+  preempt?: boolean;
+  upscript?: string;
+  downscript?: string;
+  /** Extra arguments, e.g. ['--script-timeout=2']. */
+  extra?: string[];
+  /** Run Debian's ucarp instead of ucarp-ts. */
+  ucarp?: boolean;
+}
+
+export type State = 'MASTER' | 'BACKUP';
+
+export class CarpNode {
+  constructor(
+    readonly lab: Lab,
+    readonly host: string,
+    readonly proc: LabProcess,
+  ) {}
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get log(): string {
+    return this.proc.output;
+  }
+
+  /** Every state change in the log (after `since`, an output mark). */
+  transitions(since = 0): State[] {
+    const text = this.proc.output.slice(since);
+    return [...text.matchAll(/Switching to state: (MASTER|BACKUP)/g)].map((m) => m[1] as State);
+  }
+
+  /** The last state logged, or undefined before the first. */
+  state(): State | undefined {
+    return this.transitions().at(-1);
+  }
+
+  async waitForState(state: State, timeoutMs = 8000, since = 0): Promise<void> {
+    await this.proc.waitForOutput(new RegExp(`Switching to state: ${state}`), timeoutMs, since);
+  }
+
+  /** SIGUSR1, then the status line it logs. */
+  async status(): Promise<string> {
+    const mark = this.proc.mark();
+    this.proc.kill('SIGUSR1');
+    const m = await this.proc.waitForOutput(/\[NOTICE\] ((?:MASTER|BACKUP|INIT) on .*)$/m, 5000, mark);
+    return m[1]!;
+  }
+
+  /** utime + stime of the daemon, in clock ticks. */
+  cpuTicks(): number {
+    return cpuTicks(this.pid);
+  }
+}
+
+/** Starts ucarp-ts (or ucarp) in a lab host with --facility=none and address scripts. */
+export function startNode(lab: Lab, host: string, o: NodeOptions): CarpNode {
+  const h = lab.host(host);
+  const s = addressScripts(lab);
+  const args = [
+    `--interface=${h.ifname}`,
+    `--srcip=${h.addr}`,
+    `--vhid=${o.vhid}`,
+    `--pass=${PASS}`,
+    `--addr=${o.vip}`,
+    `--advbase=${o.advbase ?? 1}`,
+    `--advskew=${o.advskew ?? 0}`,
+    `--upscript=${o.upscript ?? s.up}`,
+    `--downscript=${o.downscript ?? s.down}`,
+    ...(o.preempt ? ['--preempt'] : []),
+    ...(o.extra ?? []),
+  ];
+  // Both log to stderr in the foreground, which is what the tests read.
+  const argv = o.ucarp ? ['ucarp', ...args, '--facility=none'] : nodeArgv(CLI, ...args, '--facility=none');
+  return new CarpNode(lab, host, lab.spawn(host, argv));
+}
+
+export function cpuTicks(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+/** Clock ticks per second for /proc times (USER_HZ, 100 on Linux). */
+export const CLOCK_TICKS = 100;
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Who holds the address, polled every stepMs for ms; returns every distinct sample. */
+export async function sampleHolders(lab: Lab, vip: string, ms: number, stepMs = 200): Promise<string[][]> {
+  const samples: string[][] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    samples.push(await lab.holders(vip));
+    await sleep(stepMs);
+  }
+  return samples;
+}
