@@ -1,0 +1,173 @@
+// The benchmark: ucarp-ts, ucarp 1.5.2 and keepalived side by side, in network
+// namespaces, in one run. Prints the table and the targets, writes docs/benchmarks.md
+// and docs/benchmarks.svg.
+//
+//   node dist/scripts/bench.js [--repeat N] [--extras-repeat N] [--no-extras]
+//        [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--only id,..] [--no-write]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { labSkipReason } from '../test/lab/requirements.js';
+import { chartPanels, renderReport, type RunInfo } from './bench/report.js';
+import { floodMeasurement, failoverTrial, idleMeasurement, PING_INTERVAL_MS, type Flooder } from './bench/scenarios.js';
+import { renderChart } from './bench/svg.js';
+import { COLUMNS, renderText, tableRows } from './bench/table.js';
+import { checkTargets, renderVerdicts } from './bench/targets.js';
+import type { EventKind, Impl, RowResult, RowSpec } from './bench/types.js';
+import { loadFlooder } from './bench/flood.js';
+
+const ROWS: RowSpec[] = [
+  { id: 'uts-carp', label: 'ucarp-ts (CARP, advbase 1)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
+  { id: 'ucarp', label: 'ucarp 1.5.2 (CARP, advbase 1)', proto: 'carp', master: 'ucarp', backup: 'ucarp', extra: false },
+  { id: 'uts-vrrp', label: 'ucarp-ts (VRRPv3, 50 ms)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
+  { id: 'keepalived', label: 'keepalived 2.2.7 (VRRPv3, 50 ms)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false },
+  { id: 'uts-to-ucarp', label: 'ucarp-ts → ucarp backup (CARP)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp', extra: true },
+  { id: 'ucarp-to-uts', label: 'ucarp → ucarp-ts backup (CARP)', proto: 'carp', master: 'ucarp', backup: 'ucarp-ts', extra: true },
+  { id: 'uts-to-ka', label: 'ucarp-ts → keepalived backup (VRRPv3)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'keepalived', extra: true },
+  { id: 'ka-to-uts', label: 'keepalived → ucarp-ts backup (VRRPv3)', proto: 'vrrp3', master: 'keepalived', backup: 'ucarp-ts', extra: true },
+];
+
+const BINARIES: Record<Impl, string> = { 'ucarp-ts': process.execPath, ucarp: '/usr/sbin/ucarp', keepalived: '/usr/sbin/keepalived' };
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(64);
+}
+
+function count(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) usage(`--${name} must be a number in ${min}..${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+const { values } = parseArgs({
+  options: {
+    repeat: { type: 'string' },
+    'extras-repeat': { type: 'string' },
+    'no-extras': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string' },
+    'flood-rate': { type: 'string' },
+    'flood-seconds': { type: 'string' },
+    only: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const repeat = count('repeat', values.repeat, 3, 0, 50);
+const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
+const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
+const floodRate = count('flood-rate', values['flood-rate'], 20_000, 1, 200_000);
+const floodSeconds = count('flood-seconds', values['flood-seconds'], 10, 1, 120);
+const only = values.only?.split(',').map((s) => s.trim());
+for (const id of only ?? []) if (!ROWS.some((r) => r.id === id)) usage(`unknown row "${id}" (${ROWS.map((r) => r.id).join(', ')})`);
+
+// labSkipReason() returns or throws the reason, depending on the harness version.
+let skip: string | undefined;
+try {
+  skip = labSkipReason();
+} catch (e) {
+  skip = e instanceof Error ? e.message : String(e);
+}
+if (skip) usage(`cannot build the lab: ${skip} (run as root: sudo npm run bench)`);
+
+const missing = (['ucarp', 'keepalived'] as const).filter((i) => !existsSync(BINARIES[i]));
+const rows = ROWS.filter((r) => (only ? only.includes(r.id) : !(values['no-extras'] && r.extra)))
+  .filter((r) => !(missing.includes(r.master as 'ucarp') || missing.includes(r.backup as 'ucarp')));
+for (const m of missing) process.stderr.write(`bench: ${BINARIES[m]} is missing; its rows are left out (scripts/setup.sh installs it)\n`);
+
+const progress = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+const t0 = performance.now();
+const loadStart = os.loadavg();
+const results: RowResult[] = rows.map((spec) => ({ spec, trials: { crash: [], sigterm: [] } }));
+const flooder: Flooder | undefined = await loadFlooder();
+
+// Outages: round after round over every row, so a burst of load elsewhere on the machine
+// falls on all rows alike rather than on one.
+const rounds = Math.max(repeat, extrasRepeat);
+for (let round = 0; round < rounds; round++) {
+  for (const r of results) {
+    if (round >= (r.spec.extra ? extrasRepeat : repeat)) continue;
+    for (const kind of ['crash', 'sigterm'] as EventKind[]) {
+      const trial = await failoverTrial(r.spec, kind);
+      r.trials[kind].push(trial);
+      progress(`${r.spec.label}, ${kind} #${round + 1}: ${trial.outageMs !== undefined ? `${trial.outageMs} ms` : `failed: ${trial.error?.split('\n')[0]}`}`);
+    }
+  }
+}
+
+// Idle: the main pairs side by side, each in its own lab.
+const main = results.filter((r) => !r.spec.extra);
+progress(`idle: ${main.length} pairs for ${idleSeconds} s`);
+await Promise.all(
+  main.map(async (r) => {
+    try {
+      r.idle = await idleMeasurement(r.spec, idleSeconds * 1000);
+    } catch (e) {
+      r.idle = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }),
+);
+
+// Flood: one master at a time, the machine otherwise quiet (as far as this run goes).
+if (flooder) {
+  for (const r of main) {
+    try {
+      r.flood = await floodMeasurement(r.spec, flooder, floodRate, floodSeconds);
+      progress(`flood ${r.spec.label}: ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}`);
+    } catch (e) {
+      r.flood = { error: e instanceof Error ? e.message : String(e) };
+      progress(`flood ${r.spec.label}: failed: ${r.flood.error.split('\n')[0]}`);
+    }
+  }
+} else {
+  progress('flood: no flood generator (test/support/flood.js) in this build; column not measured');
+}
+
+const durationS = (performance.now() - t0) / 1000;
+const verdicts = checkTargets(results);
+process.stdout.write(`\n${renderText(COLUMNS, tableRows(results, flooder !== undefined))}\n\n${renderVerdicts(verdicts).join('\n')}\n`);
+
+if (!values['no-write']) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const docs = join(root, 'docs');
+  mkdirSync(docs, { recursive: true });
+  const info: RunInfo = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: commandLine(),
+    machine: machine(),
+    versions: versions(),
+    load: `${loadStart.map((l) => l.toFixed(2)).join(' ')} / ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    durationS,
+    settings:
+      `outage trials ${repeat} per main row, ${extrasRepeat} per mixed row; ping every ${PING_INTERVAL_MS} ms; ` +
+      `idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s`,
+  };
+  const chart = renderChart('What a client pinging the virtual address every 5 ms saw', `${info.date} · ${info.machine}`, chartPanels(results));
+  writeFileSync(join(docs, 'benchmarks.svg'), chart);
+  writeFileSync(join(docs, 'benchmarks.md'), renderReport(results, verdicts, info, flooder !== undefined, 'benchmarks.svg'));
+  process.stdout.write(`\nwrote docs/benchmarks.md and docs/benchmarks.svg (${durationS.toFixed(0)} s)\n`);
+}
+
+/** The command as it was given: through npm (which builds first) or straight to the compiled script. */
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ');
+  if (process.env.npm_lifecycle_event === 'bench') return `sudo npm run bench${args ? ` -- ${args}` : ''}`;
+  return `sudo node dist/scripts/bench.js${args ? ` ${args}` : ''}   # after the build; \`sudo npm run bench\` builds, then runs this`;
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}`;
+}
+
+function versions(): string {
+  // ucarp --help and keepalived --version print to stderr.
+  const first = (argv: string[]): string => {
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    return `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').find((l) => l.trim())?.trim() ?? '?';
+  };
+  return [`Node ${process.version}`, first([BINARIES.ucarp, '--help']), first([BINARIES.keepalived, '--version'])].join(', ');
+}

@@ -1,0 +1,123 @@
+// docs/benchmarks.md and the chart's panels, from the results of one run. Pure (tested).
+import { panelWindow, type Lane, type Panel } from './svg.js';
+import { COLUMNS, renderMarkdown, tableRows } from './table.js';
+import { renderVerdicts, type Verdict } from './targets.js';
+import { masterDownMs, type EventKind, type Proto, type RowResult } from './types.js';
+
+export interface RunInfo {
+  date: string;
+  command: string;
+  machine: string;
+  versions: string;
+  /** Load averages when the run began and ended: other work on the machine shows here. */
+  load: string;
+  durationS: number;
+  settings: string;
+}
+
+const EVENT_TITLES: Record<EventKind, string> = {
+  crash: 'master host dies (link cut + SIGKILL)',
+  sigterm: 'SIGTERM to the master',
+};
+const PROTO_TITLES: Record<Proto, string> = { carp: 'CARP, advbase 1', vrrp3: 'VRRPv3, 50 ms' };
+
+/** One panel per protocol and event, one lane per trial. */
+export function chartPanels(results: readonly RowResult[]): Panel[] {
+  const panels: Panel[] = [];
+  for (const proto of ['carp', 'vrrp3'] as const) {
+    for (const kind of ['crash', 'sigterm'] as const) {
+      const lanes: Lane[] = [];
+      for (const r of results.filter((x) => x.spec.proto === proto)) {
+        r.trials[kind].forEach((t, i) => {
+          lanes.push({
+            label: `${r.spec.label} #${i + 1}`,
+            replies: t.replies,
+            outage: t.outageMs !== undefined ? { from: t.gapFrom!, to: t.gapTo!, ms: t.outageMs } : undefined,
+            error: t.error,
+          });
+        });
+      }
+      if (lanes.length === 0) continue;
+      const down = masterDownMs(proto);
+      panels.push({
+        title: `${PROTO_TITLES[proto]}: ${EVENT_TITLES[kind]}`,
+        lanes,
+        ...panelWindow(lanes),
+        marks: [{ ms: down, label: `backup's Master_Down_Interval ${Math.round(down)} ms` }],
+      });
+    }
+  }
+  return panels;
+}
+
+export function renderReport(results: readonly RowResult[], verdicts: readonly Verdict[], info: RunInfo, floodAvailable: boolean, chartFile: string): string {
+  return [
+    '# Benchmarks',
+    '',
+    'ucarp-ts against ucarp 1.5.2 and keepalived 2.2.7, every row measured in the same run, in',
+    'network namespaces on one machine. This file and the chart are written by the benchmark;',
+    'run it again to replace them.',
+    '',
+    '```sh',
+    info.command,
+    '```',
+    '',
+    `- Date: ${info.date}, ${info.durationS.toFixed(0)} s`,
+    `- Machine: ${info.machine}`,
+    `- Software: ${info.versions}`,
+    `- Load average at start / end: ${info.load} (other work on the machine adds noise to every row alike)`,
+    `- Settings: ${info.settings}`,
+    '',
+    '## Results',
+    '',
+    renderMarkdown(COLUMNS, tableRows(results, floodAvailable)),
+    '',
+    'Outages: median (min–max, n trials) of the longest gap between two replies a client saw',
+    'while pinging the virtual address every 5 ms; only gaps ending after the event count. The',
+    '`ref:` lines are the figures measured earlier on this machine (`shared/ucarp-behaviour.md`,',
+    'one trial, the crash at a random point of the advertisement interval). Memory is VmRSS of the',
+    'master daemon (all its processes: keepalived runs two); "anon" is its anonymous part, the rest',
+    'being the mapped program and libraries, shared with other processes running them. CPU is the',
+    'master\'s time on a CPU (all threads) over the window: idle as CPU seconds per hour and as a',
+    'share of one core, flood as a share of one core.',
+    '',
+    '## Targets (issue 5)',
+    '',
+    '```',
+    ...renderVerdicts(verdicts),
+    '```',
+    '',
+    '## What the client saw',
+    '',
+    'Green: replies; red outline: the outage; dashed line: the event (crash or SIGTERM).',
+    '',
+    `![replies around each failover](${chartFile})`,
+    '',
+    '## How each row is run',
+    '',
+    '- A fresh lab per trial: a bridge, the master (10.77.0.11), the backup (10.77.0.12) and a',
+    '  client (10.77.0.100), each in its own namespace. The master is started first and must hold',
+    '  10.77.0.250 before the backup starts; the backup must say BACKUP.',
+    '- CARP: `--advbase=1`, master `--advskew=0`, backup `--advskew=50`, both `--shutdown` with',
+    '  `ip addr add/del` scripts, syslog off. VRRPv3: advertisement interval 50 ms, priorities 150',
+    '  and 100; keepalived adds and removes the address itself, ucarp-ts by its scripts.',
+    '- The event (crash or SIGTERM) is fired as soon as the client has seen an advertisement of',
+    '  the master, so a backup that waits for silence waits its whole Master_Down_Interval (CARP:',
+    '  3 × 1 s + 50/256 s = 3195 ms; VRRPv3: 3 × 50 ms + 156/256 × 50 ms = 180 ms) in every trial,',
+    '  and the rows compare without the luck of where in the interval the master went.',
+    '- Master host dies: its switch port goes down and every process in its namespace gets',
+    '  SIGKILL. SIGTERM: the master daemon alone is sent SIGTERM (ucarp and ucarp-ts run their',
+    '  downscript; ucarp-ts first sends the CARP bow-out or VRRP priority 0, keepalived priority 0).',
+    '- Idle: each pair of the four main rows in its own lab, all at the same time, left alone for',
+    '  the window; the master\'s CPU time (per-thread scheduler time in /proc) and memory are read',
+    '  from /proc.',
+    '- Flood: a third host runs the project\'s flood tool (`test/support/flood.ts`, kind `forged`):',
+    '  CARP advertisements for the vhid at the best priority with a fresh counter and a random HMAC,',
+    '  so only the HMAC check can refuse them. The VRRPv3 rows get the same bytes, which do not',
+    '  parse as VRRPv3 (keepalived: "packet too short"). The master\'s CPU is read around the flood',
+    '  and the pair must keep its roles. keepalived runs with its log on the console (a pipe read',
+    '  by the benchmark), and logs one line per refused packet; ucarp runs with syslog off and',
+    '  logs nothing per packet; ucarp-ts counts refusals and logs a summary every 10 s.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,161 @@
+// The measurements, each in a lab of its own: a failover seen by a pinging client,
+// an idle pair, a master under a flood.
+import { withLab, type Lab, type LabProcess } from '../../test/lab/lab.js';
+import { startDaemon, VIP, type BenchDaemon } from './daemons.js';
+import { outageAround } from './outage.js';
+import { cpuBetween, memoryKb, sampleCpu, type CpuSample } from './proc.js';
+import { masterDownMs, type EventKind, type FloodFigures, type IdleFigures, type RowSpec, type Trial } from './types.js';
+
+export const PING_INTERVAL_MS = 5;
+const BEFORE_MS = 300;
+const AFTER_MS = 300;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface Pair {
+  master: BenchDaemon;
+  backup: BenchDaemon;
+}
+
+/** Master first (until it holds the address), then the backup (until it says BACKUP). */
+export async function startPair(lab: Lab, spec: RowSpec): Promise<Pair> {
+  const master = startDaemon(lab, spec.master, spec.proto, 'master', 'master');
+  // CARP: advbase * deadratio of silence at start-up; generous for a loaded machine.
+  await master.waitForState('MASTER', spec.proto === 'carp' ? 10_000 : 5_000);
+  const backup = startDaemon(lab, spec.backup, spec.proto, 'backup', 'backup');
+  await backup.waitForState('BACKUP', 10_000);
+  await waitForHolder(lab, 'master', 5_000);
+  return { master, backup };
+}
+
+export async function waitForHolder(lab: Lab, host: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string[] = [];
+  while (Date.now() < deadline) {
+    last = await lab.holders(VIP);
+    if (last.length === 1 && last[0] === host) return;
+    await sleep(20);
+  }
+  throw new Error(`${host} does not hold ${VIP} alone (holders: ${last.join(', ') || 'none'})`);
+}
+
+/** Prints a line per advertisement the client hears from the host. */
+async function sniffAdverts(lab: Lab, from: string): Promise<LabProcess> {
+  const h = lab.host('client');
+  const p = lab.spawn(h, ['tcpdump', '-l', '-n', '--immediate-mode', '-i', h.ifname, `ip proto 112 and src host ${lab.host(from).addr}`]);
+  await p.waitForOutput(/listening on/, 10_000);
+  return p;
+}
+
+/**
+ * One failover: a client pings the address every few ms while the master dies or is
+ * stopped. The event comes right after an advertisement of the master, so a backup
+ * that waits for silence waits its whole Master_Down_Interval in every trial, and rows
+ * compare without the luck of where in the interval the master went.
+ */
+export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
+  const labOpts = { hosts: ['master', 'backup'], client: true };
+  let eventAt = 0;
+  let replies: number[] = [];
+  let duplicates = 0;
+  let windowFrom = -BEFORE_MS;
+  let windowTo = 0;
+  try {
+    await withLab(labOpts, async (lab) => {
+      const { master, backup } = await startPair(lab, spec);
+      const sniffer = await sniffAdverts(lab, 'master');
+      const pinger = await lab.startPinger('client', VIP, PING_INTERVAL_MS);
+      const startedAt = Date.now();
+      let failure: unknown;
+      try {
+        await sleep(BEFORE_MS);
+        await sniffer.waitForOutput(/ IP /, 5_000, sniffer.mark());
+        const mark = backup.process.mark();
+        eventAt = Date.now();
+        if (kind === 'crash') await lab.crash('master');
+        else master.terminate();
+        await backup.waitForState('MASTER', masterDownMs(spec.proto) + 5_000, mark);
+        // Then until the client hears the address again, and a little longer.
+        await pinger.process.waitForOutput(/bytes from/, 5_000, pinger.process.mark());
+        await sleep(AFTER_MS);
+      } catch (e) {
+        failure = e;
+      }
+      const report = await pinger.stop();
+      if (eventAt === 0) eventAt = report.stoppedAt; // failed before the event
+      replies = report.replies.map((t) => t - eventAt);
+      duplicates = report.duplicates;
+      windowFrom = startedAt - eventAt;
+      windowTo = report.stoppedAt - eventAt;
+      if (failure) throw failure;
+    });
+  } catch (e) {
+    return { replies, duplicates, windowFrom, windowTo, error: message(e) };
+  }
+  const o = outageAround(replies, 0);
+  if (!o) return { replies, duplicates, windowFrom, windowTo, error: 'no reply before or after the event' };
+  return { replies, duplicates, windowFrom, windowTo, outageMs: o.ms, gapFrom: o.from, gapTo: o.to };
+}
+
+/** A settled pair left alone: the master's CPU time over the window and its memory at the end. */
+export async function idleMeasurement(spec: RowSpec, windowMs: number): Promise<IdleFigures> {
+  return withLab({ hosts: ['master', 'backup'] }, async (lab) => {
+    const { master, backup } = await startPair(lab, spec);
+    const marks = [master.process.mark(), backup.process.mark()] as const;
+    const pids = master.pids();
+    const before = sampleCpu(pids);
+    const t0 = performance.now();
+    await sleep(windowMs);
+    const cpu = cpuBetween(before, sampleCpu(pids));
+    const elapsed = performance.now() - t0;
+    const mem = memoryKb(pids);
+    const changed = roleChanges(master, backup, marks);
+    if (changed) throw new Error(`the pair changed roles while idle: ${changed}`);
+    return { windowMs: elapsed, cpuMs: cpu, rssKb: mem.rss, anonKb: mem.anon, processes: pids.length };
+  });
+}
+
+export interface FloodRun {
+  sent: number;
+  achievedRate: number;
+}
+
+/**
+ * Floods the group from a lab host with forged advertisements for the row's protocol;
+ * calls started() once packets are going out and resolves when the flood is over.
+ */
+export type Flooder = (lab: Lab, from: string, spec: RowSpec, rate: number, seconds: number, started: () => void) => Promise<FloodRun>;
+
+/** The master's CPU while another host floods it with forged advertisements. */
+export async function floodMeasurement(spec: RowSpec, flood: Flooder, rate: number, seconds: number): Promise<FloodFigures> {
+  return withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
+    const { master, backup } = await startPair(lab, spec);
+    const marks = [master.process.mark(), backup.process.mark()] as const;
+    const pids = master.pids();
+    let before: CpuSample | undefined;
+    let t0 = Number.NaN;
+    const run = await flood(lab, 'flood', spec, rate, seconds, () => {
+      before = sampleCpu(pids);
+      t0 = performance.now();
+    });
+    if (!before) throw new Error('the flood never started');
+    const cpu = cpuBetween(before, sampleCpu(pids));
+    const windowMs = performance.now() - t0;
+    const changed = roleChanges(master, backup, marks);
+    return { windowMs, cpuMs: cpu, sent: run.sent, achievedRate: run.achievedRate, heldRoles: !changed, roleChanges: changed };
+  });
+}
+
+const STATE_CHANGE = /Switching to state: \w+|Entering \w+ STATE/g;
+
+/** Undefined when both daemons still run and neither changed state since the marks; else what happened. */
+export function roleChanges(master: BenchDaemon, backup: BenchDaemon, marks: readonly [number, number]): string | undefined {
+  const said: string[] = [];
+  for (const [d, since, name] of [[master, marks[0], 'master'], [backup, marks[1], 'backup']] as const) {
+    if (!d.process.running) said.push(`the ${name} (${d.impl}) exited`);
+    const changes = d.process.output.slice(since).match(STATE_CHANGE) ?? [];
+    if (changes.length > 0) said.push(`the ${name} (${d.impl}) logged ${changes.length}× state changes (${[...new Set(changes)].join(', ')})`);
+  }
+  return said.length > 0 ? said.join('; ') : undefined;
+}

@@ -1,0 +1,84 @@
+// What the benchmark measures, as plain data: the rows it runs and what each produced.
+
+export type Impl = 'ucarp-ts' | 'ucarp' | 'keepalived';
+export type Proto = 'carp' | 'vrrp3';
+export type EventKind = 'crash' | 'sigterm';
+
+/**
+ * The protocol's Master_Down_Interval for the backups of this benchmark, ms: how long a
+ * backup waits after the master's last advertisement. CARP (advbase 1, advskew 50):
+ * 3 * advbase + advskew/256 s; VRRPv3 (50 ms, priority 100): 3 * interval + (256 - priority) * interval / 256.
+ */
+export function masterDownMs(proto: Proto): number {
+  return proto === 'carp' ? 3 * 1000 + (50 * 1000) / 256 : 3 * 50 + ((256 - 100) * 50) / 256;
+}
+
+export interface RowSpec {
+  id: string;
+  label: string;
+  proto: Proto;
+  master: Impl;
+  backup: Impl;
+  /** Mixed pairs: outages only, no resource columns. */
+  extra: boolean;
+}
+
+export interface Trial {
+  /** Reply times relative to the event, ms. */
+  replies: number[];
+  /** Undefined when the trial failed (see error). */
+  outageMs?: number;
+  gapFrom?: number;
+  gapTo?: number;
+  /** Replies marked DUP!: two hosts answered one request. */
+  duplicates: number;
+  /** How long the client pinged before the event and after it, ms (the chart's window). */
+  windowFrom: number;
+  windowTo: number;
+  error?: string;
+}
+
+export interface IdleFigures {
+  windowMs: number;
+  cpuMs: number;
+  rssKb: number;
+  /** The anonymous (private) part of rssKb; the rest is the program's files, shared. */
+  anonKb: number;
+  /** How many processes the daemon is (memory and CPU are their sums). */
+  processes: number;
+}
+
+export interface FloodFigures {
+  windowMs: number;
+  cpuMs: number;
+  /** Packets the flooder reports sent, and its achieved rate. */
+  sent: number;
+  achievedRate: number;
+  /** The master stayed MASTER and the backup BACKUP through the flood. */
+  heldRoles: boolean;
+  /** What changed when the roles were not held. */
+  roleChanges?: string;
+}
+
+export interface RowResult {
+  spec: RowSpec;
+  trials: Record<EventKind, Trial[]>;
+  idle?: IdleFigures | { error: string };
+  /** Undefined: not measured (see the note in the table). */
+  flood?: FloodFigures | { error: string };
+}
+
+/** The figures measured earlier on this machine (shared/ucarp-behaviour.md), for comparison. */
+export interface ReferenceLine {
+  label: string;
+  crash: string;
+  sigterm: string;
+  rss: string;
+  idle: string;
+  flood: string;
+}
+
+export const REFERENCE: ReferenceLine[] = [
+  { label: 'ref: ucarp 1.5.2 (behaviour doc)', crash: '3128 ms', sigterm: '3556 ms', rss: '5.4 MB', idle: '–', flood: '10% (syslog off), 16–24% (on)' },
+  { label: 'ref: keepalived VRRPv3 50 ms (behaviour doc)', crash: '155 ms', sigterm: '44 ms', rss: '3.4 MB', idle: '–', flood: '–' },
+];

@@ -1,0 +1,217 @@
+// The benchmark's output: table cells, text and Markdown tables, target verdicts, the
+// SVG chart and the report page.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chartPanels, renderReport, type RunInfo } from '../../scripts/bench/report.js';
+import { escapeXml, formatTick, niceStep, panelWindow, renderChart } from '../../scripts/bench/svg.js';
+import { COLUMNS, floodCell, idleCells, outageCell, renderMarkdown, renderText, rowCells, tableRows } from '../../scripts/bench/table.js';
+import { checkTargets, renderVerdicts } from '../../scripts/bench/targets.js';
+import type { RowResult, RowSpec, Trial } from '../../scripts/bench/types.js';
+
+const every = (from: number, to: number, step = 5): number[] => {
+  const out: number[] = [];
+  for (let t = from; t <= to; t += step) out.push(t);
+  return out;
+};
+
+function trial(outageMs: number | undefined, extra: Partial<Trial> = {}): Trial {
+  if (outageMs === undefined) return { replies: every(-300, -5), duplicates: 0, windowFrom: -300, windowTo: 500, error: 'backup never became MASTER\nmore', ...extra };
+  return {
+    replies: [...every(-300, -5), ...every(outageMs - 5, outageMs + 300)],
+    outageMs,
+    gapFrom: -5,
+    gapTo: outageMs - 5,
+    duplicates: 0,
+    windowFrom: -300,
+    windowTo: outageMs + 300,
+    ...extra,
+  };
+}
+
+const spec = (id: string, proto: 'carp' | 'vrrp3', extra = false): RowSpec => ({
+  id,
+  label: `row ${id}`,
+  proto,
+  master: 'ucarp-ts',
+  backup: 'ucarp-ts',
+  extra,
+});
+
+function row(id: string, proto: 'carp' | 'vrrp3', crash: (number | undefined)[], sigterm: (number | undefined)[], more: Partial<RowResult> = {}): RowResult {
+  return { spec: spec(id, proto, more.spec?.extra ?? false), trials: { crash: crash.map((o) => trial(o)), sigterm: sigterm.map((o) => trial(o)) }, ...more };
+}
+
+describe('table cells', () => {
+  it('shows median, range and n of the outages', () => {
+    assert.equal(outageCell([trial(3200), trial(3195), trial(3230)]), '3200 ms (3195–3230, n=3)');
+    assert.equal(outageCell([trial(12)]), '12 ms');
+    assert.equal(outageCell([]), '–');
+  });
+
+  it('says how many trials failed, and duplicate replies', () => {
+    assert.equal(outageCell([trial(20), trial(undefined), trial(30)]), '25 ms (20–30, n=2) [1/3 failed]');
+    assert.equal(outageCell([trial(20, { duplicates: 2 })]), '20 ms [2 DUP replies]');
+    assert.equal(outageCell([trial(undefined)]), 'failed: backup never became MASTER');
+  });
+
+  it('shows memory, idle CPU per hour and flood CPU', () => {
+    const r = row('a', 'carp', [], [], {
+      idle: { windowMs: 30_000, cpuMs: 60, rssKb: 51_200, anonKb: 20_480, processes: 1 },
+      flood: { windowMs: 10_000, cpuMs: 1_234, sent: 200_000, achievedRate: 19_990, heldRoles: true },
+    });
+    assert.deepEqual(idleCells(r), ['50.0 MB (anon 20.0)', '7.2 s (0.20% of a core)']);
+    assert.equal(floodCell(r, true), '12.3% (20.0k/s sent)');
+    const two = row('k', 'vrrp3', [], [], { idle: { windowMs: 10_000, cpuMs: 1, rssKb: 13_000, anonKb: 1_024, processes: 2 } });
+    assert.deepEqual(idleCells(two), ['12.7 MB (anon 1.0, 2 processes)', '0.4 s (0.010% of a core)']);
+  });
+
+  it('marks a flood that changed roles, a missing flood tool, and mixed rows', () => {
+    const r = row('a', 'carp', [], [], { flood: { windowMs: 10_000, cpuMs: 500, sent: 1, achievedRate: 20_000, heldRoles: false } });
+    assert.match(floodCell(r, true), /roles changed!/);
+    assert.equal(floodCell(row('b', 'carp', [], []), false), 'not measured (no flood tool)');
+    assert.equal(floodCell(row('c', 'carp', [], [], { spec: spec('c', 'carp', true) }), true), '–');
+    assert.deepEqual(idleCells(row('d', 'carp', [], [])), ['–', '–']);
+  });
+
+  it('has one cell per column, and the reference lines after the rows', () => {
+    const rows = tableRows([row('a', 'carp', [3200], [15])], true);
+    assert.equal(rowCells(row('a', 'carp', [3200], [15]), true).length, COLUMNS.length);
+    assert.ok(rows.every((r) => r.length === COLUMNS.length));
+    assert.equal(rows[0]![0], 'row a');
+    assert.match(rows[1]![0]!, /^ref: ucarp 1\.5\.2/);
+    assert.match(rows[2]![0]!, /^ref: keepalived/);
+  });
+});
+
+describe('table layout', () => {
+  it('aligns the text table', () => {
+    const text = renderText(['a', 'long header'], [['xxxx', '1'], ['y', '22']]);
+    assert.equal(text, ['a     long header', '----  -----------', 'xxxx  1', 'y     22'].join('\n'));
+  });
+
+  it('writes Markdown with escaped pipes', () => {
+    assert.equal(renderMarkdown(['h1', 'h2'], [['a|b', 'c']]), ['| h1 | h2 |', '| --- | --- |', '| a\\|b | c |'].join('\n'));
+  });
+});
+
+describe('targets', () => {
+  const full = [
+    row('uts-carp', 'carp', [3210, 3205, 3220], [15, 20, 12], {
+      idle: { windowMs: 30_000, cpuMs: 90, rssKb: 45_000, anonKb: 20_000, processes: 1 },
+      flood: { windowMs: 10_000, cpuMs: 1_500, sent: 200_000, achievedRate: 19_990, heldRoles: true },
+    }),
+    row('ucarp', 'carp', [3600, 3610, 3590], [3600, 3590, 3620]),
+    row('uts-vrrp', 'vrrp3', [200, 195, 190], [15, 60, 20], {
+      idle: { windowMs: 30_000, cpuMs: 900, rssKb: 70_000, anonKb: 30_000, processes: 1 },
+      flood: { windowMs: 10_000, cpuMs: 2_500, sent: 200_000, achievedRate: 19_990, heldRoles: true },
+    }),
+    row('keepalived', 'vrrp3', [185, 183, 190], [35, 30, 40]),
+  ];
+  const verdicts = checkTargets(full);
+  const find = (re: RegExp) => verdicts.find((v) => re.test(v.target));
+
+  it('judges the graceful outage on the worst trial', () => {
+    assert.equal(find(/graceful.*CARP, ucarp-ts/)?.met, true);
+    const v = find(/graceful.*VRRPv3, ucarp-ts/);
+    assert.equal(v?.met, false);
+    assert.equal(v?.figure, 'worst 60 ms, median 20 ms');
+  });
+
+  it('compares crash medians with the reference daemon of the same run', () => {
+    assert.equal(find(/crash.*ucarp/)?.met, true);
+    assert.equal(find(/crash.*keepalived/)?.met, false);
+    assert.equal(find(/crash.*keepalived/)?.figure, 'median 195 ms vs 185 ms');
+  });
+
+  it('judges memory, idle CPU at advbase 1 and flood CPU', () => {
+    assert.equal(find(/memory.*\(CARP\)/)?.met, true);
+    assert.equal(find(/memory.*VRRPv3/)?.met, false);
+    assert.equal(find(/idle CPU.*CARP/)?.met, true);
+    assert.equal(find(/idle CPU.*VRRP/), undefined, 'the idle target is for advbase 1 only');
+    assert.equal(find(/forged.*\(CARP\)/)?.met, true);
+    assert.equal(find(/forged.*VRRPv3/)?.met, false);
+  });
+
+  it('does not judge what was not measured, nor a flood short of its rate', () => {
+    const partial = [row('uts-carp', 'carp', [3200], [], { flood: { windowMs: 10_000, cpuMs: 100, sent: 50_000, achievedRate: 5_000, heldRoles: true } })];
+    const v = checkTargets(partial);
+    assert.equal(v.find((x) => /crash/.test(x.target))?.met, undefined);
+    assert.equal(v.find((x) => /forged/.test(x.target))?.met, undefined);
+    assert.equal(v.find((x) => /graceful/.test(x.target)), undefined, 'no SIGTERM trials: no verdict');
+    assert.match(renderVerdicts(v).join('\n'), /^n\/a +crash/m);
+  });
+
+  it('fails a graceful target whose trials all failed', () => {
+    const v = checkTargets([row('uts-carp', 'carp', [], [undefined, undefined])]);
+    assert.equal(v.find((x) => /graceful/.test(x.target))?.met, false);
+  });
+});
+
+describe('SVG chart', () => {
+  it('picks round tick steps', () => {
+    assert.equal(niceStep(4000), 500);
+    assert.equal(niceStep(400), 50);
+    assert.equal(niceStep(1000, 10), 100);
+    assert.equal(niceStep(0), 1);
+    assert.equal(formatTick(1500, 500), '1.5 s');
+    assert.equal(formatTick(2000, 1000), '2 s');
+    assert.equal(formatTick(150, 50), '150 ms');
+    assert.equal(formatTick(0, 500), '0 s');
+    assert.equal(formatTick(-250, 250), '-0.25 s');
+  });
+
+  it('shows a little before the event and past the last outage', () => {
+    const w = panelWindow([{ label: 'x', replies: [], outage: { from: -5, to: 3190, ms: 3195 } }]);
+    assert.equal(w.fromMs, -200);
+    assert.ok(w.toMs >= 3390 && w.toMs <= 4000, `toMs ${w.toMs}`);
+  });
+
+  it('escapes text', () => {
+    assert.equal(escapeXml(`a<b>&"c'`), 'a&lt;b&gt;&amp;&quot;c&apos;');
+  });
+
+  it('draws one lane per trial with its replies, outage and label', () => {
+    const results = [row('uts-carp', 'carp', [3200, undefined], [15]), row('uts-vrrp', 'vrrp3', [190], [20])];
+    const panels = chartPanels(results);
+    assert.deepEqual(panels.map((p) => p.lanes.length), [2, 1, 1, 1]);
+    assert.match(panels[0]!.title, /CARP.*dies/);
+    assert.match(panels[3]!.title, /VRRPv3.*SIGTERM/);
+    const svg = renderChart('title <1>', 'sub', panels);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>\n$/);
+    assert.match(svg, /title &lt;1&gt;/);
+    assert.match(svg, /row uts-carp #2/);
+    assert.match(svg, />3200 ms</);
+    assert.match(svg, /failed: backup never became MASTER</);
+    assert.match(svg, /Master_Down_Interval 3195 ms/);
+    assert.match(svg, /Master_Down_Interval 180 ms/);
+    // Replies 5 ms apart are drawn as bars, not one mark each.
+    const bars = svg.match(/class="reply"/g)?.length ?? 0;
+    assert.ok(bars >= 5 && bars < 20, `${bars} reply bars`);
+    // Well-formed enough: every opened element is closed.
+    assert.equal((svg.match(/<text /g) ?? []).length, (svg.match(/<\/text>/g) ?? []).length);
+    assert.doesNotMatch(svg, /NaN|undefined/);
+  });
+});
+
+describe('report page', () => {
+  it('holds the command, machine, table, verdicts and chart', () => {
+    const results = [row('uts-carp', 'carp', [3200], [15])];
+    const info: RunInfo = {
+      date: '2025-01-01T00:00:00Z',
+      command: 'sudo npm run bench',
+      machine: 'CPU X, 2 cores',
+      versions: 'Node v20',
+      load: '1.00 / 2.00',
+      durationS: 300,
+      settings: 'trials 3',
+    };
+    const md = renderReport(results, checkTargets(results), info, false, 'benchmarks.svg');
+    assert.match(md, /```sh\nsudo npm run bench\n```/);
+    assert.match(md, /CPU X, 2 cores/);
+    assert.match(md, /\| row uts-carp \| 3200 ms \| 15 ms \|/);
+    assert.match(md, /not measured \(no flood tool\)/);
+    assert.match(md, /^MET +graceful/m);
+    assert.match(md, /!\[[^\]]*\]\(benchmarks\.svg\)/);
+  });
+});
