@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 /** Marks the re-started process. Not UCARP_*: those are settings and script variables. */
 const CHILD_MARK = 'UCARPTS_DAEMON_CHILD';
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
+/** How long a child that reported failure may take to exit. */
+const EXIT_GRACE_MS = 5000;
 
 type ToChild = { type: 'args'; args: string[] };
 type ToParent = { type: 'ready'; pid: number } | { type: 'failed'; reason: string; code: number };
@@ -50,14 +52,26 @@ export function startDetached(args: readonly string[], opts: DetachOptions = {})
       }
       finish({ ok: false, code: 1, reason: `the daemon did not report ready within ${timeoutMs / 1000} s; stopped it` });
     }, timeoutMs);
+    let failure: DetachOutcome | null = null;
     child.on('message', (m: ToParent) => {
       if (m.type === 'ready') finish({ ok: true, pid: m.pid });
-      else if (m.type === 'failed') finish({ ok: false, reason: m.reason, code: m.code });
+      else if (m.type === 'failed' && !failure) {
+        // Return only once it is gone: no half-started daemon outlives a failed start.
+        failure = { ok: false, reason: m.reason, code: m.code };
+        clearTimeout(timer);
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, EXIT_GRACE_MS).unref();
+      }
     });
     child.on('error', (e) => finish({ ok: false, code: 1, reason: `cannot start the daemon: ${e.message}` }));
     // 'close', not 'exit': a last 'failed' message is read before the channel closes.
     child.on('close', (code, signal) =>
-      finish({ ok: false, code: 1, reason: `the daemon exited (${signal ?? `code ${code}`}) before it was ready` }),
+      finish(failure ?? { ok: false, code: 1, reason: `the daemon exited (${signal ?? `code ${code}`}) before it was ready` }),
     );
     child.send({ type: 'args', args: [...args] } satisfies ToChild);
   });

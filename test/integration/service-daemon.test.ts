@@ -65,7 +65,7 @@ describe('ucarp-ts --daemonize and --pidfile in a lab', { skip: labSkipReason() 
     ...extra,
   ];
 
-  it('returns 0 once the daemon runs, which writes the pidfile, hides the password, and takes the address', async () => {
+  it('returns 0 once the daemon runs, which writes the pidfile, hides the password, and takes the address', async (t) => {
     const pidfile = join(dir, 'a.pid');
     const t0 = Date.now();
     const r = await lab.exec('a', nodeArgv(CLI, ...base('a', '--pass', SECRET, '--daemonize', `--pidfile=${pidfile}`)));
@@ -82,7 +82,7 @@ describe('ucarp-ts --daemonize and --pidfile in a lab', { skip: labSkipReason() 
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     assert.equal(Number(stat[3]), pid, 'session leader');
     assert.deepEqual(await until('MASTER to add the address', async () => ((await lab.holders(VIP)).length ? lab.holders(VIP) : undefined)), ['a']);
-    console.log(`# daemonized start returned after ${readyMs} ms`);
+    t.diagnostic(`daemonized start returned after ${readyMs} ms`);
   });
 
   it('refuses a second start on a live pidfile with one clear line, daemonized or not', async () => {
