@@ -137,6 +137,9 @@ export class Daemon {
       case 'transition':
         this.log.warning(`Switching to state: ${action.to}`);
         this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
+        if (this.stopping && action.from === 'MASTER') {
+          this.log.info('Handing over: the others are told; the address stays until a successor advertises');
+        }
         break;
       case 'run-script':
         this.runScripts(action.script);

@@ -98,6 +98,8 @@ export class Lab {
     const sw = this.switchNs;
     await runOk(['ip', 'netns', 'add', sw]);
     await runOk(['ip', '-n', sw, 'link', 'set', 'lo', 'up']);
+    // No IPv6 on the switch either: its neighbour and router solicitations would reach every host.
+    await run(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     // A plain learning switch: no STP delay, and multicast flooded to every port
     // whatever IGMP snooping would have learnt (ucarp may use any group).
     await runOk(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
