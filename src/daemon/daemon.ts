@@ -37,6 +37,7 @@ export class Daemon {
   private linkPoll: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
+  private stopRequested = false;
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
   private resolveDone!: (code: number) => void;
@@ -88,6 +89,7 @@ export class Daemon {
       return this.stopping;
     }
     this.log.info(`Stopping (${why})`);
+    this.stopRequested = true;
     this.stopping = (async () => {
       const handedOver = new Promise<void>((resolve) => (this.onStopped = resolve));
       this.dispatch({ type: 'stop' });
@@ -137,7 +139,7 @@ export class Daemon {
       case 'transition':
         this.log.warning(`Switching to state: ${action.to}`);
         this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
-        if (this.stopping && action.from === 'MASTER') {
+        if (this.stopRequested && action.from === 'MASTER') {
           this.log.info('Handing over: the others are told; the address stays until a successor advertises');
         }
         break;
@@ -230,7 +232,7 @@ export class Daemon {
       const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
       const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr) });
       // The address exists only once the upscript has added it: announce it again then.
-      if (which === 'up') void done.then(() => this.role === 'MASTER' && !this.stopping && this.gratuitousArpFor(addr));
+      if (which === 'up') void done.then(() => this.role === 'MASTER' && !this.stopRequested && this.gratuitousArpFor(addr));
     }
   }
 
