@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
 import { labSkipReason } from '../lab/requirements.js';
-import { startFlood } from '../support/flood.js';
-import { alive, CLOCK_TICKS, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+import { captureAdvert, startFlood } from '../support/flood.js';
+import { alive, CLOCK_TICKS, PASS, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
 
 const VHID = 7;
 const VIP = '10.77.0.200';
@@ -41,7 +41,7 @@ function statusTotal(line: string): number {
 /** Lines in the log that are about refused or dropped packets, whatever their wording. */
 const packetLines = (log: string): string[] => log.split('\n').filter((l) => /refused|dropp|bad |invalid|hmac|auth/i.test(l));
 
-describe('faults: a flood of forged and random packets', { skip: labSkipReason() }, () => {
+describe('faults: floods of forged, random, wrong-TTL and replayed packets', { skip: labSkipReason() }, () => {
   it(`${RATE} packets/s for ${SECONDS} s: master keeps the address, backup stays BACKUP, both up, logs short`, async (t) => {
     await withLab({ hosts: ['a', 'b', 'x'] }, async (lab) => {
       const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, advskew: 0 });
@@ -111,6 +111,37 @@ describe('faults: a flood of forged and random packets', { skip: labSkipReason()
         assert.ok(lines.length <= 6, `${who}: ${lines.length} lines about packets:\n${lines.slice(0, 20).join('\n')}`);
         assert.ok(s.total >= 0.9 * report.sent && s.total <= report.sent, `${who}: summaries add up to ${s.total}, sent ${report.sent}`);
       }
+    });
+  });
+
+  it('correctly signed adverts with a wrong TTL and replays of the master, 1000/s: refused by reason, the takeover is not held up', async (t) => {
+    await withLab({ hosts: ['a', 'b', 'x'] }, async (lab) => {
+      const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, advskew: 0 });
+      await a.waitForState('MASTER', 10_000);
+      const b = startNode(lab, 'b', { vhid: VHID, vip: VIP, advskew: 50 });
+      await b.waitForState('BACKUP', 10_000);
+      await sleep(1200);
+      const advert = await captureAdvert(lab, 'x', { from: lab.host('a').addr, vhid: VHID });
+      // Signed with the real password, the best interval, from x: only the TTL check stands
+      // between them and a backup that would keep waiting for x.
+      const flood = await startFlood(lab, 'x', {
+        vhid: VHID, rate: 1000, seconds: 8, kinds: ['wrong-ttl', 'replay'], packet: advert.packet, pass: PASS, addrs: [VIP],
+      });
+      await sleep(1500);
+      const bMark = b.proc.mark();
+      const crashedAt = performance.now();
+      await lab.crash('a');
+      await b.waitForState('MASTER', 3195 + 1500 + 2000, bMark);
+      const takeoverMs = Math.round(performance.now() - crashedAt);
+      const report = await flood.done;
+      await sleep(300);
+      const status = await b.status();
+      t.diagnostic(`${report.sent} sent (${JSON.stringify(report.byKind)}); takeover ${takeoverMs} ms after the crash; ${status}`);
+      assert.ok(takeoverMs <= 3195 + 1500, `takeover after ${takeoverMs} ms`);
+      const count = (reason: string): number => Number(new RegExp(`\\b${reason}=(\\d+)`).exec(status)?.[1] ?? 0);
+      assert.ok(count('ttl') >= 0.9 * report.byKind['wrong-ttl']! && count('ttl') <= report.byKind['wrong-ttl']!, status);
+      assert.ok(count('replay') >= 0.9 * report.byKind.replay! && count('replay') <= report.byKind.replay!, status);
+      assert.deepEqual(b.transitions(bMark), ['MASTER'], 'b took over once and stayed');
     });
   });
 });
