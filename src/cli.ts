@@ -59,6 +59,7 @@ if (settings.daemonize && !child) {
       await refuse(message(e), null);
     }
   }
+  // The child's command line is the masked copy, for ps only: its real arguments come over IPC.
   const started = await startDetached(args, {
     argv: [process.execPath, ...process.execArgv, process.argv[1]!, ...maskedCommandLine(args).split(' ').slice(1)],
   });
