@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
 import { labSkipReason } from '../lab/requirements.js';
 import { captureAdvert, startFlood } from '../support/flood.js';
-import { alive, CLOCK_TICKS, PASS, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+import { alive, CLOCK_TICKS, PASS, rawSocketDrops, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
 
 const VHID = 7;
 const VIP = '10.77.0.200';
@@ -90,10 +90,16 @@ describe('faults: floods of forged, random, wrong-TTL and replayed packets', { s
       t.diagnostic(`backup: ${bStatus}`);
       assert.match(aStatus, /^MASTER on eth0 id 7 /);
       assert.match(bStatus, /^BACKUP on eth0 id 7 /);
+      const kernelDrops = { master: await rawSocketDrops(lab, 'a'), backup: await rawSocketDrops(lab, 'b') };
       for (const [who, line] of [['master', aStatus], ['backup', bStatus]] as const) {
         const total = statusTotal(line);
-        // A few may be lost in a full receive queue; none may be counted twice.
-        assert.ok(total >= 0.9 * report.sent && total <= report.sent, `${who} refused ${total} of ${report.sent}: ${line}`);
+        const dropped = kernelDrops[who];
+        t.diagnostic(`${who}: ${total} refused + ${dropped} dropped by the kernel (receive queue full) of ${report.sent} sent`);
+        // Every packet is either refused and counted once, or never reached the daemon
+        // because its socket's queue was full (the kernel counts those).
+        assert.ok(total <= report.sent, `${who} counted ${total} of ${report.sent}: ${line}`);
+        assert.ok(total + dropped >= 0.99 * report.sent, `${who}: ${total} refused + ${dropped} kernel drops of ${report.sent}: ${line}`);
+        assert.ok(total >= 0.5 * report.sent, `${who} saw only ${total} of ${report.sent}: ${line}`);
         assert.match(line, /auth=\d+/, `${who}: forged packets fail the HMAC`);
       }
 
@@ -109,7 +115,7 @@ describe('faults: floods of forged, random, wrong-TTL and replayed packets', { s
         t.diagnostic(`${who}: ${s.lines} summary lines, ${lines.length} lines about packets, ${s.total} refused: ${JSON.stringify([...s.byReason])}`);
         assert.ok(s.lines >= 1 && s.lines <= 4, `${who}: ${s.lines} summary lines:\n${lines.join('\n')}`);
         assert.ok(lines.length <= 6, `${who}: ${lines.length} lines about packets:\n${lines.slice(0, 20).join('\n')}`);
-        assert.ok(s.total >= 0.9 * report.sent && s.total <= report.sent, `${who}: summaries add up to ${s.total}, sent ${report.sent}`);
+        assert.equal(s.total, statusTotal(who === 'master' ? aStatus : bStatus), `${who}: the summaries add up to the status totals`);
       }
     });
   });

@@ -125,6 +125,16 @@ export function cpuTicks(pid: number): number {
   return Number(rest[11]) + Number(rest[12]);
 }
 
+/** Packets the kernel dropped (receive queue full) on the host's protocol-112 raw sockets. */
+export async function rawSocketDrops(lab: Lab, host: string): Promise<number> {
+  const r = await lab.exec(host, ['cat', '/proc/net/raw']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1]?.endsWith(':0070'))
+    .reduce((sum, f) => sum + Number(f.at(-1)), 0);
+}
+
 /** Clock ticks per second for /proc times (USER_HZ, 100 on Linux). */
 export const CLOCK_TICKS = 100;
 
