@@ -17,6 +17,8 @@ export interface HostChecks {
   /** The whole file; throws an Error with an errno `code` (ENOENT, EACCES, EISDIR...) when it cannot. */
   readFile(path: string): Buffer;
   executable(path: string): ExecutableCheck;
+  /** Permission bits of a file (st_mode & 0o7777), or undefined when it cannot be read. */
+  mode?(path: string): number | undefined;
 }
 
 const SYS_NET = '/sys/class/net';
@@ -51,6 +53,13 @@ export const realHostChecks: HostChecks = {
   readFile(path) {
     return readFileSync(path);
   },
+  mode(path) {
+    try {
+      return statSync(path).mode & 0o7777;
+    } catch {
+      return undefined;
+    }
+  },
   executable(path) {
     let isFile: boolean;
     try {
@@ -78,6 +87,8 @@ export interface MemoryHost {
   directories?: string[];
   /** Regular files with an execute bit. */
   executables?: string[];
+  /** Permission bits of files, where a test cares. */
+  modes?: Record<string, number>;
 }
 
 /** HostChecks answered from memory, for tests and simulations that must not touch the host. */
@@ -96,6 +107,7 @@ export function memoryHostChecks(host: MemoryHost = {}): HostChecks {
       if (content === undefined) throw fail('ENOENT', path);
       return Buffer.from(content);
     },
+    mode: (path) => host.modes?.[path],
     executable(path) {
       if (host.executables?.includes(path)) return 'ok';
       if (host.directories?.includes(path)) return 'not-a-file';

@@ -271,6 +271,10 @@ function parse(
     const problem = { missing: 'no such file', 'not-a-file': 'not a regular file', 'not-executable': 'not executable' };
     const state = host.executable(path);
     if (state !== 'ok') throw new UsageError(raw.where, `cannot run ${JSON.stringify(path)}: ${problem[state]}`, EX_NOINPUT);
+    const mode = host.mode?.(path);
+    if (mode !== undefined && (mode & 0o002) !== 0) {
+      warnings.push(`${long} ${path} can be changed by any user (mode ${mode.toString(8).padStart(4, '0')}): it runs as root`);
+    }
     // Absolute, so the script is still found after --daemonize changes directory.
     return resolvePath(path);
   };
@@ -278,7 +282,7 @@ function parse(
   const downscript = script('downscript');
 
   const iface = pickInterface(one('interface'), host);
-  const password = readPassword(protocol, layers, host, secrets);
+  const password = readPassword(protocol, layers, host, secrets, warnings);
   if (vhid === undefined) throw new UsageError('--vhid', 'required (the virtual host id, 1 to 255)');
   if (srcip === undefined) throw new UsageError('--srcip', "required (this host's own IPv4 address)");
   if (addrs.length === 0) {
@@ -330,7 +334,7 @@ function uniqueAddresses(items: { raw: Raw; text: string }[]): Ipv4[] {
  * The password comes from the highest source that sets --pass or --passfile; one source
  * setting both is refused. It is never put into an error message.
  */
-function readPassword(protocol: Protocol, layers: Layer[], host: HostChecks, secrets: string[]): Buffer | null {
+function readPassword(protocol: Protocol, layers: Layer[], host: HostChecks, secrets: string[], warnings: string[]): Buffer | null {
   const layer = layers.find((l) => l.has('pass') || l.has('passfile'));
   const passRaw = layer?.get('pass')?.at(-1);
   const fileRaw = layer?.get('passfile')?.at(-1);
@@ -356,6 +360,11 @@ function readPassword(protocol: Protocol, layers: Layer[], host: HostChecks, sec
     const path = textOf(fileRaw!);
     if (path === '') throw new UsageError(fileRaw!.where, 'needs a file name');
     const content = readInputFile(host, path, fileRaw!.where);
+    const mode = host.mode?.(path);
+    if (mode !== undefined && (mode & 0o044) !== 0) {
+      const who = (mode & 0o004) !== 0 ? 'others' : 'group';
+      warnings.push(`password file ${path} is readable by ${who} (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 it`);
+    }
     const newline = content.indexOf(0x0a);
     let first = newline < 0 ? content : content.subarray(0, newline);
     if (first.at(-1) === 0x0d) first = first.subarray(0, first.length - 1);

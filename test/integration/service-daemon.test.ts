@@ -186,7 +186,7 @@ describe('the password in a lab: masked, from --pass, --passfile and UCARP_PASS 
     });
   }
 
-  it('a passfile readable by group or others draws a warning', { todo: 'the config layer (parse-settings) does not check the passfile mode yet' }, async () => {
+  it('a passfile readable by group or others draws a warning', async () => {
     const passfile = join(dir, 'pass-open');
     writeFileSync(passfile, `${SECRET}\n`);
     chmodSync(passfile, 0o644);
