@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import {
   assertHoldersFor,
   assertWithin,
@@ -21,6 +21,8 @@ import {
   type CarpNode,
 } from '../support/carp-lab.js';
 
+requireLab();
+
 const VIP = '10.77.0.200';
 const LAB = { hosts: ['a', 'b'], client: true };
 
@@ -33,7 +35,7 @@ async function electPair(lab: Lab, extra: { preempt?: boolean } = {}): Promise<{
   return { a, b };
 }
 
-describe('CARP: ucarp-ts with ucarp-ts', { skip: labSkipReason(), concurrency: 2 }, () => {
+describe('CARP: ucarp-ts with ucarp-ts', { concurrency: 2 }, () => {
   it('elects the smaller advskew; when the master host dies the backup takes over within its master-down interval and the client follows', async (t: TestContext) => {
     await withLab(LAB, async (lab) => {
       const { a, b } = await electPair(lab);

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeArgv, withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { startCarp, timedPackets, UCARP_TS_CLI } from '../support/carp-lab.js';
+
+requireLab();
 
 const GOOD = {
   interface: '--interface=eth0',
@@ -49,7 +51,7 @@ function argvOf(r: Refusal): string[] {
   return [...Object.values(opts).filter((v): v is string => v !== undefined), ...(r.extra ?? [])];
 }
 
-describe('CARP: refused options', { skip: labSkipReason() }, () => {
+describe('CARP: refused options', () => {
   it('every bad option exits non-zero with one line on stderr, and not one packet leaves the host', async () => {
     await withLab({ hosts: ['a'] }, async (lab) => {
       // CARP, ARP, and anything else the host itself sends (the switch's own IPv6 chatter is not ours).

@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { DEFAULT_PASSWORD, startCarp, ucarpAvailable, waitForHolders, type CarpNode, type ScriptCall } from '../support/carp-lab.js';
 
-const skip = labSkipReason() ?? (ucarpAvailable() ? undefined : 'ucarp is not installed');
+requireLab();
+ucarpAvailable();
 
 function assertNoPassword(calls: ScriptCall[]): void {
   for (const c of calls) {
@@ -24,7 +25,7 @@ function assertNoPassword(calls: ScriptCall[]): void {
 /** The "Spawning [...]" line for a script, the shape ucarp prints. */
 const spawning = (node: CarpNode, which: 'up' | 'down', args: string[]): string => `Spawning [${[node.scripts[which], ...args].join(' ')}]`;
 
-describe('CARP hook scripts', { skip }, () => {
+describe('CARP hook scripts', () => {
   it('get `interface vip xparam` as ucarp passes them, the UCARP_* environment and never the password; the log says so', async () => {
     await withLab({ hosts: ['t', 'u'] }, async (lab) => {
       const marker = join(lab.tmpDir, 'a-shell-ran');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import {
   addHostAddress,
   assertHoldersFor,
@@ -20,7 +20,8 @@ import {
   type Impl,
 } from '../support/carp-lab.js';
 
-const skip = labSkipReason() ?? (ucarpAvailable() ? undefined : 'ucarp is not installed');
+requireLab();
+ucarpAvailable();
 const VIP = '10.77.0.200';
 /** Same advbase and advskew on both: equal intervals. */
 const ADVSKEW = 0;
@@ -69,7 +70,7 @@ async function partitionHeals(t: TestContext, c: Case): Promise<void> {
   });
 }
 
-describe('CARP tie-break between equal intervals (10.77.1.2 vs 10.77.2.1)', { skip, concurrency: 3 }, () => {
+describe('CARP tie-break between equal intervals (10.77.1.2 vs 10.77.2.1)', { concurrency: 3 }, () => {
   const cases: Case[] = [
     { onLow: 'ucarp', onHigh: 'ucarp', first: 'low' }, // the reference: what ucarp itself does here
     { onLow: 'ucarp', onHigh: 'ucarp-ts', first: 'low' },

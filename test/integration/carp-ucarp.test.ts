@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import {
   assertHoldersFor,
   assertWithin,
@@ -26,7 +26,8 @@ import {
   type Impl,
 } from '../support/carp-lab.js';
 
-const skip = labSkipReason() ?? (ucarpAvailable() ? undefined : 'ucarp is not installed');
+requireLab();
+ucarpAvailable();
 const VIP = '10.77.0.200';
 const STEADY_MS = 10_000;
 const LAB = { hosts: ['u', 't'], client: true };
@@ -74,7 +75,7 @@ async function rejoinAsBackup(lab: Lab, host: string, impl: Impl, holder: string
   return node;
 }
 
-describe('CARP: ucarp-ts with ucarp 1.5.2', { skip, concurrency: 2 }, () => {
+describe('CARP: ucarp-ts with ucarp 1.5.2', { concurrency: 2 }, () => {
   it('ucarp MASTER, ucarp-ts BACKUP: one master, no flapping; ucarp host dies, ucarp-ts takes over; a stopped ucarp-ts MASTER hands back at once', async (t: TestContext) => {
     await withLab(LAB, async (lab) => {
       const { master: ucarp, backup: ts } = await electAndHold(lab, ['u', 'ucarp'], ['t', 'ucarp-ts']);

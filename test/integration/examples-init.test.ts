@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
+
+requireLab();
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -31,7 +33,7 @@ async function waitFor(cond: () => Promise<boolean> | boolean, ms = 6000): Promi
   }
 }
 
-describe('examples/init.d/ucarp-ts in a lab host', { skip: labSkipReason() }, () => {
+describe('examples/init.d/ucarp-ts in a lab host', () => {
   let lab: Lab;
   let dir: string;
   let pidfile: string;

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
+
+requireLab();
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const LVS = fileURLToPath(new URL('../../../examples/lvs-dr/', import.meta.url));
@@ -28,7 +30,7 @@ async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms 
   }
 }
 
-describe('examples/lvs-dr: a director pair moves the VIP and the IPVS services together', { skip: labSkipReason() }, () => {
+describe('examples/lvs-dr: a director pair moves the VIP and the IPVS services together', () => {
   let lab: Lab;
   let dir: string;
   const procs: LabProcess[] = [];

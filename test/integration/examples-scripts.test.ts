@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
+
+requireLab();
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -32,7 +34,7 @@ async function addrLines(lab: Lab, host: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.includes(` ${VIP}/`)).map((l) => l.replace(/\\.*$/, '').trim());
 }
 
-describe('examples: the config file alone drives a node, and the scripts move the address', { skip: labSkipReason() }, () => {
+describe('examples: the config file alone drives a node, and the scripts move the address', () => {
   let lab: Lab;
   let dir: string;
   const procs: LabProcess[] = [];

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { assertSoleHolderFor, outageDuring, startUcarpTs, waitForSoleHolder } from '../support/keepalived-lab.js';
 
-const skip = labSkipReason() ?? (keepalivedAvailable() ? undefined : 'keepalived is not installed');
+requireLab();
+keepalivedAvailable();
 const VIPS = ['10.77.0.233', '10.77.0.234'];
 const VIP = VIPS[0]!;
 const LAB = { hosts: ['ka', 'uts'], client: true };
@@ -16,7 +17,7 @@ const START_MS = 5000;
 /** Long enough for any backup to have taken over had it wanted to: 20 intervals. */
 const HOLD_MS = 1000;
 
-describe('VRRPv3 preemption with keepalived', { skip }, () => {
+describe('VRRPv3 preemption with keepalived', () => {
   it('keepalived (200, preempting by default) takes the addresses from a ucarp-ts master (100)', async (t: TestContext) => {
     await withLab(LAB, async (lab) => {
       const uts = startUcarpTs(lab, 'uts', { protocol: 'vrrp3', vrid: 51, priority: 100, advbase: 0.05, addrs: VIPS });

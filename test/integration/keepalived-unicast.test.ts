@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { keepalivedAvailable, startKeepalived, type KeepalivedOptions } from '../support/keepalived.js';
 import { assertSoleHolderFor, outageDuring, startUcarpTs, waitForSoleHolder, type UcarpTsVrrpOptions } from '../support/keepalived-lab.js';
 
-const skip = labSkipReason() ?? (keepalivedAvailable() ? undefined : 'keepalived is not installed');
+requireLab();
+keepalivedAvailable();
 const VIPS = ['10.77.0.233', '10.77.0.234'];
 const VIP = VIPS[0]!;
 const LAB = { hosts: ['ka', 'uts'], client: true };
@@ -18,7 +19,7 @@ const cases: { name: string; version: 2 | 3; advbase: number; password?: string 
   { name: 'VRRPv2 at 1 s with a password', version: 2, advbase: 1, password: 'secret' },
 ];
 
-describe('unicast VRRP with keepalived', { skip }, () => {
+describe('unicast VRRP with keepalived', () => {
   for (const c of cases) {
     it(`${c.name}: adverts go host to host, and the addresses hand over both ways`, async (t: TestContext) => {
       await withLab(LAB, async (lab: Lab) => {

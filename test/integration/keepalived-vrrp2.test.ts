@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { assertSoleHolderFor, outageDuring, startUcarpTs, waitForSoleHolder } from '../support/keepalived-lab.js';
 
-const skip = labSkipReason() ?? (keepalivedAvailable() ? undefined : 'keepalived is not installed');
+requireLab();
+keepalivedAvailable();
 const VIPS = ['10.77.0.233', '10.77.0.234'];
 const VIP = VIPS[0]!;
 const LAB = { hosts: ['ka', 'uts'], client: true };
@@ -17,7 +18,7 @@ const START_MS = 4000 + 5000;
 /** RFC 3768 skew of a priority-100 backup: (256 - 100) / 256 s. */
 const SKEW_100_MS = ((256 - 100) * 1000) / 256;
 
-describe('VRRPv2 with keepalived', { skip }, () => {
+describe('VRRPv2 with keepalived', () => {
   for (const password of ['1111', undefined]) {
     const auth = password === undefined ? 'no authentication' : `password "${password}"`;
 

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { assertSoleHolderFor, forgetDeadHost, outageDuring, startUcarpTs, waitForSoleHolder } from '../support/keepalived-lab.js';
 
-const skip = labSkipReason() ?? (keepalivedAvailable() ? undefined : 'keepalived is not installed');
+requireLab();
+keepalivedAvailable();
 const VIPS = ['10.77.0.233', '10.77.0.234'];
 const VIP = VIPS[0]!;
 const LAB = { hosts: ['ka', 'uts'], client: true };
@@ -24,7 +25,7 @@ for (const intervalMs of [1000, 50]) {
   // Scripts (ip addr add) and a busy CI machine on top of the protocol's time.
   const slackMs = 400;
 
-  describe(`VRRPv3 at ${intervalMs} ms with keepalived`, { skip }, () => {
+  describe(`VRRPv3 at ${intervalMs} ms with keepalived`, () => {
     it('keepalived (150) is MASTER, ucarp-ts (100) BACKUP; keepalived stopped: ucarp-ts takes over within its skew time', async (t: TestContext) => {
       await withLab(LAB, async (lab) => {
         const ka = startKeepalived(lab, 'ka', { version: 3, vrid: 51, priority: 150, advertInt: advbase, vips: VIPS });
@@ -103,7 +104,7 @@ for (const intervalMs of [1000, 50]) {
 
   if (intervalMs !== 50) continue;
 
-  describe('VRRPv3 at 50 ms with keepalived: SIGUSR2', { skip }, () => {
+  describe('VRRPv3 at 50 ms with keepalived: SIGUSR2', () => {
     it('a demoted ucarp-ts master hands over to keepalived at once and stays BACKUP', async (t: TestContext) => {
       await withLab(LAB, async (lab) => {
         const uts = startUcarpTs(lab, 'uts', { protocol: 'vrrp3', vrid: 51, priority: 200, advbase: 0.05, addrs: VIPS });

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
 import { Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { supportArgv, supportScript } from '../lab/support-paths.js';
 import { ethernetFrame, parseMac, testIpPacket } from '../support/net-test-frames.js';
+
+requireLab();
 
 interface ReceiverSummary {
   why: string;
@@ -35,7 +37,7 @@ function lastJson<T>(output: string): T {
   return JSON.parse(line) as T;
 }
 
-describe('advert socket (IP protocol 112) in a lab', { skip: labSkipReason() }, () => {
+describe('advert socket (IP protocol 112) in a lab', () => {
   let lab: Lab;
   before(async () => {
     lab = await Lab.create({ hosts: ['a', 'b'], client: true });

@@ -4,8 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { interfaceExists, readInterface } from '../../src/net/interface-info.js';
 import { Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
+
+requireLab();
 
 interface IfReport {
   exists: boolean;
@@ -22,7 +24,7 @@ describe('interface names that are not interfaces', () => {
   });
 });
 
-describe('interface-info in a lab', { skip: labSkipReason() }, () => {
+describe('interface-info in a lab', () => {
   let lab: Lab;
   before(async () => {
     lab = await Lab.create({ hosts: ['a', 'b'] });

@@ -5,9 +5,11 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listNamespaces } from '../lab/cleanup.js';
 import { Lab, sweepStaleLabs, withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { runSync } from '../lab/run.js';
 import { supportScript } from '../lab/support-paths.js';
+
+requireLab();
 
 const rootLinks = (): string[] =>
   runSync(['ip', '-o', 'link', 'show']).stdout.split('\n').map((l) => l.split(':')[1]?.trim() ?? '').filter(Boolean).sort();
@@ -38,7 +40,7 @@ async function runChild(how: string, signal?: NodeJS.Signals): Promise<{ namespa
   return { namespaces, code: await exited };
 }
 
-describe('lab harness', { skip: labSkipReason() }, () => {
+describe('lab harness', () => {
   it('builds hosts and a client on a bridge with nothing in the root namespace, and destroy() removes it all', async () => {
     const linksBefore = rootLinks();
     const lab = await Lab.create({ hosts: ['a', 'b'], client: true, subnet: '10.78.1' });

@@ -4,9 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
 import { Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
 import { gratuitousArp, parseMac } from '../support/net-test-frames.js';
+
+requireLab();
 
 interface FrameReport {
   ok: boolean;
@@ -17,7 +19,7 @@ interface FrameReport {
 
 const VIP = '10.77.0.250';
 
-describe('packet socket in a lab', { skip: labSkipReason() }, () => {
+describe('packet socket in a lab', () => {
   let lab: Lab;
   before(async () => {
     lab = await Lab.create({ hosts: ['a', 'b'], client: true });

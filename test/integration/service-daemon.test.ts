@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
+
+requireLab();
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -40,7 +42,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('ucarp-ts --daemonize and --pidfile in a lab', { skip: labSkipReason() }, () => {
+describe('ucarp-ts --daemonize and --pidfile in a lab', () => {
   let lab: Lab;
   let dir: string;
   const started: number[] = [];
@@ -135,7 +137,7 @@ describe('ucarp-ts --daemonize and --pidfile in a lab', { skip: labSkipReason() 
   });
 });
 
-describe('the password in a lab: masked, from --pass, --passfile and UCARP_PASS alike', { skip: labSkipReason() }, () => {
+describe('the password in a lab: masked, from --pass, --passfile and UCARP_PASS alike', () => {
   let lab: Lab;
   let dir: string;
   const procs: LabProcess[] = [];

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { listNamespaces } from '../lab/cleanup.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab } from '../lab/requirements.js';
+
+requireLab();
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.js', import.meta.url));
 
@@ -39,7 +41,7 @@ function runDemo(interruptWhen?: RegExp): Promise<Run> {
 
 const leftBy = (pid: number) => listNamespaces().filter((n) => n.startsWith(`uts${pid}-`));
 
-describe('the demo', { skip: labSkipReason() }, () => {
+describe('the demo', () => {
   it('fails the master over twice, reports both outages, and removes its lab', async (t) => {
     const started = Date.now();
     const r = await runDemo();

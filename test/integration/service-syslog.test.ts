@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab, requireProgram } from '../lab/requirements.js';
 import { runSync } from '../lab/run.js';
+
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const VIP = '10.77.0.60';
@@ -25,13 +26,13 @@ interface Server {
 }
 const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(t: 'unix_dgram'): Server };
 
-function skipReason(): string | undefined {
-  const lab = labSkipReason();
-  if (lab) return lab;
-  if (runSync(['unshare', '--version']).code !== 0) return 'unshare (util-linux) is not installed';
-  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'this kernel has no overlayfs';
-  return undefined;
+// Needs unshare and overlayfs to put a test-owned socket on /dev/log; missing ones fail loudly.
+function requireSyslogLab(): void {
+  requireLab();
+  requireProgram('unshare', 'util-linux');
+  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) throw new Error('this kernel has no overlayfs: the syslog test cannot bind /dev/log');
 }
+requireSyslogLab();
 
 /** A fake syslog daemon: a datagram socket in a temporary folder, and what it got. */
 class FakeSyslog {
@@ -76,7 +77,7 @@ function withDevLog(root: string, socket: string | null, argv: string[]): string
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv];
 }
 
-describe('syslog on /dev/log, for real', { skip: skipReason() }, () => {
+describe('syslog on /dev/log, for real', () => {
   let lab: Lab;
   let dir: string;
   const procs: LabProcess[] = [];

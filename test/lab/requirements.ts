@@ -1,21 +1,30 @@
-// Lab tests need Linux, root and iproute2. They never skip: a missing prerequisite is a
-// failure that says what is missing (scripts/setup.sh installs everything), because a
-// skipped interop test would hide a broken promise.
+// Lab tests need Linux, root, iproute2 and the peers they talk to. They never skip: a
+// missing prerequisite is a failure that names what is missing (scripts/setup.sh
+// installs everything), because a skipped interop test would hide a broken promise.
+import { existsSync } from 'node:fs';
 import { runSync } from './run.js';
 
-let checked = false;
+let labChecked = false;
 
-/**
- * Throws with the reason when labs cannot be built here; otherwise returns undefined,
- * so `describe(name, { skip: labSkipReason() }, ...)` runs the tests or fails loudly.
- */
-export function labSkipReason(): undefined {
-  if (checked) return undefined;
+/** Throws with the reason when network-namespace labs cannot be built here. */
+export function requireLab(): void {
+  if (labChecked) return;
   let missing: string | undefined;
   if (process.platform !== 'linux') missing = 'network namespaces need Linux';
   else if (process.getuid?.() !== 0) missing = 'network namespaces need root (run the tests as root)';
   else if (runSync(['ip', 'netns', 'list']).code !== 0) missing = '`ip netns` is not available (install iproute2: scripts/setup.sh)';
   if (missing) throw new Error(`lab tests cannot run: ${missing}`);
-  checked = true;
+  labChecked = true;
+}
+
+/** Throws unless the program is installed (an absolute path, or a command answering --version). */
+export function requireProgram(program: string, debianPackage: string): void {
+  const found = program.startsWith('/') ? existsSync(program) : runSync([program, '--version']).code === 0;
+  if (!found) throw new Error(`${program} is missing: install the ${debianPackage} package (scripts/setup.sh does)`);
+}
+
+/** Older spelling: never a reason to skip; throws when the lab cannot run. */
+export function labSkipReason(): undefined {
+  requireLab();
   return undefined;
 }

@@ -18,7 +18,11 @@ export const UCARP_TS_CLI = fileURLToPath(new URL('../../src/cli.js', import.met
 export type Impl = 'ucarp-ts' | 'ucarp';
 export type CarpState = 'MASTER' | 'BACKUP';
 
-export const ucarpAvailable = (): boolean => existsSync(UCARP);
+/** Throws unless Debian's ucarp is installed: interop tests never skip. */
+export const ucarpAvailable = (): true => {
+  if (!existsSync(UCARP)) throw new Error(`ucarp tests cannot run: ${UCARP} is missing (install ucarp: scripts/setup.sh)`);
+  return true;
+};
 
 /** Room for a loaded machine (other tests share its two cores) on top of the protocol's own timing. */
 export const SLACK_MS = 500;
