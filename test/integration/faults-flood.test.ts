@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab, requireProgram } from '../lab/requirements.js';
 import { captureAdvert, startFlood } from '../support/flood.js';
 import { alive, CLOCK_TICKS, PASS, rawSocketDrops, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+
+requireLab();
+requireProgram('tcpdump', 'tcpdump');
 
 const VHID = 7;
 const VIP = '10.77.0.200';
@@ -41,7 +44,7 @@ function statusTotal(line: string): number {
 /** Lines in the log that are about refused or dropped packets, whatever their wording. */
 const packetLines = (log: string): string[] => log.split('\n').filter((l) => /refused|dropp|bad |invalid|hmac|auth/i.test(l));
 
-describe('faults: floods of forged, random, wrong-TTL and replayed packets', { skip: labSkipReason() }, () => {
+describe('faults: floods of forged, random, wrong-TTL and replayed packets', () => {
   it(`${RATE} packets/s for ${SECONDS} s: master keeps the address, backup stays BACKUP, both up, logs short`, async (t) => {
     await withLab({ hosts: ['a', 'b', 'x'] }, async (lab) => {
       const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, advskew: 0 });

@@ -4,9 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab, requireProgram } from '../lab/requirements.js';
 import { runOk } from '../lab/run.js';
 import { alive, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+
+requireLab();
+requireProgram('tcpdump', 'tcpdump');
 
 const INTERVAL_MS = 1000; // advbase 1, advskew 0: the best node's interval
 const SLACK_MS = 1500; // timers and scripts on a loaded 2-core machine
@@ -44,7 +47,7 @@ async function startPair(lab: Lab, vhid: number, vip: string, aExtra: { preempt?
   return [a, b];
 }
 
-describe('faults: network', { skip: labSkipReason() }, () => {
+describe('faults: network', () => {
   it('partition: a bridge port leaves the bridge, two masters; after the heal one master within two intervals', async (t) => {
     const VIP = '10.77.0.202';
     await withLab({ hosts: ['a', 'b', 'c'] }, async (lab) => {

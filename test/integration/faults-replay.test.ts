@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab, requireProgram } from '../lab/requirements.js';
 import { captureAdvert, startFlood } from '../support/flood.js';
 import { sleep, startNode, until } from './faults-helpers.js';
+
+requireLab();
+requireProgram('ucarp', 'ucarp');
 
 const VHID = 9;
 const VIP = '10.77.0.201';
@@ -57,7 +60,7 @@ async function replayScenario(t: TestContext, master: 'ucarp-ts' | 'ucarp'): Pro
   });
 }
 
-describe('faults: a replayed advertisement of a dead master', { skip: labSkipReason() }, () => {
+describe('faults: a replayed advertisement of a dead master', () => {
   it('ucarp-ts master dies: the ucarp-ts backup takes over in the normal time and counts the replays', async (t) => {
     await replayScenario(t, 'ucarp-ts');
   });

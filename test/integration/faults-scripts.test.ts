@@ -8,9 +8,13 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { nodeArgv, withLab, type Lab } from '../lab/lab.js';
-import { labSkipReason } from '../lab/requirements.js';
+import { requireLab, requireProgram } from '../lab/requirements.js';
 import { run } from '../lab/run.js';
 import { addressScripts, alive, CLI, PASS, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+
+requireLab();
+requireProgram('tcpdump', 'tcpdump');
+requireProgram('pgrep', 'procps');
 
 const SLACK_MS = 1500;
 
@@ -36,7 +40,7 @@ async function packetTimes(pcapPath: string): Promise<number[]> {
     .map((l) => Math.round(Number(l.split(' ')[0]) * 1000));
 }
 
-describe('faults: hook scripts', { skip: labSkipReason() }, () => {
+describe('faults: hook scripts', () => {
   it('a missing or non-executable upscript is refused at start-up with one line and exit 66', async () => {
     await withLab({ hosts: ['a'] }, async (lab) => {
       const h = lab.host('a');
@@ -176,7 +180,7 @@ describe('faults: hook scripts', { skip: labSkipReason() }, () => {
     });
   });
 
-  it('a script that every user may write (mode 777) draws a warning at start-up', { todo: 'ucarp-ts does not warn about world-writable scripts yet' }, async () => {
+  it('a script that every user may write (mode 777) draws a warning at start-up', async () => {
     await withLab({ hosts: ['a'] }, async (lab) => {
       const up = script(lab, 'up-777.sh', 'exit 0', 0o777);
       chmodSync(up, 0o777); // writeFileSync's mode is masked by the umask
@@ -184,9 +188,11 @@ describe('faults: hook scripts', { skip: labSkipReason() }, () => {
       const n = startNode(lab, 'a', { vhid: 27, vip: '10.77.0.227', upscript: up, downscript: down });
       await n.waitForState('BACKUP', 10_000);
       await sleep(300);
-      const warning = n.log.split('\n').find((l) => l.includes(up) && /writ/i.test(l));
+      const warning = n.log.split('\n').find((l) => l.includes(up) && /any user|writable/i.test(l));
       assert.ok(warning, `no warning about ${up} in:\n${n.log}`);
-      assert.match(warning, /WARNING/);
+      assert.match(warning, /\[WARNING\]/);
+      // A 755 script, the control: no such warning.
+      assert.ok(!n.log.split('\n').some((l) => l.includes(down) && /any user|writable/i.test(l)), n.log);
     });
   });
 });
