@@ -9,7 +9,7 @@ import { BROADCAST_MAC, buildEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } fro
 import { buildIpv4Packet } from '../core/packets/ipv4-header.js';
 import type { Settings } from '../config/settings.js';
 import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
-import { readInterface } from '../net/interface-info.js';
+import { readInterface, readLinkState } from '../net/interface-info.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
 import { DropCounter } from './drop-counter.js';
 import type { Logger } from './logger.js';
@@ -77,7 +77,8 @@ export class Daemon {
       this.dispatch({ type: 'link', up: false });
     }
     this.dispatch({ type: 'start' });
-    const pollMs = Math.max(20, Math.min(250, this.driver.advertIntervalMs / 2));
+    // Carrier only demotes or re-elects, so a few checks a second are plenty at any interval.
+    const pollMs = Math.max(100, Math.min(250, this.driver.advertIntervalMs / 2));
     this.linkPoll = setInterval(() => this.checkInterface(), pollMs);
     hooks.onReady?.();
   }
@@ -242,21 +243,22 @@ export class Daemon {
 
   private checkInterface(): void {
     const s = this.settings;
-    const info = readInterface(s.interface);
-    if (info && info.ifindex !== this.ifindex) {
+    const link = readLinkState(s.interface);
+    if (link && link.ifindex !== this.ifindex) {
       // Deleted and re-created: a new index needs new sockets bound to it.
-      this.log.warning(`${s.interface} was re-created (index ${info.ifindex}): rejoining`);
-      this.adoptInterface(info.ifindex, info.mac);
-      try {
-        this.socket?.rejoin();
-      } catch (e) {
-        this.log.error(`rejoining the group on ${s.interface}: ${e instanceof Error ? e.message : String(e)}`);
+      const info = readInterface(s.interface);
+      if (info) {
+        this.log.warning(`${s.interface} was re-created (index ${info.ifindex}): rejoining`);
+        this.adoptInterface(info.ifindex, info.mac);
+        try {
+          this.socket?.rejoin();
+        } catch (e) {
+          this.log.error(`rejoining the group on ${s.interface}: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
-    } else if (info) {
-      this.mac = info.mac;
     }
     if (s.ignoreifstate) return;
-    const up = info?.running ?? false;
+    const up = link?.running ?? false;
     if (up === this.linkUp) return;
     this.linkUp = up;
     this.log.warning(up ? `${s.interface} is running again: new election` : `${s.interface} lost carrier`);

@@ -96,6 +96,15 @@ export function readInterface(name: string): InterfaceInfo | undefined {
   return undefined;
 }
 
+/** The cheap part of readInterface, polled often: index and carrier only (three small sysfs reads). */
+export function readLinkState(name: string): { ifindex: number; running: boolean } | undefined {
+  if (!validName(name)) return undefined;
+  const ifindex = Number(sysfs(name, 'ifindex'));
+  const flags = Number(sysfs(name, 'flags'));
+  if (!Number.isInteger(ifindex) || !Number.isInteger(flags)) return undefined;
+  return { ifindex, running: (flags & IFF_UP) !== 0 && sysfs(name, 'carrier') === '1' };
+}
+
 /**
  * ucarp's default when --interface is absent: the first interface that is not
  * loopback, preferring one that is running, then one that is up, by index.
