@@ -10,7 +10,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { labSkipReason } from '../test/lab/requirements.js';
+import { requireLab } from '../test/lab/requirements.js';
 import { chartPanels, renderReport, type RunInfo } from './bench/report.js';
 import { floodMeasurement, failoverTrial, idleMeasurement, PING_INTERVAL_MS, type Flooder } from './bench/scenarios.js';
 import { renderChart } from './bench/svg.js';
@@ -64,14 +64,11 @@ const floodSeconds = count('flood-seconds', values['flood-seconds'], 10, 1, 120)
 const only = values.only?.split(',').map((s) => s.trim());
 for (const id of only ?? []) if (!ROWS.some((r) => r.id === id)) usage(`unknown row "${id}" (${ROWS.map((r) => r.id).join(', ')})`);
 
-// labSkipReason() returns or throws the reason, depending on the harness version.
-let skip: string | undefined;
 try {
-  skip = labSkipReason();
+  requireLab();
 } catch (e) {
-  skip = e instanceof Error ? e.message : String(e);
+  usage(`${e instanceof Error ? e.message : String(e)} (run as root: sudo npm run bench)`);
 }
-if (skip) usage(`cannot build the lab: ${skip} (run as root: sudo npm run bench)`);
 
 const missing = (['ucarp', 'keepalived'] as const).filter((i) => !existsSync(BINARIES[i]));
 const rows = ROWS.filter((r) => (only ? only.includes(r.id) : !(values['no-extras'] && r.extra)))

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Lab, nodeArgv, type LabProcess, type Pinger } from '../test/lab/lab.js';
 import { listNamespaces } from '../test/lab/cleanup.js';
-import { labSkipReason } from '../test/lab/requirements.js';
+import { requireLab } from '../test/lab/requirements.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const UP = fileURLToPath(new URL('../../examples/vip-up.sh', import.meta.url));
@@ -66,8 +66,7 @@ async function outageOf(pinger: Pinger, mark: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const skip = labSkipReason();
-  if (skip) throw new Error(`the demo cannot run here: ${skip} (try: sudo npm run demo)`);
+  requireLab(); // throws the reason when the lab cannot be built (try: sudo npm run demo)
 
   console.log(bold('ucarp-ts demo: two hosts share a virtual address while a client pings it\n'));
   lab = await Lab.create({ hosts: ['alpha', 'bravo'], client: true });

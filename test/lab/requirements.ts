@@ -23,8 +23,3 @@ export function requireProgram(program: string, debianPackage: string): void {
   if (!found) throw new Error(`${program} is missing: install the ${debianPackage} package (scripts/setup.sh does)`);
 }
 
-/** Older spelling: never a reason to skip; throws when the lab cannot run. */
-export function labSkipReason(): undefined {
-  requireLab();
-  return undefined;
-}
