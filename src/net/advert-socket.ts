@@ -12,6 +12,7 @@ const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
 const IP_DROP_MEMBERSHIP = 36;
+const RECEIVE_BUFFER_BYTES = 1 << 20;
 
 export interface AdvertSocketOptions {
   ifname: string;
@@ -119,6 +120,9 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
 
   try {
     sock.setOption(IP, raw.SocketOption.IP_HDRINCL, 1);
+    // Room for a burst: under a flood of forged packets a genuine advert must not be
+    // the one the kernel drops for a full queue (the kernel caps this at rmem_max).
+    sock.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
     sock.setOption(IP, IP_MULTICAST_LOOP, opts.multicastLoop ? 1 : 0);
     bindAndJoin(undefined);
   } catch (e) {
