@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../support/random.js';
 import { vrrpCluster, type VrrpNodeOptions } from './vrrp-cluster.js';
-import { PERFECT } from './simulator.js';
+import { assertSettles, chaosThenCalm, watchUnderLoss } from './chaos.js';
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 300);
 
@@ -35,49 +35,13 @@ function chaos(seed: number): void {
   const rnd = new Random(seed);
   const specs = randomGroup(rnd);
   const sim = vrrpCluster(specs, seed * 7919);
-  const n = specs.length;
-  const up = new Array<boolean>(n).fill(false);
-  for (let i = 0; i < n; i++) sim.at(rnd.between(0, 5000), () => ((up[i] = true), sim.boot(i)));
-
-  const chaosEnd = 60_000;
-  for (let t = rnd.between(1000, 3000); t < chaosEnd; t += rnd.between(300, 5000)) {
-    sim.at(t, () => {
-      const i = rnd.int(0, n - 1);
-      switch (rnd.int(0, 7)) {
-        case 0: if (up[i]) { sim.crash(i); up[i] = false; } else { sim.boot(i); up[i] = true; } break;
-        case 1: if (up[i]) { sim.stop(i); up[i] = false; } break;
-        case 2: sim.partition(Array.from({ length: n }, () => rnd.int(0, 2))); break;
-        case 3: sim.heal(); break;
-        case 4: sim.setLink(i, rnd.chance(0.5)); break;
-        case 5: sim.demote(i); break;
-        default:
-          sim.conditions = { loss: rnd.between(0, 0.4), duplicate: rnd.between(0, 0.2), minDelayMs: 0.1, maxDelayMs: rnd.between(1, 300) };
-      }
-    });
-  }
-  sim.runUntil(chaosEnd);
-
-  sim.conditions = PERFECT;
-  sim.heal();
-  for (let i = 0; i < n; i++) {
-    sim.setLink(i, true);
-    if (!up[i]) sim.boot(i);
-  }
-  // Longest wait: a 3 s demotion quiet period, then 3 s + skew of master-down, plus a few intervals.
-  const settleBy = chaosEnd + 10_000;
-  sim.runUntil(settleBy);
   const context = `seed ${seed}: ${JSON.stringify(specs)}`;
-  const roles = (): string => [...Array(n).keys()].map((i) => sim.role(i)).join(',');
-  assert.equal(sim.masters().length, 1, `one master after calm, ${context}, roles ${roles()}`);
+  const m = assertSettles(sim, chaosThenCalm(sim, rnd), context);
   // The master is one no other node would displace: no node that preempts has a higher priority.
-  const m = sim.masters()[0]!;
-  for (let i = 0; i < n; i++) {
-    const preempts = specs[i]!.preempt || specs[i]!.priority === 255;
-    if (i !== m && preempts) assert.ok(specs[i]!.priority! <= specs[m]!.priority!, `node ${i} would preempt node ${m}, ${context}`);
-  }
-  const settled = sim.transitions.length;
-  sim.runUntil(settleBy + 30_000, () => assert.equal(sim.masters().length, 1, `stays one master, ${context}`));
-  assert.equal(sim.transitions.length, settled, `no flapping once settled, ${context}`);
+  specs.forEach((spec, i) => {
+    const preempts = spec.preempt || spec.priority === 255;
+    if (i !== m && preempts) assert.ok(spec.priority! <= specs[m]!.priority!, `node ${i} would preempt node ${m}, ${context}`);
+  });
 }
 
 describe('VRRP convergence under faults', () => {
@@ -102,18 +66,9 @@ describe('VRRP convergence under faults', () => {
         for (let i = 0; i < 3; i++) sim.boot(i);
         sim.runUntil(10_000);
         assert.deepEqual(sim.masters(), [0]);
-        sim.conditions = { loss: 0.05, duplicate: 0.01, minDelayMs: 0.1, maxDelayMs: 5 };
-        let dualSince: number | null = null;
-        sim.runUntil(end, () => {
-          const count = sim.masters().length;
-          assert.ok(count >= 1, `seed ${seed}: never no master at ${sim.now}`);
-          if (count > 1) dualSince ??= sim.now;
-          else dualSince = null;
-          // The true master answers a false one at once; only a lost answer makes it wait an interval.
-          assert.ok(dualSince === null || sim.now - dualSince <= 2 * intervalCs * 10 + 10, `seed ${seed}: two masters too long at ${sim.now}`);
-        });
-        changes += sim.transitions.filter((t) => t.at > 10_000 && t.to === 'MASTER').length;
-        assert.deepEqual(sim.masters(), [0], `seed ${seed}: the preferred node holds the address at the end`);
+        // The true master answers a false one at once; only a lost answer makes it wait an interval.
+        const conditions = { loss: 0.05, duplicate: 0.01, minDelayMs: 0.1, maxDelayMs: 5 };
+        changes += watchUnderLoss(sim, conditions, end, 2 * intervalCs * 10 + 10, 0, `seed ${seed}`);
       }
       // Three lost adverts in a row to one of two backups happen about every 4000 intervals.
       if (process.env.SIM_VERBOSE) console.log(`takeovers: ${changes}`);
