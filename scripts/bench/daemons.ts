@@ -2,14 +2,13 @@
 // CARP advbase 1 with advskew 0 (master) / 50 (backup), VRRPv3 every 50 ms with
 // priority 150 (master) / 100 (backup). All of them run up/down scripts (or, for
 // keepalived, its own address handling) and give the address up when stopped.
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeArgv, type Lab, type LabProcess } from '../../test/lab/lab.js';
 import { startKeepalived } from '../../test/support/keepalived.js';
 import { startUcarpTs } from '../../test/support/keepalived-lab.js';
 import { processTree } from './proc.js';
 import type { Impl, Proto } from './types.js';
+import { addressScripts } from '../../test/lab/address-scripts.js';
 
 export const VIP = '10.77.0.250';
 export const VHID = 7;
@@ -32,23 +31,11 @@ export interface BenchDaemon {
   terminate(): void;
 }
 
-/** `ip addr add|del` scripts, as ucarp users write them. */
-function carpScripts(lab: Lab): { up: string; down: string } {
-  const up = join(lab.tmpDir, 'bench-up.sh');
-  const down = join(lab.tmpDir, 'bench-down.sh');
-  if (!existsSync(up)) {
-    writeFileSync(up, '#!/bin/sh\nexec ip addr add "$2/32" dev "$1"\n');
-    writeFileSync(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
-    chmodSync(up, 0o755);
-    chmodSync(down, 0o755);
-  }
-  return { up, down };
-}
 
 /** The ucarp command line both ucarp and ucarp-ts take (syslog off, downscript on stop). */
 export function carpArgs(lab: Lab, host: string, role: Role): string[] {
   const h = lab.host(host);
-  const { up, down } = carpScripts(lab);
+  const { up, down } = addressScripts(lab);
   return [
     `--interface=${h.ifname}`, `--srcip=${h.addr}`, `--vhid=${VHID}`, `--pass=${CARP_PASS}`, `--addr=${VIP}`,
     '--advbase=1', `--advskew=${role === 'master' ? 0 : 50}`,

@@ -1,10 +1,11 @@
 // Shared by the faults-*.test.ts files: ucarp-ts (and ucarp) nodes in lab hosts with
 // scripts that move the virtual address, state tracking from the logs, polling, and
 // CPU time from /proc. Not a test itself.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeArgv, type Lab, type LabProcess } from '../lab/lab.js';
+import { addressScripts } from '../lab/address-scripts.js';
+export { addressScripts };
 
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 export const PASS = 'fault-secret';
@@ -22,19 +23,6 @@ export async function until<T>(what: string, f: () => Promise<T | undefined | fa
   }
 }
 
-/** Up/down scripts in the lab folder that add/remove the address (/32) on the interface. */
-export function addressScripts(lab: Lab): { up: string; down: string } {
-  const up = join(lab.tmpDir, 'faults-up.sh');
-  const down = join(lab.tmpDir, 'faults-down.sh');
-  if (!existsSync(up)) {
-    writeFileSync(up, '#!/bin/sh\nip addr add "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
-    // At start-up the address is usually absent: nothing to remove is no failure.
-    writeFileSync(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
-    chmodSync(up, 0o755);
-    chmodSync(down, 0o755);
-  }
-  return { up, down };
-}
 
 export interface NodeOptions {
   vhid: number;

@@ -2,10 +2,10 @@
 // mode in a lab host with up/down scripts that add and remove the addresses (keepalived
 // adds its own), and check who holds the addresses.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeArgv, type Lab, type LabProcess, type PingReport } from '../lab/lab.js';
+import { addressScripts } from '../lab/address-scripts.js';
 
 export const UCARP_TS_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
@@ -29,23 +29,10 @@ export interface UcarpTs {
   stop(): Promise<void>;
 }
 
-/** Up and down scripts in the lab folder: `ip addr add|del <addr>/32 dev <if>`. */
-function scripts(lab: Lab): { up: string; down: string } {
-  const up = join(lab.tmpDir, 'vip-up.sh');
-  const down = join(lab.tmpDir, 'vip-down.sh');
-  if (!existsSync(up)) {
-    writeFileSync(up, '#!/bin/sh\nexec ip addr add "$2/32" dev "$1"\n');
-    // At start-up the address is usually absent: nothing to remove is no failure.
-    writeFileSync(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
-    chmodSync(up, 0o755);
-    chmodSync(down, 0o755);
-  }
-  return { up, down };
-}
 
 export function ucarpTsArgs(lab: Lab, hostName: string, o: UcarpTsVrrpOptions): string[] {
   const host = lab.host(hostName);
-  const { up, down } = scripts(lab);
+  const { up, down } = addressScripts(lab);
   const args = [
     `--interface=${host.ifname}`,
     `--srcip=${host.addr}`,

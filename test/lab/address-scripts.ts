@@ -1,0 +1,17 @@
+// Hook scripts as ucarp users write them: add or remove the virtual address (/32) on the
+// interface. Written once per lab into its folder; shared by tests, the demo and the bench.
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function addressScripts(lab: { tmpDir: string }): { up: string; down: string } {
+  const up = join(lab.tmpDir, 'vip-up.sh');
+  const down = join(lab.tmpDir, 'vip-down.sh');
+  if (!existsSync(up)) {
+    // "Already there" and "nothing to remove" are no failures (start-up, repeated hooks).
+    writeFileSync(up, '#!/bin/sh\nip addr add "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
+    writeFileSync(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0\n');
+    chmodSync(up, 0o755);
+    chmodSync(down, 0o755);
+  }
+  return { up, down };
+}
