@@ -44,18 +44,43 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    repeat: { type: 'string' },
-    'extras-repeat': { type: 'string' },
-    'no-extras': { type: 'boolean', default: false },
-    'idle-seconds': { type: 'string' },
-    'flood-rate': { type: 'string' },
-    'flood-seconds': { type: 'string' },
-    only: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-  },
-});
+const HELP = `Usage: sudo npm run bench [-- options]
+  --repeat N          outage trials per main row (3)
+  --extras-repeat N   trials per mixed row (2)
+  --no-extras         leave out the mixed rows
+  --idle-seconds N    idle CPU window
+  --flood-rate N      forged packets per second (20000)
+  --flood-seconds N   flood duration (10)
+  --only IDS          comma-separated rows: ${ROWS.map((r) => r.id).join(', ')}
+  --no-write          print only; leave docs/benchmarks.md and the chart as they are
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
+  repeat: { type: 'string' },
+  'extras-repeat': { type: 'string' },
+  'no-extras': { type: 'boolean', default: false },
+  'idle-seconds': { type: 'string' },
+  'flood-rate': { type: 'string' },
+  'flood-seconds': { type: 'string' },
+  only: { type: 'string' },
+  'no-write': { type: 'boolean', default: false },
+} as const;
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (e) {
+    // One line, never a stack, for a mistyped option.
+    return usage(`${e instanceof Error ? e.message : String(e)} (--help lists the options)`);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 const repeat = count('repeat', values.repeat, 3, 0, 50);
 const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
 const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
