@@ -37,6 +37,11 @@ export interface LabProcess {
   waitForOutput(re: RegExp, timeoutMs?: number, since?: number): Promise<RegExpExecArray>;
   /** Signals the whole process group; a no-op once it is gone. */
   kill(signal?: NodeJS.Signals): void;
+  /**
+   * SIGTERM to the process alone (as an init system stops a daemon, leaving its
+   * scripts to it), SIGKILL to the group if it is still there after graceMs; resolves on exit.
+   */
+  terminate(graceMs?: number): Promise<void>;
 }
 
 class Collected {
@@ -151,6 +156,17 @@ export function spawnInNamespace(host: string, ns: string, argv: readonly string
       } catch {
         /* already gone */
       }
+    },
+    async terminate(graceMs = 5000): Promise<void> {
+      if (!running || pid <= 0) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => handle.kill('SIGKILL'), graceMs);
+      await handle.exited;
+      clearTimeout(timer);
     },
   };
   return handle;

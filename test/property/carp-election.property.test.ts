@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { CarpElection, type CarpHeard } from '../../src/core/election/carp-election.js';
 import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
+import { checkTransitions } from './election-invariants.js';
 
 const heard = fc.record({
   src: fc.integer({ min: 1, max: 0xffffffff }),
@@ -44,17 +45,8 @@ describe('CARP election properties', () => {
           now = at;
           if (ev.type === 'link') linkUp = ev.up;
           const actions = e.handle(ev, now);
-          for (const [k, a] of actions.entries()) {
-            if (a.type === 'transition') {
-              assert.equal(a.from, role, 'a transition starts from the current role');
-              assert.notEqual(a.to, a.from);
-              role = a.to;
-            }
-            if (a.type === 'run-script') {
-              const prev = actions[k - 1];
-              assert.ok(prev?.type === 'transition', 'scripts run only on a state change');
-              assert.equal(a.script, prev.to === 'MASTER' ? 'up' : 'down');
-            }
+          role = checkTransitions(actions, role);
+          for (const a of actions) {
             if (a.type === 'advertise') {
               assert.ok(a.advert.counter > lastCounter, 'counters only go up');
               lastCounter = a.advert.counter;

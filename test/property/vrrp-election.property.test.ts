@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
+import { checkTransitions } from './election-invariants.js';
 
 const SELF = 0x0a000005;
 const QUIET_MS = 3000;
@@ -66,17 +67,8 @@ describe('VRRP election properties', () => {
           if (ev.type === 'link') linkUp = ev.up;
           const before = e.role;
           const actions = e.handle(ev, now);
-          for (const [k, a] of actions.entries()) {
-            if (a.type === 'transition') {
-              assert.equal(a.from, role, 'a transition starts from the current role');
-              assert.notEqual(a.to, a.from);
-              role = a.to;
-            }
-            if (a.type === 'run-script') {
-              const prev = actions[k - 1];
-              assert.ok(prev?.type === 'transition', 'scripts run only on a state change');
-              assert.equal(a.script, prev.to === 'MASTER' ? 'up' : 'down');
-            }
+          role = checkTransitions(actions, role);
+          for (const a of actions) {
             if (a.type === 'advertise') {
               assert.equal(a.advert.intervalCs, cfg.intervalCs, 'we always advertise our own interval');
               if (a.advert.priority === 0) assert.ok(ev.type === 'demote' || ev.type === 'stop', 'priority 0 only when leaving');

@@ -60,15 +60,7 @@ export function startUcarpTs(lab: Lab, hostName: string, o: UcarpTsVrrpOptions):
       await proc.waitForOutput(new RegExp(`Switching to state: ${state}`), timeoutMs, since);
     },
     async stop() {
-      if (!proc.running) return;
-      try {
-        process.kill(proc.pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(timer);
+      await proc.terminate();
     },
   };
 }

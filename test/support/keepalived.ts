@@ -83,16 +83,8 @@ export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions
       await proc.waitForOutput(new RegExp(`\\(VI_1\\) Entering ${state} STATE`), timeoutMs, since);
     },
     async stop() {
-      if (!proc.running) return;
       // `ip netns exec` execs keepalived, so this pid is keepalived's parent process.
-      try {
-        process.kill(proc.pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(timer);
+      await proc.terminate();
     },
   };
 }
