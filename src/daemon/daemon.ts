@@ -15,9 +15,9 @@ import { DropCounter } from './drop-counter.js';
 import type { Logger } from './logger.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 import { ScriptRunner } from './script-runner.js';
+import { monotonicMs } from './monotonic-clock.js';
 import { scriptEnvironment } from './script-environment.js';
 
-const monotonicNow = (): number => performance.now();
 
 export interface DaemonHooks {
   /** Called once the sockets are open and the election has started. */
@@ -122,7 +122,7 @@ export class Daemon {
   private dispatch(event: ElectionEvent<unknown>): void {
     let actions: ElectionAction<unknown>[];
     try {
-      actions = this.driver.election.handle(event, monotonicNow());
+      actions = this.driver.election.handle(event, monotonicMs());
     } catch (e) {
       // The election is pure and tested; if it ever throws, keep the daemon alive and say so.
       this.log.error(`internal error handling ${event.type}: ${e instanceof Error ? e.stack : String(e)}`);
@@ -164,7 +164,7 @@ export class Daemon {
     this.timer = null;
     const due = this.driver.election.deadline();
     if (due === null) return;
-    const delay = Math.max(0, Math.ceil(due - monotonicNow()));
+    const delay = Math.max(0, Math.ceil(due - monotonicMs()));
     // setImmediate: if the loop was held up, packets already waiting in the socket are
     // read (poll phase) before the timeout is judged, so a stall cannot fake silence.
     this.timer = setTimeout(() => setImmediate(() => this.dispatch({ type: 'timeout' })), delay);

@@ -1,7 +1,7 @@
 // --daemonize without fork(): Node cannot fork, so the command starts itself again,
-// detached (setsid, stdio on /dev/null), with an IPC channel. The arguments go over
-// the channel, never on the child's command line (world-readable in /proc), and the
-// child answers once its sockets are open and the election runs, or with the one
+// detached (setsid, stdio on /dev/null), with an IPC channel. The validated settings
+// go over the channel, never on the child's command line (world-readable in /proc), and
+// the child answers once its sockets are open and the election runs, or with the one
 // line that says why it could not start. The parent exits only on that answer.
 import { spawn } from 'node:child_process';
 
@@ -11,7 +11,7 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** How long a child that reported failure may take to exit. */
 const EXIT_GRACE_MS = 5000;
 
-type ToChild = { type: 'args'; args: string[] };
+type ToChild = { type: 'handover'; payload: string };
 type ToParent = { type: 'ready'; pid: number } | { type: 'failed'; reason: string; code: number };
 
 /** reason: one line without the "ucarp-ts: " prefix; code: the exit status to pass on. */
@@ -24,8 +24,8 @@ export interface DetachOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Parent side: start the daemon in the background and wait until it runs or fails. */
-export function startDetached(args: readonly string[], opts: DetachOptions = {}): Promise<DetachOutcome> {
+/** Parent side: start the daemon in the background, hand it payload, and wait until it runs or fails. */
+export function startDetached(payload: string, opts: DetachOptions = {}): Promise<DetachOutcome> {
   const [cmd, ...cmdArgs] = opts.argv ?? [process.execPath, ...process.execArgv, process.argv[1]!];
   return new Promise((resolve) => {
     let settled = false;
@@ -73,13 +73,13 @@ export function startDetached(args: readonly string[], opts: DetachOptions = {})
     child.on('close', (code, signal) =>
       finish(failure ?? { ok: false, code: 1, reason: `the daemon exited (${signal ?? `code ${code}`}) before it was ready` }),
     );
-    child.send({ type: 'args', args: [...args] } satisfies ToChild);
+    child.send({ type: 'handover', payload } satisfies ToChild);
   });
 }
 
 export interface DaemonChild {
-  /** The arguments the parent was started with. */
-  readonly args: Promise<string[]>;
+  /** What the parent handed over (the encoded settings). */
+  readonly payload: Promise<string>;
   /** Tell the parent the daemon runs; closes the channel. */
   ready(): void;
   /** Tell the parent why the daemon cannot run (one line) and its exit status; closes the channel. */
@@ -101,12 +101,14 @@ export function daemonChild(): DaemonChild | null {
         resolve();
       });
     });
-  const args = new Promise<string[]>((resolve, reject) => {
-    process.once('message', (m: ToChild) => (m?.type === 'args' ? resolve(m.args) : reject(new Error('bad message from the parent'))));
-    process.once('disconnect', () => reject(new Error('the parent went away before sending the arguments')));
+  const payload = new Promise<string>((resolve, reject) => {
+    process.once('message', (m: ToChild) =>
+      m?.type === 'handover' && typeof m.payload === 'string' ? resolve(m.payload) : reject(new Error('bad message from the parent')),
+    );
+    process.once('disconnect', () => reject(new Error('the parent went away before handing over the settings')));
   });
   return {
-    args,
+    payload,
     ready: () => void say({ type: 'ready', pid: process.pid }),
     fail: (reason, code) => say({ type: 'failed', reason: reason.replace(/^ucarp-ts: /, '').trim(), code }),
     get answered() {

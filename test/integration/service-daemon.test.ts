@@ -169,6 +169,9 @@ describe('the password in a lab: masked, from --pass, --passfile and UCARP_PASS 
     assert.doesNotMatch(b.output, /Switching to state: MASTER/);
     assert.deepEqual(await lab.holders(VIP), ['a']);
     for (const p of [a, b]) assert.ok(!cmdline(p.pid).includes(SECRET));
+    // The daemon image (same PID) was started without UCARP_PASS in its environment.
+    assert.ok(!readFileSync(`/proc/${b.pid}/environ`, 'latin1').includes(SECRET), 'UCARP_PASS left in the environment');
+    for (const p of [a, b]) assert.match(readFileSync(`/proc/${p.pid}/maps`, 'latin1'), /process_exec\.node|packet_socket\.node/);
     assert.doesNotMatch(a.output + b.output, new RegExp(SECRET));
     a.kill('SIGTERM');
     b.kill('SIGTERM');

@@ -1,4 +1,4 @@
-// --daemonize's handshake: the arguments travel over the IPC channel (never the
+// --daemonize's handshake: the payload (the settings) travels over the IPC channel (never the
 // command line), the child runs detached in its own session on /dev/null, and the
 // parent's outcome is the child's answer: ready, its reason, an early exit, or a hang.
 import { test } from 'node:test';
@@ -10,13 +10,13 @@ import { daemonChild, startDetached } from '../../src/daemon/daemonize.js';
 
 const DAEMONIZE_URL = new URL('../../src/daemon/daemonize.js', import.meta.url).href;
 
-// A stand-in for cli.ts: does what its first argument says, after noting how it runs.
+// A stand-in for the daemon image (its payload here is a JSON list of words): does what its first argument says, after noting how it runs.
 const CHILD = `
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { daemonChild } from ${JSON.stringify(DAEMONIZE_URL)};
 const c = daemonChild();
 if (!c) process.exit(9);
-const args = await c.args;
+const args = JSON.parse(await c.payload);
 const [mode, report] = args;
 const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
 writeFileSync(report, JSON.stringify({
@@ -47,11 +47,11 @@ interface Report {
   stdio: string[];
 }
 
-test('ready: the parent gets the pid; the child got the arguments by IPC, detached, on /dev/null', async () => {
+test('ready: the parent gets the pid; the child got the payload by IPC, detached, on /dev/null', async () => {
   const s = setup();
   try {
     const secret = 'pw-not-on-cmdline';
-    const out = await startDetached(['ready', s.report, '--pass', secret], { argv: [process.execPath, s.script, '--pass', '*'] });
+    const out = await startDetached(JSON.stringify(['ready', s.report, '--pass', secret]), { argv: [process.execPath, s.script, '--pass', '*'] });
     assert.equal(out.ok, true, JSON.stringify(out));
     const r = JSON.parse(readFileSync(s.report, 'utf8')) as Report;
     assert.deepEqual(r.args, ['ready', s.report, '--pass', secret]);
@@ -72,7 +72,7 @@ test('ready: the parent gets the pid; the child got the arguments by IPC, detach
 test("failed: the parent gets the child's one line (without the prefix) and exit status", async () => {
   const s = setup();
   try {
-    const out = await startDetached(['fail', s.report], { argv: [process.execPath, s.script] });
+    const out = await startDetached(JSON.stringify(['fail', s.report]), { argv: [process.execPath, s.script] });
     assert.deepEqual(out, { ok: false, reason: '--vhid: required', code: 64 });
   } finally {
     s.done();
@@ -82,7 +82,7 @@ test("failed: the parent gets the child's one line (without the prefix) and exit
 test('an exit before any answer is a failure that says so', async () => {
   const s = setup();
   try {
-    const out = await startDetached(['die', s.report], { argv: [process.execPath, s.script] });
+    const out = await startDetached(JSON.stringify(['die', s.report]), { argv: [process.execPath, s.script] });
     assert.deepEqual(out, { ok: false, code: 1, reason: 'the daemon exited (code 3) before it was ready' });
   } finally {
     s.done();
@@ -93,7 +93,7 @@ test('a child that never answers is killed after the timeout', async () => {
   const s = setup();
   try {
     const started = Date.now();
-    const out = await startDetached(['hang', s.report], { argv: [process.execPath, s.script], timeoutMs: 1500 });
+    const out = await startDetached(JSON.stringify(['hang', s.report]), { argv: [process.execPath, s.script], timeoutMs: 1500 });
     assert.equal(out.ok, false);
     assert.match(!out.ok ? out.reason : '', /did not report ready within 1.5 s/);
     assert.ok(Date.now() - started < 5000);
@@ -104,7 +104,7 @@ test('a child that never answers is killed after the timeout', async () => {
 });
 
 test('a program that cannot start is a failure, not a crash', async () => {
-  const out = await startDetached([], { argv: ['/nonexistent/ucarp-ts'] });
+  const out = await startDetached(JSON.stringify([]), { argv: ['/nonexistent/ucarp-ts'] });
   assert.equal(out.ok, false);
   assert.match(!out.ok ? out.reason : '', /cannot start the daemon|exited/);
 });

@@ -6,7 +6,7 @@
 //
 // The HMAC covers only version, type, vhid, the virtual address(es) and the counter:
 // advbase, advskew and demote are protected by nothing but the checksum.
-import { timingSafeEqual } from 'node:crypto';
+import { sameBytesConstantTime } from './constant-time.js';
 import { drop, type Decoded } from '../drop-reason.js';
 import type { Ipv4 } from '../ipv4-address.js';
 import { internetChecksum } from './checksum.js';
@@ -79,7 +79,7 @@ export class CarpAuth {
     if (ad.vhid !== this.vhid || ad.hmac.length !== CARP_HMAC_LENGTH) return false;
     if (typeof ad.counter !== 'bigint' || ad.counter < 0n || ad.counter > CARP_COUNTER_MAX) return false;
     this.signInto(ad.counter, this.scratch, 0);
-    return timingSafeEqual(this.scratch, ad.hmac);
+    return sameBytesConstantTime(this.scratch, ad.hmac);
   }
 }
 

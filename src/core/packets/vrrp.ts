@@ -6,7 +6,7 @@
 //   6-7: checksum   8..: addresses   v2 only: 8 bytes of authentication data
 //
 // The v2 checksum covers the VRRP packet; the v3 one also covers an IPv4 pseudo-header.
-import { timingSafeEqual } from 'node:crypto';
+import { sameBytesConstantTime } from './constant-time.js';
 import { drop, type Decoded } from '../drop-reason.js';
 import { ipv4FromBytes, type Ipv4 } from '../ipv4-address.js';
 import { internetChecksum } from './checksum.js';
@@ -147,5 +147,5 @@ export function decodeVrrp(payload: Buffer, version: 2 | 3, ip: IpPair): Decoded
 export function checkVrrp2Auth(ad: VrrpAdvert, password: Buffer | null): boolean {
   if (password === null) return ad.authType === VRRP2_AUTH_NONE;
   if (ad.authType !== VRRP2_AUTH_SIMPLE || ad.authData.length !== VRRP2_AUTH_LENGTH) return false;
-  return timingSafeEqual(ad.authData, vrrp2AuthBytes(password));
+  return sameBytesConstantTime(ad.authData, vrrp2AuthBytes(password));
 }

@@ -1,0 +1,52 @@
+// The daemon image: the lean program (dist/src/daemon-process.js) that runs a virtual
+// host once the command has parsed and checked its options. It never loads the option
+// parser or the config-file reader, which keeps the long-running process small.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeHandover, type Handover } from '../config/settings-transfer.js';
+import { findUpwards } from '../net/package-root.js';
+
+// The bundle `npm run build` makes (scripts/bundle-daemon.ts); the plain module when only tsc ran.
+const BUNDLE = fileURLToPath(new URL('../daemon-process.cjs', import.meta.url));
+export const DAEMON_ENTRY = existsSync(BUNDLE) ? BUNDLE : fileURLToPath(new URL('../daemon-process.js', import.meta.url));
+
+/** The daemon image reads its settings from this descriptor (after exec). */
+export const SETTINGS_FD_FLAG = '--settings-fd=';
+
+/**
+ * V8 flags for the daemon: a young generation of 1 MB instead of up to 16. The daemon
+ * allocates little per packet, so a small nursery costs nothing in CPU and keeps
+ * resident memory down.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** The daemon image's command line; the masked title after it is only for ps until the title is set. */
+export function daemonArgv(extra: readonly string[], title: string): string[] {
+  return [process.execPath, ...process.execArgv, ...DAEMON_NODE_FLAGS, DAEMON_ENTRY, ...extra, ...title.split(' ')];
+}
+
+interface ProcessExecAddon {
+  memfd(name: string, data: Buffer): number;
+  execve(path: string, argv: readonly string[], env: readonly string[]): never;
+}
+
+const ADDON = join('build', 'Release', 'process_exec.node');
+
+/**
+ * Replaces this process (same PID) with the daemon image, the settings in a sealed
+ * memory file. Returns only by throwing, when exec is impossible; the caller may then
+ * run the daemon in this process instead.
+ */
+export function execDaemon(handover: Handover): never {
+  const root = findUpwards(import.meta.url, ADDON);
+  if (!root) throw new Error(`${ADDON} not found: run "npm run build:native"`);
+  const addon = createRequire(import.meta.url)(join(root, ADDON)) as ProcessExecAddon;
+  const fd = addon.memfd('ucarp-ts-settings', encodeHandover(handover));
+  // The password was read already: it need not sit in the daemon's environment.
+  const env = Object.entries(process.env)
+    .filter(([k]) => k !== 'UCARP_PASS')
+    .map(([k, v]) => `${k}=${v ?? ''}`);
+  return addon.execve(process.execPath, daemonArgv([`${SETTINGS_FD_FLAG}${fd}`], handover.title), env);
+}
