@@ -1,7 +1,8 @@
 // Run inside a lab host (see flood.ts). Two modes:
 //
 //   --mode=flood    sends --rate protocol-112 packets per second for --seconds to the
-//                   group, cycling through --kinds (random, forged, replay, wrong-ttl),
+//                   group, cycling through --kinds (random, forged, replay, wrong-ttl
+//                   for CARP; the vrrp-* kinds of flood-vrrp.ts with --protocol=vrrp2|3),
 //                   then prints one JSON report line: {"sent":..,"byKind":{..},..}.
 //                   SIGTERM/SIGINT stop it early; the report is printed all the same.
 //   --mode=capture  waits for one CARP advertisement from --from for --vhid and prints
@@ -16,10 +17,12 @@ import { createCarpAuth, encodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { buildIpv4Packet, parseIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
+import { VRRP_FLOOD_KINDS, vrrpForgers, type FloodProtocol, type VrrpFloodKind } from './flood-vrrp.js';
 import { Random } from './random.js';
 
-export const FLOOD_KINDS = ['random', 'forged', 'replay', 'wrong-ttl'] as const;
-export type FloodKind = (typeof FLOOD_KINDS)[number];
+export const CARP_FLOOD_KINDS = ['random', 'forged', 'replay', 'wrong-ttl'] as const;
+export const FLOOD_KINDS = [...CARP_FLOOD_KINDS, ...VRRP_FLOOD_KINDS] as const;
+export type FloodKind = (typeof CARP_FLOOD_KINDS)[number] | VrrpFloodKind;
 
 // Packets handed to raw-socket but not yet sent: it keeps them in a JS array and sends
 // one per poll callback, so an unbounded backlog would only cost memory and latency.
@@ -42,9 +45,13 @@ const { values } = parseArgs({
     srcip: { type: 'string' },
     group: { type: 'string', default: '224.0.0.18' },
     vhid: { type: 'string', default: '1' },
-    // The virtual address(es) and password, only for a correctly signed wrong-ttl packet.
+    // The virtual address(es) and password: for a correctly signed wrong-ttl packet, and
+    // for VRRP kinds, whose every other field must match the group's.
     addr: { type: 'string', multiple: true, default: [] },
     pass: { type: 'string' },
+    // The group's protocol and interval (seconds), for the vrrp-* kinds.
+    protocol: { type: 'string', default: 'carp' },
+    advbase: { type: 'string', default: '1' },
     kinds: { type: 'string', default: 'forged' },
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '1' },
@@ -106,6 +113,11 @@ if (values.mode === 'capture') {
 async function flood(): Promise<void> {
   const kinds = values.kinds!.split(',').map((k) => k.trim()) as FloodKind[];
   for (const k of kinds) if (!FLOOD_KINDS.includes(k)) fail(`unknown kind "${k}" (${FLOOD_KINDS.join(', ')})`);
+  const protocol = values.protocol as FloodProtocol;
+  if (!['carp', 'vrrp2', 'vrrp3'].includes(protocol)) fail(`--protocol must be carp, vrrp2 or vrrp3, got ${JSON.stringify(protocol)}`);
+  const wantsVrrp = kinds.some((k) => (VRRP_FLOOD_KINDS as readonly string[]).includes(k));
+  if (wantsVrrp && protocol === 'carp') fail('vrrp-* kinds need --protocol=vrrp2 or vrrp3');
+  if (kinds.includes('vrrp-auth') && protocol !== 'vrrp2') fail('kind vrrp-auth is for --protocol=vrrp2 only');
   const rate = positive('rate', values.rate, 1_000_000);
   const seconds = positive('seconds', values.seconds, MAX_SECONDS);
   const total = Math.max(1, Math.round(rate * seconds));
@@ -137,7 +149,21 @@ async function flood(): Promise<void> {
     h.writeUInt16BE(internetChecksum(h), 6);
     return h;
   };
+  if (wantsVrrp && addrs.length === 0) fail('vrrp-* kinds need the group\'s --addr');
+  const vrrp = wantsVrrp
+    ? vrrpForgers({
+        version: protocol === 'vrrp2' ? 2 : 3,
+        vrid: vhid,
+        src: srcip,
+        group,
+        addrs,
+        advbase: positive('advbase', values.advbase, 255),
+        password: values.pass ? Buffer.from(values.pass) : null,
+        rng,
+      })
+    : undefined;
   const build: Record<FloodKind, () => Buffer> = {
+    ...(Object.fromEntries(VRRP_FLOOD_KINDS.map((k) => [k, () => vrrp![k]()])) as Record<VrrpFloodKind, () => Buffer>),
     random: () => buildIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, randomBytes(rng.int(0, 64))),
     forged: () => buildIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, forgedCarp()),
     replay: () => replay!,

@@ -6,13 +6,19 @@
 //   const flood = await startFlood(lab, 'attacker', { vhid: 7, rate: 20_000, seconds: 10, kinds: ['forged', 'random'] });
 //   const report = await flood.done;   // { sent, byKind, ... }
 //
+//   // VRRP groups: forged VRRP adverts, each with one fault a master must drop (flood-vrrp.ts).
+//   await startFlood(lab, 'attacker', { vhid: 7, rate: 20_000, seconds: 10, protocol: 'vrrp3',
+//     advbase: 0.05, addrs: ['10.77.0.200'], kinds: defaultFloodKinds('vrrp3') });
+//
 //   const advert = await captureAdvert(lab, 'attacker', { from: lab.host('a').addr, vhid: 7 });
 //   const replay = await startFlood(lab, 'attacker', { vhid: 7, rate: 2, seconds: 20, kinds: ['replay'], packet: advert.packet });
 import type { Lab, LabProcess } from '../lab/lab.js';
 import { supportArgv } from '../lab/support-paths.js';
 import type { FloodKind } from './flood-sender.js';
+import type { FloodProtocol } from './flood-vrrp.js';
 
 export type { FloodKind } from './flood-sender.js';
+export { defaultFloodKinds, type FloodProtocol } from './flood-vrrp.js';
 
 export interface FloodOptions {
   /** The victim's virtual host id (forged and wrong-ttl packets carry it). */
@@ -26,9 +32,16 @@ export interface FloodOptions {
   group?: string;
   /** For 'replay': the whole IPv4 packet to repeat (from captureAdvert). */
   packet?: Buffer;
-  /** With pass and addrs, 'wrong-ttl' packets are correctly signed (only the TTL is wrong). */
+  /**
+   * With pass and addrs, 'wrong-ttl' packets are correctly signed (only the TTL is wrong).
+   * VRRP kinds need addrs (the group's addresses) and, for a VRRPv2 group with a password, pass.
+   */
   pass?: string;
   addrs?: string[];
+  /** The group's protocol: 'vrrp2' or 'vrrp3' for the vrrp-* kinds. Default 'carp'. */
+  protocol?: FloodProtocol;
+  /** The group's advertisement interval in seconds, for the vrrp-* kinds. Default 1. */
+  advbase?: number;
   seed?: number;
   /** Default 'eth0'. */
   ifname?: string;
@@ -87,6 +100,8 @@ export async function startFlood(lab: Lab, host: string, o: FloodOptions): Promi
   if (o.packet) args.push(`--packet=${o.packet.toString('hex')}`);
   if (o.pass !== undefined) args.push(`--pass=${o.pass}`);
   for (const a of o.addrs ?? []) args.push(`--addr=${a}`);
+  if (o.protocol) args.push(`--protocol=${o.protocol}`);
+  if (o.advbase !== undefined) args.push(`--advbase=${o.advbase}`);
   const proc = lab.spawn(host, supportArgv('flood-sender', ...args));
   await proc.waitForOutput(/^\{"ready":true\}/m, 15_000);
   const done = proc.exited.then((status) => {
