@@ -5,7 +5,7 @@
 // reports that it runs. The parser never stays resident in the daemon.
 import { parseSettings } from './config/parse-settings.js';
 import { encodeHandover, type Handover } from './config/settings-transfer.js';
-import { daemonArgv, execDaemon } from './daemon/daemon-image.js';
+import { daemonArgv, daemonEnv, execDaemon } from './daemon/daemon-image.js';
 import { startDetached } from './daemon/daemonize.js';
 import { stderrSink } from './daemon/logger.js';
 import { checkPidfile } from './daemon/pidfile.js';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         fail(e instanceof Error ? e.message : String(e));
       }
     }
-    const started = await startDetached(encodeHandover(handover).toString(), { argv: daemonArgv([], handover.title) });
+    const started = await startDetached(encodeHandover(handover).toString(), { argv: daemonArgv([], handover.title), env: daemonEnv() });
     if (!started.ok) fail(started.reason, started.code);
     process.exit(0);
   }

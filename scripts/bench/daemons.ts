@@ -3,9 +3,9 @@
 // priority 150 (master) / 100 (backup). All of them run up/down scripts (or, for
 // keepalived, its own address handling) and give the address up when stopped.
 import { fileURLToPath } from 'node:url';
-import { nodeArgv, type Lab, type LabProcess } from '../../test/lab/lab.js';
+import type { Lab, LabProcess } from '../../test/lab/lab.js';
 import { startKeepalived } from '../../test/support/keepalived.js';
-import { startUcarpTs } from '../../test/support/keepalived-lab.js';
+import { ucarpTsArgs } from '../../test/support/keepalived-lab.js';
 import { processTree } from './proc.js';
 import type { Impl, Proto } from './types.js';
 import { addressScripts } from '../../test/lab/address-scripts.js';
@@ -43,6 +43,14 @@ export function carpArgs(lab: Lab, host: string, role: Role): string[] {
   ];
 }
 
+/**
+ * ucarp-ts as its installed command runs it: plain `node`, without the test lab's
+ * --enable-source-maps (which the daemon image would inherit, with the memory it costs).
+ */
+function asInstalled(args: readonly string[]): string[] {
+  return [process.execPath, UCARP_TS_CLI, ...args];
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -63,9 +71,9 @@ export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, ro
     if (proto !== 'carp') throw new Error('ucarp runs CARP only');
     proc = lab.spawn(host, [UCARP, ...carpArgs(lab, host, role)]);
   } else if (proto === 'carp') {
-    proc = lab.spawn(host, nodeArgv(UCARP_TS_CLI, ...carpArgs(lab, host, role)));
+    proc = lab.spawn(host, asInstalled(carpArgs(lab, host, role)));
   } else {
-    proc = startUcarpTs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [VIP] }).process;
+    proc = lab.spawn(host, asInstalled(ucarpTsArgs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [VIP] })));
   }
   // `ip netns exec` execs the daemon, so the spawned pid is the daemon's own.
   return {
