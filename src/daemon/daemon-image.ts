@@ -1,16 +1,26 @@
 // The daemon image: the lean program (dist/src/daemon-process.js) that runs a virtual
 // host once the command has parsed and checked its options. It never loads the option
 // parser or the config-file reader, which keeps the long-running process small.
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHandover, type Handover } from '../config/settings-transfer.js';
 import { findUpwards } from '../net/package-root.js';
 
-// The bundle `npm run build` makes (scripts/bundle-daemon.ts); the plain module when only tsc ran.
+// The bundle `npm run build` makes (scripts/bundle-daemon.ts), unless a later `tsc` alone
+// has rebuilt the modules since: then the bundle is stale and the modules run as they are.
 const BUNDLE = fileURLToPath(new URL('../daemon-process.cjs', import.meta.url));
-export const DAEMON_ENTRY = existsSync(BUNDLE) ? BUNDLE : fileURLToPath(new URL('../daemon-process.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../daemon-process.js', import.meta.url));
+export const DAEMON_ENTRY = bundleIsCurrent() ? BUNDLE : MODULE;
+
+function bundleIsCurrent(): boolean {
+  try {
+    return statSync(BUNDLE).mtimeMs >= statSync(MODULE).mtimeMs;
+  } catch {
+    return false;
+  }
+}
 
 /** The daemon image reads its settings from this descriptor (after exec). */
 export const SETTINGS_FD_FLAG = '--settings-fd=';
