@@ -12,7 +12,7 @@ import { requireLab, requireProgram } from '../lab/requirements.js';
 import { defaultFloodKinds, startFlood, type FloodReport } from '../support/flood.js';
 import type { VrrpFloodKind } from '../support/flood-vrrp.js';
 import { startUcarpTs } from '../support/keepalived-lab.js';
-import { alive, CarpNode, CLOCK_TICKS, rawSocketDrops, sleep, until } from './faults-helpers.js';
+import { alive, CarpNode, CLOCK_TICKS, holdersUntil, rawSocketDrops, sleep, until } from './faults-helpers.js';
 
 requireLab();
 requireProgram('tcpdump', 'tcpdump');
@@ -86,14 +86,7 @@ async function floodPair(lab: Lab, t: TestContext, c: Case): Promise<void> {
   });
   const t0 = performance.now();
   const cpu0 = a.cpuTicks();
-  let floodOver = false;
-  const done = flood.done.finally(() => (floodOver = true));
-  const holderSamples: string[][] = [];
-  while (!floodOver) {
-    holderSamples.push(await lab.holders(VIP));
-    await sleep(200);
-  }
-  const report: FloodReport = await done;
+  const { value: report, samples: holderSamples } = await holdersUntil<FloodReport>(lab, VIP, flood.done);
   const seconds = (performance.now() - t0) / 1000;
   const cpuA = ((a.cpuTicks() - cpu0) / CLOCK_TICKS / seconds) * 100;
   const captured = (await adverts.stop()).lines.filter((l) => /VRRPv\d/.test(l));

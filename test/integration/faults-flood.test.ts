@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
 import { requireLab, requireProgram } from '../lab/requirements.js';
 import { captureAdvert, startFlood } from '../support/flood.js';
-import { alive, CLOCK_TICKS, PASS, rawSocketDrops, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
+import { alive, CLOCK_TICKS, holdersUntil, PASS, rawSocketDrops, sleep, startNode, until, type CarpNode } from './faults-helpers.js';
 
 requireLab();
 requireProgram('tcpdump', 'tcpdump');
@@ -59,14 +59,7 @@ describe('faults: floods of forged, random, wrong-TTL and replayed packets', () 
       const t0 = performance.now();
       const cpu0 = a.cpuTicks();
       const cpuB0 = b.cpuTicks();
-      let floodOver = false;
-      const done = flood.done.finally(() => (floodOver = true));
-      const holderSamples: string[][] = [];
-      while (!floodOver) {
-        holderSamples.push(await lab.holders(VIP));
-        await sleep(200);
-      }
-      const report = await done;
+      const { value: report, samples: holderSamples } = await holdersUntil(lab, VIP, flood.done);
       const seconds = (performance.now() - t0) / 1000;
       const cpuA = ((a.cpuTicks() - cpu0) / CLOCK_TICKS / seconds) * 100;
       const cpuB = ((b.cpuTicks() - cpuB0) / CLOCK_TICKS / seconds) * 100;

@@ -145,3 +145,15 @@ export async function sampleHolders(lab: Lab, vip: string, ms: number, stepMs = 
   }
   return samples;
 }
+
+/** Who holds the address, polled every stepMs until `over` settles; returns its value and every sample. */
+export async function holdersUntil<T>(lab: Lab, vip: string, over: Promise<T>, stepMs = 200): Promise<{ value: T; samples: string[][] }> {
+  let settled = false;
+  const done = over.finally(() => (settled = true));
+  const samples: string[][] = [];
+  while (!settled) {
+    samples.push(await lab.holders(vip));
+    await sleep(stepMs);
+  }
+  return { value: await done, samples };
+}
