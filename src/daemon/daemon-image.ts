@@ -1,7 +1,7 @@
 // The daemon image: the lean program (dist/src/daemon-process.js) that runs a virtual
 // host once the command has parsed and checked its options. It never loads the option
 // parser or the config-file reader, which keeps the long-running process small.
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,5 +69,10 @@ export function execDaemon(handover: Handover): never {
   const addon = createRequire(import.meta.url)(join(root, ADDON)) as ProcessExecAddon;
   const fd = addon.memfd('ucarp-ts-settings', encodeHandover(handover));
   const env = Object.entries(daemonEnv()).map(([k, v]) => `${k}=${v}`);
-  return addon.execve(process.execPath, daemonArgv([`${SETTINGS_FD_FLAG}${fd}`], handover.title), env);
+  try {
+    return addon.execve(process.execPath, daemonArgv([`${SETTINGS_FD_FLAG}${fd}`], handover.title), env);
+  } catch (e) {
+    closeSync(fd); // it holds the password and is open across exec: no hook script may inherit it
+    throw e;
+  }
 }
