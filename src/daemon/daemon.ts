@@ -38,6 +38,8 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
+  /** Up scripts queued or running, per address. */
+  private readonly upScriptsPending = new Map<Ipv4, number>();
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
   private resolveDone!: (code: number) => void;
@@ -212,7 +214,10 @@ export class Daemon {
   }
 
   private gratuitousArp(): void {
-    for (const addr of this.settings.addrs) this.sendFrame(buildGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
+    // An address whose up script is still running is announced when the script is done:
+    // announced earlier, clients would send its traffic here before it can be answered
+    // (while a handing-over master could still answer it).
+    for (const addr of this.settings.addrs) if (!this.upScriptsPending.has(addr)) this.gratuitousArpFor(addr);
   }
 
   private sendFrame(frame: Buffer, what: string): void {
@@ -232,8 +237,15 @@ export class Daemon {
     for (const addr of s.addrs) {
       const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
       const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr) });
-      // The address exists only once the upscript has added it: announce it again then.
-      if (which === 'up') void done.then(() => this.role === 'MASTER' && !this.stopRequested && this.gratuitousArpFor(addr));
+      if (which !== 'up') continue;
+      // The address exists only once the upscript has added it: announce it then.
+      this.upScriptsPending.set(addr, (this.upScriptsPending.get(addr) ?? 0) + 1);
+      void done.then(() => {
+        const left = (this.upScriptsPending.get(addr) ?? 1) - 1;
+        if (left > 0) this.upScriptsPending.set(addr, left);
+        else this.upScriptsPending.delete(addr);
+        if (this.role === 'MASTER' && !this.stopRequested) this.gratuitousArpFor(addr);
+      });
     }
   }
 
