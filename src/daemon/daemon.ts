@@ -34,6 +34,8 @@ export class Daemon {
   private ifindex = -1;
   private linkUp = true;
   private timer: NodeJS.Timeout | null = null;
+  /** Which arming of the timer is current: a turn-by-turn wait from an older one stops. */
+  private timerToken = 0;
   private linkPoll: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
@@ -164,12 +166,25 @@ export class Daemon {
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const token = ++this.timerToken;
     const due = this.driver.election.deadline();
     if (due === null) return;
-    const delay = Math.max(0, Math.ceil(due - monotonicMs()));
+    const wait = due - monotonicMs();
+    // A takeover is timed to a fraction of a millisecond: setTimeout counts whole
+    // milliseconds of a cached loop time, so it is set to wake up to a millisecond
+    // early and the rest is waited out turn by turn. Only a master that really went
+    // silent gets that far; a MASTER's own adverts need no such precision.
+    const precise = this.role !== 'MASTER';
+    const delay = precise ? Math.max(0, Math.floor(wait) - 1) : Math.max(0, Math.ceil(wait));
     // setImmediate: if the loop was held up, packets already waiting in the socket are
     // read (poll phase) before the timeout is judged, so a stall cannot fake silence.
-    this.timer = setTimeout(() => setImmediate(() => this.dispatch({ type: 'timeout' })), delay);
+    this.timer = setTimeout(() => setImmediate(() => this.fireAt(due, token)), delay);
+  }
+
+  private fireAt(due: number, token: number): void {
+    if (token !== this.timerToken) return; // re-armed meanwhile
+    if (monotonicMs() >= due) this.dispatch({ type: 'timeout' });
+    else setImmediate(() => this.fireAt(due, token));
   }
 
   private onPacket(buf: Buffer): void {
