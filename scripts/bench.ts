@@ -45,7 +45,7 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
 }
 
 const HELP = `Usage: sudo npm run bench [-- options]
-  --repeat N          outage trials per main row (3)
+  --repeat N          outage trials per main row (5)
   --extras-repeat N   trials per mixed row (2)
   --no-extras         leave out the mixed rows
   --idle-seconds N    idle CPU window
@@ -81,7 +81,7 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const repeat = count('repeat', values.repeat, 3, 0, 50);
+const repeat = count('repeat', values.repeat, 5, 0, 50);
 const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
 const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
 const floodRate = count('flood-rate', values['flood-rate'], 20_000, 1, 200_000);
