@@ -149,7 +149,7 @@ if (flooder) {
 }
 
 const durationS = (performance.now() - t0) / 1000;
-const verdicts = checkTargets(results);
+const verdicts = checkTargets(results, PING_INTERVAL_MS);
 process.stdout.write(`\n${renderText(COLUMNS, tableRows(results, flooder !== undefined))}\n\n${renderVerdicts(verdicts).join('\n')}\n`);
 
 if (!values['no-write']) {

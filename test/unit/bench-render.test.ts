@@ -119,8 +119,17 @@ describe('targets', () => {
 
   it('compares crash medians with the reference daemon of the same run', () => {
     assert.equal(find(/crash.*ucarp/)?.met, true);
+    assert.equal(find(/crash.*ucarp/)?.figure, 'median 3210 ms vs 3600 ms: beats it');
     assert.equal(find(/crash.*keepalived/)?.met, false);
-    assert.equal(find(/crash.*keepalived/)?.figure, 'median 195 ms vs 185 ms');
+    assert.equal(find(/crash.*keepalived/)?.figure, 'median 195 ms vs 185 ms: slower');
+  });
+
+  it('counts a crash outage within one ping interval of the reference as a tie', () => {
+    const pair = [row('uts-vrrp', 'vrrp3', [188, 188, 189], []), row('keepalived', 'vrrp3', [187, 178, 189], [])];
+    const tie = checkTargets(pair, 5).find((v) => /crash.*keepalived/.test(v.target));
+    assert.equal(tie?.met, true);
+    assert.equal(tie?.figure, 'median 188 ms vs 187 ms: a tie within the 5 ms ping interval');
+    assert.equal(checkTargets(pair, 0).find((v) => /crash.*keepalived/.test(v.target))?.met, false, 'without a resolution, 1 ms slower is slower');
   });
 
   it('judges memory, idle CPU at advbase 1 and flood CPU', () => {
