@@ -19,27 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "throw_errno.h"
+
 #define MIN_FRAME 14
 #define MAX_FRAME 65535
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[256];
-  char code[32];
-  // strerrorname_np (glibc 2.32+) gives "ENODEV", the code Node's own errors use.
-  const char *name = strerrorname_np(err);
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  if (name) snprintf(code, sizeof code, "%s", name);
-  else snprintf(code, sizeof code, "E%d", err);
-  napi_value js_msg, js_code, error, js_errno;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg);
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
-  napi_create_error(env, js_code, js_msg, &error);
-  // errno as a number too, so callers can tell ENETDOWN from ENODEV.
-  napi_create_int32(env, err, &js_errno);
-  napi_set_named_property(env, error, "errno", js_errno);
-  napi_throw(env, error);
-  return NULL;
-}
 
 static int arg_int32(napi_env env, napi_value v, int32_t *out) {
   napi_valuetype t;

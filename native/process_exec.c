@@ -15,16 +15,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "throw_errno.h"
+
 #define MAX_ARGS 4096
 #define MAX_STRING 65536
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[256];
-  const char *name = strerrorname_np(err);
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name ? name : NULL, msg);
-  return NULL;
-}
 
 // memfd(name, data) -> fd: a sealed memory file holding data, read from offset 0,
 // open across exec (no close-on-exec) for the program that replaces this one.

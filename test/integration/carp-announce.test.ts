@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { nodeArgv, withLab } from '../lab/lab.js';
 import { requireLab, requireProgram } from '../lab/requirements.js';
+import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseArp } from '../../src/core/packets/arp.js';
+import { formatMac } from '../../src/core/packets/ethernet.js';
 import { parsePcap } from '../support/pcap.js';
 import { carpArgs, UCARP_TS_CLI, waitForHolders } from '../support/carp-lab.js';
 
@@ -18,11 +21,11 @@ const SCRIPT_MS = 600;
 
 /** Times (s since the epoch) of the ARP frames that announce `ip` as being at `mac`. */
 function announcements(pcap: Buffer, ip: string, mac: string): number[] {
-  const ipBytes = Buffer.from(ip.split('.').map(Number));
-  const macBytes = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
   return parsePcap(pcap)
-    .records.filter(({ frame }) => frame.length >= 42 && frame.readUInt16BE(12) === 0x0806)
-    .filter(({ frame }) => frame.subarray(22, 28).equals(macBytes) && frame.subarray(28, 32).equals(ipBytes))
+    .records.filter(({ frame }) => {
+      const arp = parseArp(frame);
+      return arp !== null && arp.senderIp === parseIpv4(ip) && formatMac(arp.senderHw) === mac;
+    })
     .map((r) => r.time);
 }
 
