@@ -2,7 +2,9 @@
 // the protocol core read comes from here; parsing and validation produce it.
 import type { Ipv4 } from '../core/ipv4-address.js';
 
-export type Protocol = 'carp' | 'vrrp2' | 'vrrp3';
+/** The --protocol values (the shell completion offers these). */
+export const PROTOCOLS = ['carp', 'vrrp2', 'vrrp3'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface Settings {
   protocol: Protocol;
