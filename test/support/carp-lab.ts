@@ -55,6 +55,8 @@ export interface CarpNodeOptions {
   /** --shutdown (default on): a stopped MASTER runs its downscript. */
   shutdown?: boolean;
   extraArgs?: string[];
+  /** ucarp-ts only: an installed ucarp-ts command to run (npm prefix, .deb tree) instead of this build's cli. */
+  command?: string;
 }
 
 export const DEFAULT_VHID = 7;
@@ -172,7 +174,7 @@ export class CarpNode {
     chmodSync(down, 0o755);
     this.scripts = { up, down };
     const args = carpArgs(host, options, this.scripts);
-    this.argv = impl === 'ucarp' ? [UCARP, ...args] : nodeArgv(UCARP_TS_CLI, ...args);
+    this.argv = impl === 'ucarp' ? [UCARP, ...args] : options.command ? [options.command, ...args] : nodeArgv(UCARP_TS_CLI, ...args);
     const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
     if (options.passwordVia === 'env') env.UCARP_PASS = options.password ?? DEFAULT_PASSWORD;
     this.process = lab.spawn(host, this.argv, { env });
