@@ -88,19 +88,23 @@ function installPackage(stage: string, work: string): void {
   // Only what runs: the compiled addons, not their sources or build intermediates.
   rmSync(join(lib, 'package-lock.json'));
   rmSync(join(lib, 'node_modules', '.package-lock.json'), { force: true });
-  for (const p of ['native', 'binding.gyp', 'examples', 'dist/man', 'dist/completion', 'README.md', 'LICENSE']) rmSync(join(lib, p), { recursive: true, force: true });
-  for (const file of walk(lib)) {
-    const rel = relative(lib, file);
-    const inBuild = /(^|\/)build\//.test(rel);
-    if ((inBuild && !/(^|\/)build\/Release\/[^/]+\.node$/.test(rel)) || /\/(\.npmignore|(readme|changelog|history|security)[^/]*\.md)$/i.test(rel)) rmSync(file);
+  for (const p of ['native', 'examples', 'dist/man', 'dist/completion', 'README.md', 'LICENSE']) rmSync(join(lib, p), { recursive: true, force: true });
+  // A native module's build/ keeps only its compiled addons (the directory of that name in
+  // other modules, yargs's for one, is their code). Type declarations and maps are for
+  // developers, and nan is C++ headers for building raw-socket and unix-dgram: none of
+  // them is loaded at run time, nor are the addons' C++ sources and gyp files.
+  for (const dir of walkDirs(lib)) {
+    if (!existsSync(dir)) continue;
+    if (/\/node_modules\/nan$/.test(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (!existsSync(join(dir, 'binding.gyp')) || !existsSync(join(dir, 'build'))) continue;
+    for (const file of walk(join(dir, 'build'))) if (!/\/build\/Release\/[^/]+\.node$/.test(file)) rmSync(file);
+    for (const p of ['binding.gyp', 'src']) rmSync(join(dir, p), { recursive: true, force: true });
   }
-  // nan is C++ headers for building raw-socket and unix-dgram, never loaded at run time;
-  // the addons' own C++ sources and gyp files are not either.
-  for (const dir of walkDirs(join(lib, 'node_modules'))) {
-    if (/\/node_modules\/nan$/.test(dir)) rmSync(dir, { recursive: true, force: true });
-    else if (existsSync(join(dir, 'binding.gyp')) && existsSync(join(dir, 'build')))
-      for (const p of ['binding.gyp', 'src']) rmSync(join(dir, p), { recursive: true, force: true });
-  }
+  for (const file of walk(join(lib, 'node_modules')))
+    if (/(\.d\.ts|\.map|\/\.npmignore|\/(readme|changelog|history|security)[^/]*\.md)$/i.test(file)) rmSync(file);
   pruneEmptyDirs(lib);
   for (const file of walk(lib)) {
     if (lstatSync(file).isSymbolicLink()) continue;

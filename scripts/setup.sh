@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ucarp-ts, its tests and its demo need on a Debian machine with Node.js:
-# the reference peers and network tools (apt), then the npm packages and the build.
+# the reference peers and network tools, the compiler for the native addons, the
+# manual and packaging checkers (apt), then the npm packages and the build.
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 need=()
-for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:iputils-ping tc:iproute2 pgrep:procps systemd-analyze:systemd setpriv:util-linux unshare:util-linux; do
+for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:iputils-ping tc:iproute2 pgrep:procps systemd-analyze:systemd setpriv:util-linux unshare:util-linux \
+  cc:build-essential g++:build-essential make:build-essential python3:python3 \
+  mandoc:mandoc man:man-db zsh:zsh lintian:lintian dpkg-shlibdeps:dpkg-dev; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
