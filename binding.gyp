@@ -3,13 +3,15 @@
     {
       "target_name": "packet_socket",
       "sources": ["native/packet_socket.c"],
-      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
       "defines": ["NAPI_VERSION=8"]
     },
     {
       "target_name": "process_exec",
       "sources": ["native/process_exec.c"],
-      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -40,8 +40,11 @@ export const SYSTEMD_DIR = 'lib/systemd/system';
 const EXAMPLE_BIN = '/usr/local/bin/ucarp-ts';
 const PACKAGE_BIN = '/usr/sbin/ucarp-ts';
 
-const sh = (argv: string[], cwd = ROOT, stderr: 'inherit' | 'ignore' = 'inherit'): string =>
-  execFileSync(argv[0]!, argv.slice(1), { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', stderr] });
+const sh = (argv: string[], cwd = ROOT, stderr: 'inherit' | 'ignore' = 'inherit', env = process.env): string =>
+  execFileSync(argv[0]!, argv.slice(1), { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', stderr] });
+
+/** Debian's hardening flags for the dependencies' addons too (node-gyp's Makefiles read these). */
+const HARDENED = { CFLAGS: '-D_FORTIFY_SOURCE=2', CXXFLAGS: '-D_FORTIFY_SOURCE=2', LDFLAGS: '-Wl,-z,relro,-z,now' };
 
 function walk(dir: string): string[] {
   const out: string[] = [];
@@ -83,7 +86,7 @@ function installPackage(stage: string, work: string): void {
   renameSync(join(work, 'package'), lib);
   copyFileSync(join(ROOT, 'package-lock.json'), join(lib, 'package-lock.json'));
   // Runs every install script: node-gyp builds our addons and raw-socket's and unix-dgram's.
-  sh(['npm', 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], lib);
+  sh(['npm', 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], lib, 'inherit', { ...process.env, ...HARDENED });
 
   // Only what runs: the compiled addons, not their sources or build intermediates.
   rmSync(join(lib, 'package-lock.json'));

@@ -197,7 +197,7 @@ export function renderManPage({ version, date }: ManPageInput): string {
       'FILES',
       ...item('.I /etc/ucarp\\-ts/NAME.conf', 'Settings for one virtual address, read by the systemd unit', '.BR ucarp\\-ts@NAME.service .'),
       ...item('.IR /etc/ucarp\\-ts/vip\\-up.sh ", " /etc/ucarp\\-ts/vip\\-down.sh', 'Example hook scripts: add or remove the address with', '.BR ip (8).'),
-      ...item('.I /usr/lib/systemd/system/ucarp\\-ts@.service', 'The systemd template unit (Debian package), with only CAP_NET_RAW and CAP_NET_ADMIN.'),
+      ...item('.I /lib/systemd/system/ucarp\\-ts@.service', 'The systemd template unit (Debian package), with only CAP_NET_RAW and CAP_NET_ADMIN.'),
       ...item('.I /usr/share/doc/ucarp\\-ts/examples/', 'A System V init script and an LVS direct\\-routing pair (Debian package; the npm package has them under', '.IR examples/ ).'),
     ),
     ...section(
