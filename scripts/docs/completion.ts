@@ -90,9 +90,9 @@ export function renderBashCompletion(): string {
   ].join('\n');
 }
 
-/** A help sentence as a zsh _arguments description: its first clause, with the special characters escaped. */
+/** A help sentence as a zsh _arguments description: its first clause without asides, special characters escaped. */
 function zshDescription(help: string): string {
-  const first = help.split(/[;(]| \(/)[0]!.trim();
+  const first = help.replace(/ ?\([^)]*\)/g, '').split(/[;.]( |$)/)[0]!.trim();
   return first.replace(/[[\]:\\]/g, (c) => `\\${c}`).replace(/'/g, `'\\''`).replace(/<([a-z-]+)>/g, '$1');
 }
 
