@@ -77,6 +77,8 @@ describe('bash completion', () => {
   it('completes values: protocols, facilities, interfaces, files, after "=" or as the next word', async () => {
     assert.deepEqual(await complete('--protocol', '=', 'vr'), ['vrrp2', 'vrrp3']);
     assert.deepEqual(await complete('--protocol', '='), ['carp', 'vrrp2', 'vrrp3']);
+    // With "=" out of COMP_WORDBREAKS the whole word is completed.
+    assert.deepEqual(await complete('--protocol=vr'), ['--protocol=vrrp2', '--protocol=vrrp3']);
     assert.deepEqual(await complete('--facility', '=', 'local'), ['local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7']);
     assert.ok((await complete('-f', 'n')).includes('none'));
     assert.deepEqual(await complete('-i', 'l'), ['lo']);
