@@ -3,14 +3,14 @@
 // the prefix's PATH and its man page in the prefix's manual, and the installed command
 // fails over against Debian's ucarp in the lab.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireLab, requireProgram } from '../lab/requirements.js';
 import { run } from '../lab/run.js';
 import { ucarpAvailable } from '../support/carp-lab.js';
-import { installedFailover, packTarball } from '../support/installed.js';
+import { installedFailover, packTarball, REPO_ROOT } from '../support/installed.js';
 
 requireLab();
 ucarpAvailable();
@@ -45,6 +45,11 @@ describe('the npm package', () => {
     const strays = files.filter((f) => /^(src|test|scripts|build|dist\/test|dist\/scripts|node_modules|docs)\/|\.(map|ts)$/.test(f));
     assert.deepEqual(strays, [], 'nothing that does not run');
     assert.ok(files.length < 120, `${files.length} files`);
+  });
+
+  it('LICENSE is the licence package.json names', () => {
+    const { license } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { license: string };
+    assert.equal(readFileSync(join(REPO_ROOT, 'LICENSE'), 'utf8').split('\n')[0], `${license} License`);
   });
 
   it('installs the command, its man page and the built addons into the prefix', () => {
