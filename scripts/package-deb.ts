@@ -88,6 +88,9 @@ function installPackage(stage: string, work: string): void {
   // Runs every install script: node-gyp builds our addons and raw-socket's and unix-dgram's.
   sh(['npm', 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], lib, 'inherit', { ...process.env, ...HARDENED });
 
+  // Written before the modules' READMEs go: one of them is where its licence is stated.
+  put(stage, 'usr/share/doc/ucarp-ts/copyright', copyright(lib));
+
   // Only what runs: the compiled addons, not their sources or build intermediates.
   rmSync(join(lib, 'package-lock.json'));
   rmSync(join(lib, 'node_modules', '.package-lock.json'), { force: true });
@@ -145,15 +148,27 @@ function copyright(lib: string): string {
     .filter((d) => /node_modules\/(@[^/]+\/)?[^/]+$/.test(d))
     .sort();
   for (const dir of modules) {
-    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; license?: string };
-    const licenceFile = readdirSync(dir).find((n) => /^(licen[sc]e|copying)(\.(md|txt))?$/i.test(n));
-    const text = licenceFile ? readFileSync(join(dir, licenceFile), 'utf8') : '';
+    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      name?: string;
+      license?: string | { type?: string };
+      licenses?: Array<{ type?: string }>;
+    };
+    const licence = typeof meta.license === 'string' ? meta.license : (meta.license?.type ?? meta.licenses?.[0]?.type ?? 'unknown');
+    const entries = readdirSync(dir);
+    const licenceFile = entries.find((n) => /^(licen[sc]e|copying)([-.][\w.-]+)?$/i.test(n));
+    // Without a licence file (raw-socket), the README's "License" section says it.
+    const readme = entries.find((n) => /^readme(\.md)?$/i.test(n));
+    const text = licenceFile
+      ? readFileSync(join(dir, licenceFile), 'utf8')
+      : readme
+        ? (/^#+ *licen[sc]e *\n([\s\S]*?)(?=^#|(?![\s\S]))/im.exec(readFileSync(join(dir, readme), 'utf8'))?.[1] ?? '')
+        : '';
     const holder = /^\s*(?:\(c\)\s*)?copyright\s*(?:\(c\)|©)?\s*(.+)$/im.exec(text)?.[1]?.trim() ?? `the ${meta.name ?? 'module'} authors`;
     parts.push(
       '',
       `Files: ${relative(join(lib, '..', '..', '..'), dir)}/*`,
       `Copyright: ${holder}`,
-      `License: ${meta.license ?? 'unknown'}${text ? `\n${indent(text)}` : ''}`,
+      `License: ${licence}${text.trim() ? `\n${indent(text)}` : ''}`,
     );
   }
   return `${parts.join('\n')}\n`;
@@ -212,7 +227,6 @@ export function buildDeb(outDir: string, keepStage = false): string {
     put(stage, 'usr/share/lintian/overrides/ucarp-ts', 'ucarp-ts: non-standard-file-perm 0600 != 0644 [etc/ucarp-ts/example.conf]\n');
 
     const doc = 'usr/share/doc/ucarp-ts';
-    put(stage, `${doc}/copyright`, copyright(lib));
     put(stage, `${doc}/changelog.gz`, gzip(changelog));
     put(stage, `${doc}/README.md.gz`, gzip(readFileSync(join(ROOT, 'README.md'))));
     cpSync(join(ROOT, 'examples/init.d'), join(stage, doc, 'examples/init.d'), { recursive: true });

@@ -3,7 +3,7 @@
 // with dpkg-deb -x into a temporary root (never installed on this machine) whose
 // /usr/sbin/ucarp-ts fails over against Debian's ucarp in the lab.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -98,6 +98,13 @@ describe('the Debian package', () => {
     assert.equal(man.code, 0, man.stderr);
     assert.equal(man.stderr, '');
     assert.match(man.stdout, /--script-timeout/);
+    // Every bundled module has its licence, with its text, in the copyright file.
+    const copyright = readFileSync(join(root, 'usr/share/doc/ucarp-ts/copyright'), 'utf8');
+    const paragraphs = copyright.split('\n\n');
+    for (const name of readdirSync(join(root, 'usr/lib/ucarp-ts/node_modules'))) {
+      const p = paragraphs.find((para) => para.startsWith(`Files: usr/lib/ucarp-ts/node_modules/${name}/*`));
+      assert.ok(p && /^License: [A-Za-z0-9.-]+\n (Copyright|Permission|\S)/m.test(p) && !/unknown|object Object/.test(p), `licence of ${name}: ${p}`);
+    }
     await installedFailover(t, join(root, 'usr/sbin/ucarp-ts'), join(root, 'usr/lib/ucarp-ts'));
   });
 });
