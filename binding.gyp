@@ -13,6 +13,18 @@
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
       "ldflags": ["-Wl,-z,relro,-z,now"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "link_events",
+      "sources": ["native/link_events.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "raw_fd",
+      "sources": ["native/raw_fd.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
     }
   ]
 }

@@ -7,9 +7,12 @@ import type { ElectionAction, ElectionEvent, Role } from '../core/election/types
 import { buildGratuitousArp } from '../core/packets/arp.js';
 import { BROADCAST_MAC, buildEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { buildIpv4Packet } from '../core/packets/ipv4-header.js';
+import { kernelFilterProgram } from '../core/kernel-filter.js';
+import { encodeBpfProgram } from '../net/bpf-encode.js';
 import type { Settings } from '../config/settings.js';
 import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
-import { readInterface, readLinkState } from '../net/interface-info.js';
+import { readInterface } from '../net/interface-info.js';
+import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
 import { DropCounter } from './drop-counter.js';
 import type { Logger } from './logger.js';
@@ -36,7 +39,7 @@ export class Daemon {
   private timer: NodeJS.Timeout | null = null;
   /** Which arming of the timer is current: a turn-by-turn wait from an older one stops. */
   private timerToken = 0;
-  private linkPoll: NodeJS.Timeout | null = null;
+  private linkWatch: LinkWatch | null = null;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
@@ -70,6 +73,7 @@ export class Daemon {
     this.socket = openAdvertSocket({ ifname: s.interface, srcip: s.srcip, group: s.mcast });
     this.socket.onPacket((pkt) => this.onPacket(pkt));
     this.socket.onError((e) => this.log.error(`socket: ${e.message}`));
+    this.attachKernelFilter(this.socket);
     this.linkUp = s.ignoreifstate || info.running;
     this.log.info(
       `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${formatIpv4(s.srcip)}), ` +
@@ -81,9 +85,14 @@ export class Daemon {
       this.dispatch({ type: 'link', up: false });
     }
     this.dispatch({ type: 'start' });
-    // Carrier only demotes or re-elects, so a few checks a second are plenty at any interval.
+    // Carrier only demotes or re-elects, so (without kernel announcements) a few checks a
+    // second are plenty at any interval.
     const pollMs = Math.max(100, Math.min(250, this.driver.advertIntervalMs / 2));
-    this.linkPoll = setInterval(() => this.checkInterface(), pollMs);
+    this.linkWatch = watchLink(s.interface, {
+      pollMs,
+      onChange: (link) => this.checkInterface(link),
+      onNotice: (line) => this.log.warning(line),
+    });
     hooks.onReady?.();
   }
 
@@ -268,9 +277,8 @@ export class Daemon {
     this.sendFrame(buildGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
   }
 
-  private checkInterface(): void {
+  private checkInterface(link: LinkState | undefined): void {
     const s = this.settings;
-    const link = readLinkState(s.interface);
     if (link && link.ifindex !== this.ifindex) {
       // Deleted and re-created: a new index needs new sockets bound to it.
       const info = readInterface(s.interface);
@@ -292,6 +300,18 @@ export class Daemon {
     this.dispatch({ type: 'link', up });
   }
 
+  /** Forged and stray packets dropped by the kernel cost no wake-up; without the filter, JavaScript screens them all. */
+  private attachKernelFilter(socket: AdvertSocket): void {
+    const s = this.settings;
+    const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers });
+    try {
+      socket.attachFilter(encodeBpfProgram(program));
+      this.log.debug(`kernel packet filter attached (${program.length} instructions)`);
+    } catch (e) {
+      this.log.warning(`no kernel packet filter (${e instanceof Error ? e.message : String(e)}): every packet is screened by the daemon`);
+    }
+  }
+
   private adoptInterface(ifindex: number, mac: Buffer): void {
     this.ifindex = ifindex;
     this.mac = mac;
@@ -306,7 +326,7 @@ export class Daemon {
 
   private shutdownIo(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.linkPoll) clearInterval(this.linkPoll);
+    this.linkWatch?.close();
     this.drops.stop();
     this.socket?.close();
     this.packetSocket?.close();

@@ -5,6 +5,7 @@ import { endianness } from 'node:os';
 import { formatIpv4, ipv4ToBytes, type Ipv4 } from '../core/ipv4-address.js';
 import { withCloexec } from './cloexec.js';
 import { readInterface } from './interface-info.js';
+import { rawFdAddon } from './kernel-addons.js';
 import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
 
 // <linux/in.h>
@@ -35,6 +36,11 @@ export interface AdvertSocket {
   onPacket(cb: (ipPacket: Buffer) => void): () => void;
   /** Receive-side errors, and exceptions thrown by packet listeners. */
   onError(cb: (error: Error) => void): () => void;
+  /**
+   * Has the kernel run this classic BPF program (8-byte instructions) on every packet
+   * before queueing it. Throws if it cannot (the socket keeps working unfiltered).
+   */
+  attachFilter(program: Buffer): void;
   /** Binds and joins again, e.g. after the interface was deleted and re-created. Throws if it cannot. */
   rejoin(): void;
   close(): void;
@@ -72,11 +78,14 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   if (!first) throw new Error(`advert socket: interface ${opts.ifname} does not exist`);
 
   let sock: RawSocket;
+  // raw-socket's descriptor, when found: for the filter and for sends without the queue.
+  let fd: number | undefined;
   try {
-    sock = withCloexec(() => raw.createSocket({ protocol: opts.protocol ?? 112 }));
+    ({ value: sock, fd } = withCloexec(() => raw.createSocket({ protocol: opts.protocol ?? 112 })));
   } catch (e) {
     throw describe('socket()', opts, e);
   }
+  const direct = fd !== undefined ? rawFdAddon() : undefined;
 
   let ifindex = first.ifindex;
   let closed = false;
@@ -168,6 +177,16 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     },
     send(ipPacket: Buffer, dst: Ipv4): Promise<void> {
       if (closed) return Promise.reject(new Error(`advert socket on ${opts.ifname} is closed`));
+      if (direct && fd !== undefined) {
+        try {
+          const bytes = direct.sendTo(fd, ipPacket, dst);
+          if (bytes === ipPacket.length) return Promise.resolve();
+          return Promise.reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));
+        } catch (e) {
+          // A full send buffer: queue it with raw-socket, which waits until there is room.
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(describe(`send to ${formatIpv4(dst)}`, opts, e));
+        }
+      }
       return new Promise<void>((resolve, reject) => {
         pending.add(reject);
         sock.send(ipPacket, 0, ipPacket.length, formatIpv4(dst), (error, bytes) => {
@@ -185,6 +204,13 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     onError(cb) {
       errorListeners.add(cb);
       return () => errorListeners.delete(cb);
+    },
+    attachFilter(program: Buffer): void {
+      if (closed) throw new Error(`advert socket on ${opts.ifname} is closed`);
+      const addon = rawFdAddon();
+      if (!addon) throw new Error('the raw_fd addon is not built');
+      if (fd === undefined) throw new Error("raw-socket's descriptor was not found");
+      addon.attachFilter(fd, program);
     },
     rejoin(): void {
       if (closed) throw new Error(`advert socket on ${opts.ifname} is closed`);

@@ -26,19 +26,23 @@ function socketFds(): Set<number> {
 /**
  * Runs create() and marks the sockets it opened close-on-exec. Marking a stray
  * descriptor of Node's own would be harmless: Node opens everything that way.
+ * Also returns the descriptor when exactly one socket appeared (for the socket
+ * filter and direct sends), else undefined.
  */
-export function withCloexec<T>(create: () => T): T {
+export function withCloexec<T>(create: () => T): { value: T; fd: number | undefined } {
   const native = nativeAddonIfBuilt();
-  if (!native) return create(); // best effort: the addon is needed for ARP anyway
+  if (!native) return { value: create(), fd: undefined }; // best effort: the addon is needed for ARP anyway
   const before = socketFds();
-  const result = create();
+  const value = create();
+  const opened: number[] = [];
   for (const fd of socketFds()) {
     if (before.has(fd) || fd <= 2) continue;
+    opened.push(fd);
     try {
       native.cloexec(fd);
     } catch {
       /* closed meanwhile */
     }
   }
-  return result;
+  return { value, fd: opened.length === 1 ? opened[0] : undefined };
 }

@@ -1,0 +1,115 @@
+// Where a master's CPU goes: runs one benchmark pair in a lab (as the benchmark does) and
+// reports, for the master over a window, CPU time, wake-ups (scheduler timeslices and
+// context switches from /proc) and, with --strace, system calls by name (strace -c; it
+// slows the process, so CPU figures come from a run without it).
+//
+//   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived [--flood] [--rate N] [--seconds S]
+//        [--warmup S] [--strace] [--perf FILE] [--output]
+// With no warm-up the window starts where the benchmark's idle window does.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { withLab } from '../test/lab/lab.js';
+import { requireLab } from '../test/lab/requirements.js';
+import { loadFlooder } from './bench/flood.js';
+import { startPair } from './bench/scenarios.js';
+import type { RowSpec } from './bench/types.js';
+
+const ROWS: Record<string, RowSpec> = {
+  'uts-carp': { id: 'uts-carp', label: 'ucarp-ts CARP', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
+  ucarp: { id: 'ucarp', label: 'ucarp CARP', proto: 'carp', master: 'ucarp', backup: 'ucarp', extra: false },
+  'uts-vrrp': { id: 'uts-vrrp', label: 'ucarp-ts VRRPv3', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
+  keepalived: { id: 'keepalived', label: 'keepalived VRRPv3', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false },
+};
+
+const { values } = parseArgs({
+  options: {
+    row: { type: 'string', default: 'uts-carp' },
+    flood: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '10' },
+    strace: { type: 'boolean', default: false },
+    perf: { type: 'string' },
+    output: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '0' },
+  },
+});
+const spec = ROWS[values.row!];
+if (!spec) throw new Error(`--row: one of ${Object.keys(ROWS).join(', ')}`);
+const seconds = Number(values.seconds);
+requireLab();
+
+interface ThreadSample {
+  cpuNs: number;
+  slices: number;
+  voluntary: number;
+  involuntary: number;
+}
+
+function sample(pids: number[]): ThreadSample {
+  const s: ThreadSample = { cpuNs: 0, slices: 0, voluntary: 0, involuntary: 0 };
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const sched = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      s.cpuNs += sched[0]!;
+      s.slices += sched[2]!;
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      s.voluntary += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      s.involuntary += Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    }
+  }
+  return s;
+}
+
+function perThread(pid: number): string {
+  return readdirSync(`/proc/${pid}/task`)
+    .map((tid) => {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const sched = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      return `${name}:${(sched[0]! / 1e6).toFixed(1)}ms/${sched[2]}`;
+    })
+    .join(' ');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function collect(argv: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+  });
+}
+
+await withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
+  const { master } = await startPair(lab, spec);
+  await sleep(Number(values.warmup) * 1000);
+  const pids = master.pids();
+  const before = sample(pids);
+  const threadsBefore = perThread(pids[0]!);
+  const t0 = performance.now();
+  const tools: Promise<string>[] = [];
+  if (values.strace) tools.push(collect(['timeout', '-s', 'INT', String(seconds), 'strace', '-c', '-f', ...pids.flatMap((p) => ['-p', String(p)])]));
+  if (values.perf) tools.push(collect(['perf', 'record', '-g', '-o', values.perf, ...pids.flatMap((p) => ['-p', String(p)]), '--', 'sleep', String(seconds)]));
+  let floodDone: Promise<unknown> = sleep(seconds * 1000);
+  if (values.flood) {
+    const flooder = await loadFlooder();
+    if (!flooder) throw new Error('no flood generator built');
+    floodDone = flooder(lab, 'flood', spec, Number(values.rate), seconds, () => {});
+  }
+  await floodDone;
+  const after = sample(pids);
+  const s = (performance.now() - t0) / 1000;
+  const out = await Promise.all(tools);
+  const rate = (n: number): string => (n / s).toFixed(1);
+  process.stdout.write(
+    `${spec.label}${values.flood ? ` flood ${values.rate}/s` : ' idle'} over ${s.toFixed(1)} s:\n` +
+      `  CPU ${((after.cpuNs - before.cpuNs) / 1e6 / s).toFixed(3)} ms/s (${(((after.cpuNs - before.cpuNs) / 1e9 / s) * 3600).toFixed(2)} s/hour)\n` +
+      `  timeslices ${rate(after.slices - before.slices)}/s, voluntary switches ${rate(after.voluntary - before.voluntary)}/s, involuntary ${rate(after.involuntary - before.involuntary)}/s\n` +
+      `  threads before: ${threadsBefore}\n  threads after:  ${perThread(pids[0]!)}\n` +
+      out.join('\n'),
+  );
+  if (values.output) process.stdout.write(master.process.output.slice(-20000));
+});

@@ -1,0 +1,109 @@
+// The classic BPF program the kernel runs on every packet of the advert socket
+// (SO_ATTACH_FILTER), so that floods of forged or stray packets are dropped before
+// they wake the process. It applies the checks of inbound-filter.ts that need no
+// state and no cryptography, plus the group's version and id:
+//
+//   protocol 112, TTL 255, not our own source, the destination screenInbound wants
+//   (with --peer: from a peer only), a sane length, then the first payload byte
+//   (version and type: CARP and VRRPv2 are both 0x21, VRRPv3 0x31) and our vhid/vrid.
+//
+// Everything it lets through is screened again in JavaScript, so the filter only has
+// to never drop a packet the daemon would accept. Pure: returns the instructions.
+import type { Ipv4 } from './ipv4-address.js';
+import { CARP_LENGTH } from './packets/carp.js';
+
+/** struct sock_filter. */
+export interface BpfInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+// <linux/bpf_common.h> / <linux/filter.h>
+export const BPF = {
+  LD_W_ABS: 0x20,
+  LD_H_ABS: 0x28,
+  LD_B_ABS: 0x30,
+  LD_B_IND: 0x50,
+  LDX_B_MSH: 0xb1,
+  ALU_SUB_X: 0x1c,
+  JEQ_K: 0x15,
+  JGT_K: 0x25,
+  JGE_K: 0x35,
+  RET_K: 0x06,
+} as const;
+
+export interface KernelFilterPolicy {
+  protocol: 'carp' | 'vrrp2' | 'vrrp3';
+  vhid: number;
+  self: Ipv4;
+  group: Ipv4;
+  peers: readonly Ipv4[];
+}
+
+const ACCEPT_BYTES = 0xffff;
+// VRRP: 8-byte header, up to 255 addresses, v2's 8 bytes of authentication.
+const VRRP_MIN = 8;
+const VRRP_MAX = 8 + 4 * 255 + 8;
+
+type Target = 'next' | 'drop' | 'accept' | number; // number: an instruction index
+interface Pending {
+  code: number;
+  k: number;
+  jt: Target;
+  jf: Target;
+}
+
+export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
+  const code: Pending[] = [];
+  const op = (c: number, k: number): void => void code.push({ code: c, k, jt: 'next', jf: 'next' });
+  // if (A == k) then else
+  const jeq = (k: number, jt: Target, jf: Target): void => void code.push({ code: BPF.JEQ_K, k: k >>> 0, jt, jf });
+  const require = (k: number): void => jeq(k, 'next', 'drop');
+
+  op(BPF.LD_B_ABS, 9);
+  require(112);
+  op(BPF.LD_B_ABS, 8);
+  require(255); // routers decrement it: only senders on our link
+  op(BPF.LD_W_ABS, 12);
+  jeq(p.self, 'drop', 'next');
+  if (p.peers.length > 0) {
+    const after = code.length + p.peers.length; // index right after the peer chain
+    p.peers.forEach((peer, i) => jeq(peer, after, i === p.peers.length - 1 ? 'drop' : 'next'));
+    op(BPF.LD_W_ABS, 16);
+    jeq(p.self, code.length + 2, 'next');
+    require(p.group);
+  } else {
+    op(BPF.LD_W_ABS, 16);
+    require(p.group);
+  }
+  // X = IP header length; A = payload length
+  op(BPF.LDX_B_MSH, 0);
+  op(BPF.LD_H_ABS, 2);
+  op(BPF.ALU_SUB_X, 0);
+  if (p.protocol === 'carp') require(CARP_LENGTH);
+  else {
+    code.push({ code: BPF.JGE_K, k: VRRP_MIN, jt: 'next', jf: 'drop' });
+    code.push({ code: BPF.JGT_K, k: VRRP_MAX, jt: 'drop', jf: 'next' });
+  }
+  op(BPF.LD_B_IND, 0);
+  require(p.protocol === 'vrrp3' ? 0x31 : 0x21);
+  op(BPF.LD_B_IND, 1);
+  require(p.vhid);
+  op(BPF.RET_K, ACCEPT_BYTES);
+  const accept = code.length - 1;
+  op(BPF.RET_K, 0);
+  const drop = code.length - 1;
+
+  return code.map((ins, i) => {
+    const offset = (t: Target): number => {
+      const to = t === 'next' ? i + 1 : t === 'drop' ? drop : t === 'accept' ? accept : t;
+      const rel = to - i - 1;
+      if (rel < 0 || rel > 255) throw new Error(`kernel filter: jump out of range at ${i}`);
+      return rel;
+    };
+    const isJump = ins.code === BPF.JEQ_K || ins.code === BPF.JGT_K || ins.code === BPF.JGE_K;
+    return { code: ins.code, jt: isJump ? offset(ins.jt) : 0, jf: isJump ? offset(ins.jf) : 0, k: ins.k >>> 0 };
+  });
+}

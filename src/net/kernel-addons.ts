@@ -1,0 +1,38 @@
+// The two small addons that talk to the kernel for speed (binding.gyp): link_events
+// (rtnetlink link announcements) and raw_fd (socket filter, direct send). Loaded on
+// first use; a missing build is an answer (undefined), never an exception, because
+// the daemon works without them, only at a higher cost.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { findUpwards } from './package-root.js';
+
+export interface LinkEventsAddon {
+  /** Calls back with each rtnetlink datagram, or (null, errno) when the socket failed or overflowed. */
+  open(cb: (datagram: Buffer | null, errno: number) => void): number;
+  close(id: number): void;
+}
+
+export interface RawFdAddon {
+  attachFilter(fd: number, program: Buffer): void;
+  /** Throws an Error with .code (EAGAIN, ENETDOWN...) on failure. */
+  sendTo(fd: number, packet: Buffer, dst: number): number;
+}
+
+const loaded = new Map<string, unknown>();
+
+function load<T>(name: string): T | undefined {
+  if (loaded.has(name)) return loaded.get(name) as T | undefined;
+  const file = join('build', 'Release', `${name}.node`);
+  let addon: T | undefined;
+  try {
+    const root = findUpwards(import.meta.url, file);
+    if (root) addon = createRequire(import.meta.url)(join(root, file)) as T;
+  } catch {
+    addon = undefined;
+  }
+  loaded.set(name, addon);
+  return addon;
+}
+
+export const linkEventsAddon = (): LinkEventsAddon | undefined => load<LinkEventsAddon>('link_events');
+export const rawFdAddon = (): RawFdAddon | undefined => load<RawFdAddon>('raw_fd');
