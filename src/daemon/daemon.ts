@@ -47,6 +47,8 @@ export class Daemon {
   private readonly upScriptsPending = new Map<Ipv4, number>();
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
+  /** The last advertisement built per destination: a VRRP master sends the same bytes every interval. */
+  private readonly lastAdvert = new Map<Ipv4, { payload: Buffer; packet: Buffer }>();
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
 
@@ -228,13 +230,21 @@ export class Daemon {
         this.sendFrame(buildEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
         continue;
       }
-      const ip = buildIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos }, payload);
+      const ip = this.advertPacket(dst, payload);
       const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).catch((e: unknown) => {
         if (this.linkUp) this.log.error(`sending advertisement to ${formatIpv4(dst)}: ${e instanceof Error ? e.message : String(e)}`);
       });
       this.sends.add(sending);
       void sending.finally(() => this.sends.delete(sending));
     }
+  }
+
+  private advertPacket(dst: Ipv4, payload: Buffer): Buffer {
+    const last = this.lastAdvert.get(dst);
+    if (last && last.payload.equals(payload)) return last.packet;
+    const packet = buildIpv4Packet({ src: this.settings.srcip, dst, tos: this.driver.tos }, payload);
+    this.lastAdvert.set(dst, { payload, packet });
+    return packet;
   }
 
   private gratuitousArp(): void {
