@@ -189,7 +189,8 @@ export class Daemon {
     const delay = precise ? Math.max(0, Math.floor(wait) - 1) : Math.max(0, Math.ceil(wait));
     // setImmediate: if the loop was held up, packets already waiting in the socket are
     // read (poll phase) before the timeout is judged, so a stall cannot fake silence.
-    this.timer = setTimeout(() => setImmediate(() => this.fireAt(due, token)), delay);
+    // A MASTER's timer only sends its next advert: it skips that extra loop turn.
+    this.timer = precise ? setTimeout(() => setImmediate(() => this.fireAt(due, token)), delay) : setTimeout(() => this.fireAt(due, token), delay);
   }
 
   private fireAt(due: number, token: number): void {
