@@ -5,7 +5,8 @@
 //
 //   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived [--flood] [--rate N] [--seconds S]
 //        [--warmup S] [--strace] [--perf FILE] [--output]
-// With no warm-up the window starts where the benchmark's idle window does.
+// With no warm-up the window starts where the benchmark's idle window does. --strace needs
+// strace, --perf needs perf (Debian: strace, linux-perf); neither is needed by the tests.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

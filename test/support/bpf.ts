@@ -3,6 +3,14 @@
 // out-of-range load rejects the packet, as in the kernel).
 import { BPF, type BpfInstruction } from '../../src/core/kernel-filter.js';
 
+const LOADS = new Map<number, { size: 1 | 2 | 4; indexed: boolean }>([
+  [BPF.LD_W_ABS, { size: 4, indexed: false }],
+  [BPF.LD_H_ABS, { size: 2, indexed: false }],
+  [BPF.LD_B_ABS, { size: 1, indexed: false }],
+  [BPF.LD_B_IND, { size: 1, indexed: true }],
+  [BPF.LDX_B_MSH, { size: 1, indexed: false }],
+]);
+
 /** The number of bytes the kernel would keep: 0 means dropped. */
 export function runBpf(program: readonly BpfInstruction[], packet: Buffer): number {
   let a = 0;
@@ -13,33 +21,15 @@ export function runBpf(program: readonly BpfInstruction[], packet: Buffer): numb
   };
   for (let pc = 0; pc < program.length; pc++) {
     const ins = program[pc]!;
-    let v: number | undefined;
+    const ld = LOADS.get(ins.code);
+    if (ld) {
+      const v = load(ld.indexed ? x + ins.k : ins.k, ld.size);
+      if (v === undefined) return 0;
+      if (ins.code === BPF.LDX_B_MSH) x = 4 * (v & 0xf);
+      else a = v;
+      continue;
+    }
     switch (ins.code) {
-      case BPF.LD_W_ABS:
-        v = load(ins.k, 4);
-        if (v === undefined) return 0;
-        a = v;
-        break;
-      case BPF.LD_H_ABS:
-        v = load(ins.k, 2);
-        if (v === undefined) return 0;
-        a = v;
-        break;
-      case BPF.LD_B_ABS:
-        v = load(ins.k, 1);
-        if (v === undefined) return 0;
-        a = v;
-        break;
-      case BPF.LD_B_IND:
-        v = load(x + ins.k, 1);
-        if (v === undefined) return 0;
-        a = v;
-        break;
-      case BPF.LDX_B_MSH:
-        v = load(ins.k, 1);
-        if (v === undefined) return 0;
-        x = 4 * (v & 0xf);
-        break;
       case BPF.ALU_SUB_X:
         a = (a - x) >>> 0;
         break;
