@@ -43,15 +43,22 @@ const ticksToMs = (t: number): number => (t * 1000) / 256;
 export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
   private counter: bigint;
   private readonly guard = new ReplayGuard();
-  private readonly ourTicks: number;
-  /** A master slower than this is as good as gone (ucarp compares advbase*deadratio with our skew). */
-  private readonly deadTicks: number;
+  /** The skew we advertise now: state, not configuration, since health checks move it. */
+  protected advskew: number;
 
   constructor(private readonly cfg: CarpElectionConfig) {
     super(cfg);
     this.counter = cfg.initialCounter;
-    this.ourTicks = ticks(cfg.advbase, cfg.advskew);
-    this.deadTicks = ticks(cfg.advbase * cfg.deadratio, cfg.advskew);
+    this.advskew = cfg.advskew;
+  }
+
+  private get ourTicks(): number {
+    return ticks(this.cfg.advbase, this.advskew);
+  }
+
+  /** A master slower than this is as good as gone (ucarp compares advbase*deadratio with our skew). */
+  private get deadTicks(): number {
+    return ticks(this.cfg.advbase * this.cfg.deadratio, this.advskew);
   }
 
   get advertIntervalMs(): number {
@@ -99,7 +106,7 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
   }
 
   protected ownAdvert(): ElectionAction<CarpToSend> {
-    return this.advertisement(this.cfg.advbase, this.cfg.advskew);
+    return this.advertisement(this.cfg.advbase, this.advskew);
   }
 
   protected leavingAdvert(): ElectionAction<CarpToSend> {

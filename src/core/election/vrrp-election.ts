@@ -46,12 +46,17 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
   private masterAdverCs: number;
   /** One extra advert per interval in answer to lower-priority masters, so a flood cannot make us chatty. */
   private answeredSinceAdvert = false;
-  private readonly preempts: boolean;
+  /** The priority we advertise now: state, not configuration, since health checks move it. */
+  protected priority: number;
 
   constructor(private readonly cfg: VrrpElectionConfig) {
     super(cfg);
     this.masterAdverCs = cfg.intervalCs;
-    this.preempts = cfg.preempt || cfg.priority === VRRP_PRIORITY_OWNER;
+    this.priority = cfg.priority;
+  }
+
+  private get preempts(): boolean {
+    return this.cfg.preempt || this.priority === VRRP_PRIORITY_OWNER;
   }
 
   get advertIntervalMs(): number {
@@ -60,7 +65,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
 
   /** RFC 3768: (256 - priority) / 256 s. RFC 5798: (256 - priority) * Master_Adver_Interval / 256. */
   get skewMs(): number {
-    const share = (256 - this.cfg.priority) / 256;
+    const share = (256 - this.priority) / 256;
     return this.cfg.version === 2 ? share * 1000 : share * this.masterAdverCs * 10;
   }
 
@@ -71,13 +76,13 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
   }
 
   protected override startUp(now: number): Actions {
-    if (this.cfg.priority === VRRP_PRIORITY_OWNER && this.linkUp) return this.becomeMaster(now, 'address owner');
+    if (this.priority === VRRP_PRIORITY_OWNER && this.linkUp) return this.becomeMaster(now, 'address owner');
     return super.startUp(now);
   }
 
   protected override linkReturned(now: number): Actions {
     // A fresh election, as at start-up: the owner takes over at once, others wait.
-    if (this.cfg.priority === VRRP_PRIORITY_OWNER && now >= this.quietUntil) return this.becomeMaster(now, 'address owner, link back');
+    if (this.priority === VRRP_PRIORITY_OWNER && now >= this.quietUntil) return this.becomeMaster(now, 'address owner, link back');
     return super.linkReturned(now);
   }
 
@@ -107,7 +112,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
       return [];
     }
     // With preemption a lower-priority master is ignored, so our timer runs out and we take over.
-    if (!this.preempts || ad.priority >= this.cfg.priority) this.followMaster(ad, now);
+    if (!this.preempts || ad.priority >= this.priority) this.followMaster(ad, now);
     return [];
   }
 
@@ -119,7 +124,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
       return [this.ownAdvert()];
     }
     // VRRP compares primary addresses numerically (CARP's ucarp order does not apply).
-    const theyWin = ad.priority > this.cfg.priority || (ad.priority === this.cfg.priority && ad.src > this.cfg.self);
+    const theyWin = ad.priority > this.priority || (ad.priority === this.priority && ad.src > this.cfg.self);
     if (!theyWin) {
       // RFC: discard. keepalived answers with an advert so the other master steps down
       // without waiting for our next interval; we do too, once per interval.
@@ -140,7 +145,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
   }
 
   protected ownAdvert(): ElectionAction<VrrpToSend> {
-    return { type: 'advertise', advert: { priority: this.cfg.priority, intervalCs: this.cfg.intervalCs } };
+    return { type: 'advertise', advert: { priority: this.priority, intervalCs: this.cfg.intervalCs } };
   }
 
   protected leavingAdvert(): ElectionAction<VrrpToSend> {
