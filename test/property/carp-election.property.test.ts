@@ -4,8 +4,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CarpElection, type CarpHeard } from '../../src/core/election/carp-election.js';
 import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js';
+import type { CheckRule } from '../../src/core/election/health.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkTransitions } from './election-invariants.js';
+import { checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
 
 const heard = fc.record({
   src: fc.integer({ min: 1, max: 0xffffffff }),
@@ -15,7 +16,8 @@ const heard = fc.record({
   counter: fc.bigInt({ min: 0n, max: 1n << 63n }),
 });
 
-const event: fc.Arbitrary<ElectionEvent<CarpHeard>> = fc.oneof(
+const events = (rules: CheckRule[]): fc.Arbitrary<ElectionEvent<CarpHeard>> => fc.oneof(
+  ...checkEvents<CarpHeard>(rules).map((arbitrary) => ({ weight: 4, arbitrary })),
   { weight: 4, arbitrary: fc.constant({ type: 'timeout' as const }) },
   { weight: 4, arbitrary: heard.map((advert) => ({ type: 'advert' as const, advert })) },
   { weight: 1, arbitrary: fc.boolean().map((up) => ({ type: 'link' as const, up })) },
@@ -35,8 +37,14 @@ const config = fc.record({
 describe('CARP election properties', () => {
   it('keeps actions consistent with its role for any event sequence', () => {
     fc.assert(
-      fc.property(config, fc.array(fc.tuple(event, fc.integer({ min: 0, max: 5000 })), { maxLength: 80 }), (cfg, steps) => {
-        const e = new CarpElection({ ...cfg, self: 0x0a000001, initialCounter: 1000n });
+      fc.property(config.chain((cfg) => fc.tuple(fc.constant(cfg), checkRules)).chain(([cfg, rules]) =>
+        fc.tuple(fc.constant(cfg), fc.constant(rules), fc.array(fc.tuple(events(rules), fc.integer({ min: 0, max: 5000 })), { maxLength: 80 }))),
+      ([cfg, rules, steps]) => {
+        const e = new CarpElection({ ...cfg, checks: rules, self: 0x0a000001, initialCounter: 1000n });
+        const oracle = new HealthOracle(rules);
+        const minSkew = cfg.advbase === 0 ? 1 : 0;
+        const skewOf = (delta: number): number => Math.max(minSkew, delta === 0 ? cfg.advskew : Math.min(254, Math.max(0, cfg.advskew - delta)));
+        let advertised = -1;
         let role: Role = 'INIT';
         let now = 0;
         let lastCounter = 1000n;
@@ -44,16 +52,33 @@ describe('CARP election properties', () => {
         const check = (ev: ElectionEvent<CarpHeard>, at: number): void => {
           now = at;
           if (ev.type === 'link') linkUp = ev.up;
+          const before = e.role;
+          const skewBefore = skewOf(oracle.delta);
+          const flipped = ev.type === 'check' && oracle.record(ev.index, ev.ok);
           const actions = e.handle(ev, now);
           role = checkTransitions(actions, role);
+          assert.equal(actions.some((a) => a.type === 'check-state'), flipped, 'a check-state action exactly when a check changes state');
           for (const a of actions) {
             if (a.type === 'advertise') {
               assert.ok(a.advert.counter > lastCounter, 'counters only go up');
               lastCounter = a.advert.counter;
+              assert.ok(before === 'MASTER' || e.role === 'MASTER', 'only a master advertises');
+              if (a.advert.advskew === 255 && a.advert.advbase === 255) {
+                assert.ok(ev.type === 'demote' || (ev.type === 'check' && e.role === 'FAULT'), 'the bow-out only when leaving');
+              } else {
+                assert.equal(a.advert.advbase, cfg.advbase);
+                assert.equal(a.advert.advskew, skewOf(oracle.delta));
+                advertised = a.advert.advskew;
+              }
             }
             if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
           }
           assert.equal(e.role, role, 'the role is what the transitions said');
+          assert.equal(e.role === 'FAULT', oracle.fault, 'FAULT exactly while a weight-0 check fails');
+          if (e.role === 'FAULT') assert.equal(e.deadline(), null, 'FAULT never takes over nor advertises');
+          if (before === 'MASTER' && e.role === 'MASTER' && skewOf(oracle.delta) !== skewBefore) {
+            assert.equal(advertised, skewOf(oracle.delta), 'a master whose skew moved has advertised it at once');
+          }
           const due = e.deadline();
           if (e.role === 'MASTER') assert.ok(due !== null && due > now, 'a master always has its next advert scheduled');
           if (e.role === 'BACKUP' && linkUp) assert.ok(due !== null && due > now - 1e-9, 'a backup with carrier always waits for something');

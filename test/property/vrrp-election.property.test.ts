@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkTransitions } from './election-invariants.js';
+import { checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
 
 const SELF = 0x0a000005;
 const QUIET_MS = 3000;
@@ -18,6 +18,7 @@ const config: fc.Arbitrary<VrrpElectionConfig> = fc
     preempt: fc.boolean(),
     neutral: fc.boolean(),
     downOnStop: fc.boolean(),
+    checks: checkRules,
   })
   .map(({ seconds, centiseconds, ...c }) => ({
     ...c,
@@ -42,6 +43,7 @@ function events(cfg: VrrpElectionConfig): fc.Arbitrary<ElectionEvent<VrrpHeard>[
     { weight: 1, arbitrary: fc.boolean().map((up) => ({ type: 'link' as const, up })) },
     { weight: 1, arbitrary: fc.constant({ type: 'demote' as const }) },
     { weight: 1, arbitrary: fc.constant({ type: 'start' as const }) },
+    ...checkEvents<VrrpHeard>([...(cfg.checks ?? [])]).map((arbitrary) => ({ weight: 4, arbitrary })),
   );
   return fc.array(event, { maxLength: 80 });
 }
@@ -50,8 +52,8 @@ const scenario = config.chain((cfg) =>
   fc.tuple(fc.constant(cfg), events(cfg), fc.array(fc.integer({ min: 0, max: 3 * cfg.intervalCs * 10 + 2000 }), { minLength: 80, maxLength: 80 })),
 );
 
-const outranks = (ad: VrrpHeard, cfg: VrrpElectionConfig): boolean =>
-  ad.priority > cfg.priority || (ad.priority === cfg.priority && ad.src > cfg.self);
+const outranks = (ad: VrrpHeard, cfg: VrrpElectionConfig, priority: number): boolean =>
+  ad.priority > priority || (ad.priority === priority && ad.src > cfg.self);
 
 describe('VRRP election properties', () => {
   it('keeps actions consistent with its role and the RFC rules for any event sequence', () => {
@@ -62,27 +64,43 @@ describe('VRRP election properties', () => {
         let now = 0;
         let linkUp = true;
         let quietEnd = -Infinity;
+        const oracle = new HealthOracle([...(cfg.checks ?? [])]);
+        let advertised = cfg.priority;
+        // Within 1..254 once moved; a raised owner stays the owner.
+        const effectiveOf = (delta: number): number =>
+          cfg.priority === 255 && delta > 0 ? 255 : delta === 0 ? cfg.priority : Math.min(254, Math.max(1, cfg.priority + delta));
         const check = (ev: ElectionEvent<VrrpHeard>, at: number): void => {
           now = at;
           if (ev.type === 'link') linkUp = ev.up;
           const before = e.role;
+          const effectiveBefore = effectiveOf(oracle.delta);
+          const flipped = ev.type === 'check' && oracle.record(ev.index, ev.ok);
           const actions = e.handle(ev, now);
           role = checkTransitions(actions, role);
+          assert.equal(actions.some((a) => a.type === 'check-state'), flipped, 'a check-state action exactly when a check changes state');
+          const effective = effectiveOf(oracle.delta);
           for (const a of actions) {
             if (a.type === 'advertise') {
               assert.equal(a.advert.intervalCs, cfg.intervalCs, 'we always advertise our own interval');
-              if (a.advert.priority === 0) assert.ok(ev.type === 'demote' || ev.type === 'stop', 'priority 0 only when leaving');
-              else assert.equal(a.advert.priority, cfg.priority);
+              if (a.advert.priority === 0) {
+                assert.ok(ev.type === 'demote' || ev.type === 'stop' || (ev.type === 'check' && e.role === 'FAULT'), 'priority 0 only when leaving');
+              } else assert.equal(a.advert.priority, effective, 'the configured priority moved by the weights, within 1..254');
               assert.ok(before === 'MASTER' || e.role === 'MASTER', 'only a master advertises');
+              if (a.advert.priority !== 0) advertised = a.advert.priority;
             }
             if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
           }
           assert.equal(e.role, role, 'the role is what the transitions said');
+          assert.equal(e.role === 'FAULT', oracle.fault, 'FAULT exactly while a weight-0 check fails');
+          if (e.role === 'FAULT') assert.equal(e.deadline(), null, 'FAULT never takes over nor advertises');
+          if (before === 'MASTER' && e.role === 'MASTER' && effective !== effectiveBefore) {
+            assert.equal(advertised, effective, 'a master whose priority moved has advertised it at once');
+          }
           if (ev.type === 'demote' && before === 'MASTER') quietEnd = now + QUIET_MS;
 
           if (ev.type === 'advert' && before === 'MASTER') {
             const ad = ev.advert;
-            if (ad.priority !== 0 && outranks(ad, cfg)) assert.equal(e.role, 'BACKUP', 'a master yields to a better one');
+            if (ad.priority !== 0 && outranks(ad, cfg, effective)) assert.equal(e.role, 'BACKUP', 'a master yields to a better one');
             else assert.equal(e.role, 'MASTER', 'a master keeps the role against a worse one');
           }
           if (ev.type === 'advert' && before === 'BACKUP' && ev.advert.priority === 0 && linkUp) {
@@ -143,7 +161,7 @@ describe('VRRP election properties', () => {
     fc.assert(
       fc.property(config, (cfg) => {
         fc.pre(cfg.priority !== 255);
-        const e = new VrrpElection(cfg);
+        const e = new VrrpElection({ ...cfg, checks: [] });
         e.handle({ type: 'start' }, 0);
         const skew = cfg.version === 2 ? ((256 - cfg.priority) * 1000) / 256 : ((256 - cfg.priority) * cfg.intervalCs * 10) / 256;
         assert.ok(Math.abs(e.skewMs - skew) < 1e-9);

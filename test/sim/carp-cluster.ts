@@ -25,6 +25,7 @@ export function carpNode(o: CarpNodeOptions): SimNodeSpec<CarpHeard, CarpToSend>
         neutral: o.neutral ?? false,
         downOnStop: o.downOnStop ?? true,
         demoteQuietMs: o.demoteQuietMs ?? 3000,
+        checks: o.checks ?? [],
         initialCounter: initialCounter(EPOCH_MS + now),
       }),
   };

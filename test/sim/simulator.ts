@@ -2,6 +2,7 @@
 // delaying, duplicating, partitionable network. Adverts travel as the fields the
 // election sends; the codec has its own tests. Whatever a node's election does is
 // recorded, so tests can check who held the address at every instant.
+import type { CheckResult, CheckStatus } from '../../src/core/election/health.js';
 import type { Election, ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
 import { Random } from '../support/random.js';
 
@@ -17,6 +18,14 @@ export const PERFECT: NetworkConditions = { loss: 0, duplicate: 0, minDelayMs: 0
 export interface SimNodeSpec<In, Out> {
   addr: number;
   create: (now: number) => Election<In, Out>;
+}
+
+export interface SentAdvert<Out> {
+  at: number;
+  node: number;
+  advert: Out;
+  /** The sender's role once the event that made it send was handled. */
+  role: Role;
 }
 
 export interface Transition {
@@ -43,6 +52,8 @@ export class Simulator<In, Out> {
   now = 0;
   readonly transitions: Transition[] = [];
   readonly drops: { at: number; node: number; reason: string }[] = [];
+  readonly sentAdverts: SentAdvert<Out>[] = [];
+  readonly checkChanges: { at: number; node: number; index: number; status: CheckStatus }[] = [];
   conditions: NetworkConditions = PERFECT;
   private readonly nodes: SimNode<In, Out>[];
   private readonly queue: Task[] = [];
@@ -120,6 +131,26 @@ export class Simulator<In, Out> {
     this.deliver(i, { type: 'link', up });
   }
 
+  /** A health check's probe on node i finished, as the daemon reports it. */
+  checkResult(i: number, result: CheckResult): void {
+    this.deliver(i, { type: 'check', ...result });
+  }
+
+  /**
+   * Runs check `index` of node i every intervalMs from now on, as the daemon's prober
+   * does; `health(now)` says whether the service is up (or a file check's value).
+   */
+  probeEvery(i: number, index: number, intervalMs: number, health: (now: number) => boolean | number): void {
+    const probe = (): void => {
+      if (!this.nodes[i]!.election) return; // stopped or crashed: its probes stop with it
+      const h = health(this.now);
+      const ok = typeof h === 'boolean' ? h : true;
+      this.checkResult(i, { index, ok, reason: ok ? 'ok' : 'failed', ...(typeof h === 'number' ? { value: h } : {}) });
+      this.push(this.now + intervalMs, probe);
+    };
+    this.push(this.now + intervalMs, probe);
+  }
+
   /** Nodes only hear nodes with the same group number. */
   partition(groups: number[]): void {
     groups.forEach((g, i) => (this.nodes[i]!.group = g));
@@ -162,6 +193,7 @@ export class Simulator<In, Out> {
       switch (action.type) {
         case 'advertise':
           node.sent++;
+          this.sentAdverts.push({ at: this.now, node: i, advert: action.advert, role: node.election!.role });
           this.broadcast(i, action.advert);
           break;
         case 'transition':
@@ -172,6 +204,9 @@ export class Simulator<In, Out> {
           break;
         case 'drop':
           this.drops.push({ at: this.now, node: i, reason: action.reason });
+          break;
+        case 'check-state':
+          this.checkChanges.push({ at: this.now, node: i, index: action.index, status: action.status });
           break;
         case 'gratuitous-arp':
           break;

@@ -22,6 +22,7 @@ export function vrrpNode(o: VrrpNodeOptions): SimNodeSpec<VrrpHeard, VrrpToSend>
         neutral: o.neutral ?? false,
         downOnStop: o.downOnStop ?? true,
         demoteQuietMs: o.demoteQuietMs ?? 3000,
+        checks: o.checks ?? [],
       }),
   };
 }

@@ -2,6 +2,7 @@
 // Pure: every input arrives as (event, now) and every effect leaves as an action.
 import { ucarpOrderKey, type Ipv4 } from '../ipv4-address.js';
 import { ElectionBase, type CommonElectionConfig } from './election-base.js';
+import { carpEffectiveSkew } from './health.js';
 import { ReplayGuard } from './replay-guard.js';
 import type { ElectionAction } from './types.js';
 
@@ -103,6 +104,14 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
     if (theirs > this.deadTicks) return this.becomeMaster(now, 'master bowed out');
     this.waitForMaster(now);
     return [];
+  }
+
+  protected applyPriorityDelta(delta: number): boolean {
+    // advbase 0 needs a skew: an interval of zero is no interval.
+    const skew = Math.max(this.cfg.advbase === 0 ? 1 : 0, carpEffectiveSkew(this.cfg.advskew, delta));
+    if (skew === this.advskew) return false;
+    this.advskew = skew;
+    return true;
   }
 
   protected ownAdvert(): ElectionAction<CarpToSend> {

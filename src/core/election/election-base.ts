@@ -1,6 +1,8 @@
 // What CARP and VRRP elections share: the roles, the one timer, carrier, SIGUSR2's
-// quiet period, the repeated gratuitous ARP, and leaving without a gap. The
-// protocols supply their priorities, intervals and what they do with an advert.
+// quiet period, the repeated gratuitous ARP, leaving without a gap, and what health
+// checks do (FAULT, or a moved priority). The protocols supply their priorities,
+// intervals and what they do with an advert.
+import { Health, type CheckResult, type CheckRule, type CheckStatus } from './health.js';
 import type { Election, ElectionAction, ElectionEvent, Role } from './types.js';
 
 export interface CommonElectionConfig {
@@ -10,6 +12,8 @@ export interface CommonElectionConfig {
   downOnStop: boolean;
   /** How long SIGUSR2 keeps a demoted node from taking over again (ucarp: 3 s). */
   demoteQuietMs?: number;
+  /** Health checks, in the order their results are indexed. */
+  checks?: readonly CheckRule[];
 }
 
 /** Adverts after becoming MASTER before the gratuitous ARP is repeated (as ucarp). */
@@ -25,8 +29,11 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   private arpCountdown = -1;
   /** Stopping: the leaving advert is out, the address is still ours until a successor speaks. */
   private leaving = false;
+  private readonly health: Health;
 
-  constructor(private readonly common: CommonElectionConfig) {}
+  constructor(private readonly common: CommonElectionConfig) {
+    this.health = new Health(common.checks ?? []);
+  }
 
   abstract get advertIntervalMs(): number;
   abstract get masterDownMs(): number;
@@ -38,6 +45,8 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected abstract saysLeaving(ad: In): boolean;
   protected abstract heardAsMaster(ad: In, now: number): ElectionAction<Out>[];
   protected abstract heardAsBackup(ad: In, now: number): ElectionAction<Out>[];
+  /** Moves the advertised priority by what the checks add to the configured one; true when it changed. */
+  protected abstract applyPriorityDelta(delta: number): boolean;
 
   /** A refusal before anything else looks at the advert (CARP's replay guard), or null. */
   protected admit(_ad: In): ElectionAction<Out>[] | null {
@@ -50,8 +59,8 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     this.waitForMaster(now);
     return actions;
   }
-  /** The carrier came back while BACKUP: a fresh election. */
-  protected linkReturned(now: number): ElectionAction<Out>[] {
+  /** Carrier or health came back and we are BACKUP: a fresh election. */
+  protected reelect(now: number): ElectionAction<Out>[] {
     this.waitForMaster(now);
     return [];
   }
@@ -65,6 +74,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return this.state;
   }
 
+  checks(): CheckStatus[] {
+    return this.health.statuses();
+  }
+
   deadline(): number | null {
     if (this.timerAt === null) return null;
     return Math.max(this.timerAt, this.state === 'BACKUP' && !this.leaving ? this.quietUntil : 0);
@@ -73,7 +86,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[] {
     switch (event.type) {
       case 'start':
-        return this.state === 'INIT' && !this.leaving ? this.startUp(now) : [];
+        if (this.state !== 'INIT' || this.leaving) return [];
+        // A positive weight counts from the start: a check is healthy until it fails.
+        this.applyPriorityDelta(this.health.priorityDelta());
+        return this.health.faulty() ? this.enterFault([], !this.common.neutral) : this.startUp(now);
       case 'timeout':
         return this.timeout(now);
       case 'advert':
@@ -84,7 +100,47 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
         return this.demote(now);
       case 'stop':
         return this.stop(now);
+      case 'check':
+        return this.checkResult(event, now);
     }
+  }
+
+  private checkResult(result: CheckResult, now: number): ElectionAction<Out>[] {
+    const status = this.health.record(result);
+    if (!status) return [];
+    const actions: ElectionAction<Out>[] = [{ type: 'check-state', index: result.index, status }];
+    const moved = this.applyPriorityDelta(this.health.priorityDelta());
+    // Before start-up and while stopping, only the state is kept.
+    if (this.state === 'INIT' || this.leaving) return actions;
+    const fault = this.health.faulty() !== null;
+    if (fault && this.state !== 'FAULT') {
+      // As on a graceful stop, the others hear at once that we are going.
+      const wasMaster = this.state === 'MASTER';
+      if (wasMaster) actions.push(this.leavingAdvert());
+      return this.enterFault(actions, wasMaster);
+    }
+    if (!fault && this.state === 'FAULT') {
+      this.enter('BACKUP', 'every check is healthy again', actions, false);
+      actions.push(...this.reelect(now));
+      return actions;
+    }
+    if (moved && this.state === 'MASTER') {
+      // Advertise the new priority at once, so a better peer with --preempt takes over now.
+      actions.push(this.ownAdvert());
+      this.onMasterAdvert();
+      this.timerAt = now + this.advertIntervalMs;
+    }
+    // A more preferred backup has a shorter master-down interval: never wait past it.
+    if (moved && this.state === 'BACKUP' && this.timerAt !== null) this.timerAt = Math.min(this.timerAt, now + this.masterDownMs);
+    return actions;
+  }
+
+  /** FAULT: no adverts and no takeover until every check is healthy (the downscript when the address was ours). */
+  private enterFault(actions: ElectionAction<Out>[], runScript: boolean): ElectionAction<Out>[] {
+    const failing = this.health.faulty()!;
+    this.enter('FAULT', `check ${failing.name} failed: ${failing.reason}`, actions, runScript);
+    this.timerAt = null;
+    return actions;
   }
 
   private timeout(now: number): ElectionAction<Out>[] {
@@ -103,7 +159,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     // A successor speaks: now the address can go (make before break).
     if (this.leaving) return this.saysLeaving(ad) ? [] : this.finishLeaving();
     if (this.state === 'MASTER') return this.heardAsMaster(ad, now);
-    if (!this.linkUp) return [];
+    if (!this.linkUp || this.state === 'FAULT') return [];
     return this.heardAsBackup(ad, now);
   }
 
@@ -120,7 +176,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     const wasDown = !this.linkUp;
     this.linkUp = true;
     // ucarp never re-elects here; we do.
-    return wasDown && this.state === 'BACKUP' && !this.leaving ? this.linkReturned(now) : [];
+    return wasDown && this.state === 'BACKUP' && !this.leaving ? this.reelect(now) : [];
   }
 
   private demote(now: number): ElectionAction<Out>[] {

@@ -1,8 +1,10 @@
 // The contract between a protocol's election (pure, no I/O) and whatever drives it:
 // the daemon shell on a real network, or the simulator in tests. Time is a plain
 // number of milliseconds from a monotonic clock, handed in with every event.
+import type { CheckResult, CheckStatus } from './health.js';
 
-export type Role = 'INIT' | 'BACKUP' | 'MASTER';
+/** FAULT: a health check with weight 0 fails; the node neither advertises nor takes over. */
+export type Role = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
 
 export type ElectionEvent<In> =
   | { type: 'start' }
@@ -15,7 +17,9 @@ export type ElectionEvent<In> =
   /** SIGUSR2: step down and keep quiet for a while, then listen again. */
   | { type: 'demote' }
   /** Graceful stop: hand over before the process exits. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** A health check's probe finished (the election counts rise and fall). */
+  | ({ type: 'check' } & CheckResult);
 
 export type ElectionAction<Out> =
   /** Send one advertisement with these fields, now. */
@@ -26,11 +30,15 @@ export type ElectionAction<Out> =
   /** An advertisement was refused by the election itself (counted, not logged one by one). */
   | { type: 'drop'; reason: 'replay' }
   /** After 'stop': the handover is done and the process may exit. */
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** A health check changed state (logged once, not per run). */
+  | { type: 'check-state'; index: number; status: CheckStatus };
 
 export interface Election<In, Out> {
   readonly role: Role;
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[];
   /** When the next 'timeout' is due, or null when nothing is scheduled. */
   deadline(): number | null;
+  /** Each configured health check's state, for the status line and the scripts. */
+  checks(): CheckStatus[];
 }

@@ -8,6 +8,7 @@
 // always preempts, as the RFC demands.
 import type { Ipv4 } from '../ipv4-address.js';
 import { ElectionBase, type CommonElectionConfig } from './election-base.js';
+import { vrrpEffectivePriority } from './health.js';
 import type { ElectionAction } from './types.js';
 
 export const VRRP_PRIORITY_OWNER = 255;
@@ -80,10 +81,17 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
     return super.startUp(now);
   }
 
-  protected override linkReturned(now: number): Actions {
+  protected override reelect(now: number): Actions {
     // A fresh election, as at start-up: the owner takes over at once, others wait.
-    if (this.priority === VRRP_PRIORITY_OWNER && now >= this.quietUntil) return this.becomeMaster(now, 'address owner, link back');
-    return super.linkReturned(now);
+    if (this.priority === VRRP_PRIORITY_OWNER && this.linkUp && now >= this.quietUntil) return this.becomeMaster(now, 'address owner, back');
+    return super.reelect(now);
+  }
+
+  protected applyPriorityDelta(delta: number): boolean {
+    const priority = vrrpEffectivePriority(this.cfg.priority, delta);
+    if (priority === this.priority) return false;
+    this.priority = priority;
+    return true;
   }
 
   protected override waitForMaster(now: number): void {
