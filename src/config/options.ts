@@ -83,6 +83,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'kill an up or down script still running after this many seconds, 1-3600 (default 30)' },
   { long: 'pidfile', takesValue: true, arg: 'file', env: true, ucarp: false,
     help: 'write the process id to <file>' },
+  { long: 'check', takesValue: true, repeatable: true, arg: 'spec', env: true, ucarp: false,
+    help: 'health check, repeatable: exec:PROGRAM [ARGS] (exits 0), tcp:HOST:PORT (accepts), ' +
+      'http://HOST[:PORT]/PATH or https://... (2xx/3xx), process:NAME (runs), file:PATH (holds 0, or ' +
+      'value x weight), interface:IF (has carrier), each with optional ,interval=S ,timeout=S ' +
+      '(default 1 s) ,fall=N ,rise=N (default 2) ,weight=N (default 0: FAULT while failing, hand over; ' +
+      'negative: lower the priority while failing; positive: raise it while healthy)' },
 ];
 
 export const SYSLOG_FACILITIES: readonly string[] = [
@@ -152,7 +158,8 @@ export function helpText(version: string): string {
       'blank lines, quotes and an "export " prefix are allowed. The command line wins over the ' +
       'environment, which wins over the file. Switches take 1/0, yes/no, true/false or on/off; ' +
       'several addresses (UCARP_ADDR, UCARP_PEER) are separated by commas or spaces ' +
-      '(UCARP_ADDR="10.0.0.1 10.0.0.2"). ' +
+      '(UCARP_ADDR="10.0.0.1 10.0.0.2"); several checks in UCARP_CHECK are separated by ";" ' +
+      '(UCARP_CHECK="tcp:127.0.0.1:80;process:nginx"). ' +
       'An empty value counts as not set. Other UCARP_* variables (UCARP_MASK, ...) are passed on ' +
       'to the scripts.',
   ]) out.push(...wrap(l, 76, '  '));

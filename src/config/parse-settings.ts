@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Ipv4 } from '../core/ipv4-address.js';
 import type { Protocol, Settings } from './settings.js';
 import { parseCommandLine } from './command-line.js';
+import { CHECK_SEPARATOR, parseCheck } from './check-spec.js';
 import { parseConfigFile } from './config-file.js';
 import { EX_NOINPUT, EX_SOFTWARE, EX_USAGE, UsageError } from './errors.js';
 import { realHostChecks, type HostChecks } from './host-checks.js';
@@ -278,6 +279,12 @@ function parse(
     // Absolute, so the script is still found after --daemonize changes directory.
     return resolvePath(path);
   };
+  // One spec per --check; UCARP_CHECK holds several, separated by ";".
+  const checks = (all('check') ?? []).flatMap((raw) => {
+    const text = textOf(raw);
+    const specs = cli.has('check') ? [text] : text.split(CHECK_SEPARATOR).map((t) => t.trim()).filter((t) => t !== '');
+    return specs.map((spec) => parseCheck(raw, spec, host, env));
+  });
   const upscript = script('upscript');
   const downscript = script('downscript');
 
@@ -315,6 +322,7 @@ function parse(
     peers,
     scriptTimeoutMs,
     pidfile,
+    checks,
     extraEnv,
   };
   return { kind: 'run', settings, warnings };

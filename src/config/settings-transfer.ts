@@ -15,7 +15,7 @@ export interface Handover {
 const FORMAT = 'ucarp-ts-handover/1';
 
 // The JSON type each field must have.
-const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'nullable-string' | 'object'> = {
+const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'nullable-string' | 'object' | 'objects'> = {
   protocol: 'string',
   interface: 'string',
   srcip: 'number',
@@ -41,6 +41,7 @@ const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'num
   peers: 'numbers',
   scriptTimeoutMs: 'number',
   pidfile: 'nullable-string',
+  checks: 'objects',
   extraEnv: 'object',
 };
 
@@ -83,6 +84,8 @@ function hasType(v: unknown, type: (typeof FIELD_TYPES)[keyof Settings]): boolea
       return v === null || typeof v === 'string';
     case 'object':
       return isRecord(v);
+    case 'objects':
+      return Array.isArray(v) && v.every(isRecord);
     default:
       return typeof v === type;
   }

@@ -1,6 +1,7 @@
 // The validated settings one ucarp-ts process runs with. Everything the daemon and
 // the protocol core read comes from here; parsing and validation produce it.
 import type { Ipv4 } from '../core/ipv4-address.js';
+import type { CheckSpec } from './check-spec.js';
 
 /** The --protocol values (the shell completion offers these). */
 export const PROTOCOLS = ['carp', 'vrrp2', 'vrrp3'] as const;
@@ -42,6 +43,8 @@ export interface Settings {
   /** How long one hook script may run before its process group is killed. */
   scriptTimeoutMs: number;
   pidfile: string | null;
+  /** Health checks, in the order given. */
+  checks: CheckSpec[];
   /** UCARP_* variables (file and environment) that ucarp-ts does not use itself: passed to scripts. */
   extraEnv: Record<string, string>;
 }

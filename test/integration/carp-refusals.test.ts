@@ -44,6 +44,10 @@ const REFUSALS: Refusal[] = [
   { set: { pass: '--passfile=/nonexistent/pass' }, names: /--passfile/ },
   { extra: ['--upscript=/nonexistent/up.sh'], names: /--upscript/ },
   { extra: ['--bogus'], names: /--bogus/ },
+  { extra: ['--check=bogus:x'], names: /--check: unknown kind/ },
+  { extra: ['--check=exec:/nonexistent/check'], names: /--check: cannot run/ },
+  { extra: ['--check=http://', '--check=tcp:127.0.0.1:80'], names: /--check: is not a URL/ },
+  { extra: ['--check=tcp:127.0.0.1:80,falls=2'], names: /--check: unknown parameter/ },
 ];
 
 function argvOf(r: Refusal): string[] {

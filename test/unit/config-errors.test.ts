@@ -76,6 +76,12 @@ bad('pass', ['', 'p'.repeat(20), 'é'.repeat(10)]);
 bad('pass', ['123456789'], [...VRRP_BASE, '--protocol=vrrp2']);
 bad('pass', ['x'], [...VRRP_BASE, '--protocol=vrrp3']);
 bad('pidfile', ['']);
+bad('check', [
+  '', 'nokind', ':x', 'bogus:x', 'exec:', 'tcp:', 'tcp:host', 'tcp:host:0', 'tcp:host:65536', 'tcp:a b:80',
+  'http://', 'http:x', 'https:///path', 'ftp://x/', 'process:', 'process:a-name-longer-than-15', 'process:a/b',
+  'interface:eth9', 'tcp:h:80,interval=0', 'tcp:h:80,timeout=abc', 'tcp:h:80,fall=0', 'tcp:h:80,rise=256',
+  'tcp:h:80,weight=255', 'tcp:h:80,weight=1.5', 'tcp:h:80,falls=2', 'tcp:h:80,fall=2,fall=3', 'tcp:h:80;tcp:h:81',
+]);
 
 const more: Case[] = [
   // files
@@ -91,6 +97,10 @@ const more: Case[] = [
   { name: 'upscript not executable', argv: [...BASE, '-u', '/etc/ucarp/not-exec.sh'], names: '--upscript', code: 66 },
   { name: 'upscript a directory', argv: [...BASE, '-u', '/etc/ucarp'], names: '--upscript', code: 66 },
   { name: 'upscript empty', argv: [...BASE, '--upscript='], names: '--upscript' },
+  { name: 'exec check missing', argv: [...BASE, '--check=exec:/nope/check --flag'], names: '--check', code: 66 },
+  { name: 'exec check not executable', argv: [...BASE, '--check=exec:/etc/ucarp/not-exec.sh'], names: '--check', code: 66 },
+  { name: 'exec check not on PATH', argv: [...BASE, '--check=exec:no-such-program'], env: { PATH: '/etc/ucarp' }, names: '--check', code: 66 },
+  { name: 'env check list', argv: BASE, env: { UCARP_CHECK: 'tcp:h:80; bogus:1' }, names: 'UCARP_CHECK (environment)' },
   { name: 'downscript missing', argv: [...BASE, '--downscript=/nope.sh'], names: '--downscript', code: 66 },
   { name: 'downscript not executable', argv: [...BASE, '-d/etc/ucarp/not-exec.sh'], names: '--downscript', code: 66 },
   { name: 'config missing', argv: [...BASE, '--config=/nope.conf'], names: '--config', code: 66 },

@@ -1,6 +1,6 @@
 // Every option is accepted in each of its long and short forms, with getopt_long's
 // rules, and ends up in the right Settings field.
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSettings, type ParseOutcome } from '../../src/config/parse-settings.js';
 import { memoryHostChecks } from '../../src/config/host-checks.js';
@@ -85,6 +85,7 @@ const table: Acceptance[] = [
   { long: 'peer', value: '10.0.0.2', check: (s) => assert.deepEqual(s.peers, [ip('10.0.0.2')]) },
   { long: 'script-timeout', value: '120', check: (s) => assert.equal(s.scriptTimeoutMs, 120_000) },
   { long: 'pidfile', value: '/run/ucarp-ts.pid', check: (s) => assert.equal(s.pidfile, '/run/ucarp-ts.pid') },
+  { long: 'check', value: 'tcp:127.0.0.1:80', check: (s) => assert.deepEqual(s.checks.map((c) => c.target), [{ kind: 'tcp', host: '127.0.0.1', port: 80 }]) },
 ];
 
 test('the table names every option except --help and --version', () => {
@@ -144,6 +145,7 @@ test('defaults', () => {
     peers: [],
     scriptTimeoutMs: 30_000,
     pidfile: null,
+    checks: [],
     extraEnv: {},
   });
 });
@@ -284,4 +286,45 @@ test('script and pid file paths are made absolute (they must survive --daemonize
   const s = settingsOf(parseSettings([...required(), '-u', 'up.sh', '--pidfile=run/x.pid'], {}, h));
   assert.equal(s.upscript, `${process.cwd()}/up.sh`);
   assert.equal(s.pidfile, `${process.cwd()}/run/x.pid`);
+});
+
+describe('--check', () => {
+  const checkHost = memoryHostChecks({
+    executables: ['/usr/local/bin/pgsql-ok', '/etc/ucarp/up.sh'],
+    interfaces: [{ name: 'lo', loopback: true, up: true }, { name: 'eth0', loopback: false, up: true }, { name: 'eth1', loopback: false, up: true }],
+  });
+  const ARGS = ['--interface=eth0', '--srcip=10.0.0.1', '--vhid=7', '--pass=pw', '--addr=10.0.0.100'];
+  const run = (argv: string[], env: Record<string, string> = {}) => {
+    const out = parseSettings([...ARGS, ...argv], { PATH: '/usr/bin:/usr/local/bin', ...env }, checkHost);
+    assert.equal(out.kind, 'run', out.kind === 'exit' ? out.stderr : '');
+    return out.kind === 'run' ? out.settings.checks : [];
+  };
+
+  it('reads every kind with its defaults, in order', () => {
+    const checks = run([
+      '--check=exec:pgsql-ok --db main', '--check=tcp:127.0.0.1:5432', '--check=http://127.0.0.1:8080/health?x=1',
+      '--check=https://example.invalid/', '--check=process:nginx', '--check=file:/run/prio', '--check=interface:eth1',
+    ]);
+    assert.deepEqual(checks.map((c) => c.target), [
+      { kind: 'exec', argv: ['/usr/local/bin/pgsql-ok', '--db', 'main'] },
+      { kind: 'tcp', host: '127.0.0.1', port: 5432 },
+      { kind: 'http', url: 'http://127.0.0.1:8080/health?x=1' },
+      { kind: 'http', url: 'https://example.invalid/' },
+      { kind: 'process', name: 'nginx' },
+      { kind: 'file', path: '/run/prio' },
+      { kind: 'interface', ifname: 'eth1' },
+    ]);
+    for (const c of checks) assert.deepEqual([c.intervalMs, c.timeoutMs, c.rise, c.fall, c.weight], [1000, 1000, 2, 2, 0]);
+    assert.equal(checks[0]!.name, 'exec:pgsql-ok --db main');
+  });
+
+  it('reads the parameters', () => {
+    const [c] = run(['--check=tcp:[::1]:80,interval=0.5,timeout=0.25,fall=3,rise=5,weight=-20']);
+    assert.deepEqual(c, { name: 'tcp:[::1]:80,interval=0.5,timeout=0.25,fall=3,rise=5,weight=-20', target: { kind: 'tcp', host: '::1', port: 80 }, intervalMs: 500, timeoutMs: 250, rise: 5, fall: 3, weight: -20 });
+  });
+
+  it('takes several checks from UCARP_CHECK, separated by ";"; the command line replaces them', () => {
+    assert.deepEqual(run([], { UCARP_CHECK: 'tcp:127.0.0.1:80 ; process:nginx,weight=10;' }).map((c) => c.name), ['tcp:127.0.0.1:80', 'process:nginx,weight=10']);
+    assert.deepEqual(run(['--check=process:haproxy'], { UCARP_CHECK: 'tcp:127.0.0.1:80' }).map((c) => c.name), ['process:haproxy']);
+  });
 });

@@ -71,6 +71,7 @@ test('the init-script config file alone drives a complete Settings', () => {
     peers: [],
     scriptTimeoutMs: 30_000,
     pidfile: null,
+    checks: [],
     extraEnv: { UCARP_MASK: '24' },
   });
   // The same through -c, -cFILE and UCARP_CONFIG.
