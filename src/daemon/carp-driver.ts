@@ -5,6 +5,7 @@ import { initialCounter } from '../core/election/replay-guard.js';
 import { createCarpAuth, decodeCarp, encodeCarp } from '../core/packets/carp.js';
 import { UCARP_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
 import type { Settings } from '../config/settings.js';
+import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 
 export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriver<CarpHeard, CarpToSend> {
@@ -18,6 +19,7 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
     preempt: s.preempt,
     neutral: s.neutral,
     downOnStop: s.shutdown,
+    checks: s.checks.map(checkRule),
     initialCounter: initialCounter(wallClockMs),
   });
   return {

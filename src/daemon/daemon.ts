@@ -20,6 +20,7 @@ import type { ProtocolDriver } from './protocol-driver.js';
 import { ScriptRunner } from './script-runner.js';
 import { monotonicMs } from './monotonic-clock.js';
 import { scriptEnvironment } from './script-environment.js';
+import { ChecksRunner } from '../checks/checks-runner.js';
 
 
 export interface DaemonHooks {
@@ -31,6 +32,9 @@ export class Daemon {
   private readonly policy: InboundPolicy;
   private readonly drops: DropCounter;
   private readonly scripts: ScriptRunner;
+  private readonly checks: ChecksRunner;
+  /** The state the last transition entered: the scripts' UCARP_STATE. */
+  private entered: Role = 'INIT';
   private socket: AdvertSocket | null = null;
   private packetSocket: PacketSocket | null = null;
   private mac: Buffer = Buffer.alloc(6);
@@ -60,6 +64,9 @@ export class Daemon {
     this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers };
     this.drops = new DropCounter((line) => log.warning(line));
     this.scripts = new ScriptRunner(log, settings.scriptTimeoutMs);
+    this.checks = new ChecksRunner(settings.checks, (index, outcome) => {
+      if (!this.stopRequested) this.dispatch({ type: 'check', index, ...outcome });
+    });
   }
 
   get role(): Role {
@@ -95,6 +102,7 @@ export class Daemon {
       onChange: (link) => this.checkInterface(link),
       onNotice: (line) => this.log.warning(line),
     });
+    this.checks.start();
     hooks.onReady?.();
   }
 
@@ -106,6 +114,7 @@ export class Daemon {
     }
     this.log.info(`Stopping (${why})`);
     this.stopRequested = true;
+    this.checks.stop();
     this.stopping = (async () => {
       const handedOver = new Promise<void>((resolve) => (this.onStopped = resolve));
       this.dispatch({ type: 'stop' });
@@ -131,7 +140,9 @@ export class Daemon {
   /** SIGUSR1: one status line. */
   status(): void {
     const s = this.settings;
-    this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()})`);
+    const checks = this.driver.election.checks().map((c) => `${c.name} ${c.healthy ? 'healthy' : `failing (${c.reason})`}`);
+    const health = checks.length > 0 ? `; checks: ${checks.join(', ')}` : '';
+    this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()}${health})`);
   }
 
   private dispatch(event: ElectionEvent<unknown>): void {
@@ -153,6 +164,7 @@ export class Daemon {
         this.advertise(action.advert);
         break;
       case 'transition':
+        this.entered = action.to;
         this.log.warning(`Switching to state: ${action.to}`);
         this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
         if (this.stopRequested && action.from === 'MASTER') {
@@ -171,6 +183,12 @@ export class Daemon {
       case 'stopped':
         this.onStopped();
         break;
+      case 'check-state': {
+        const { name, healthy, reason, value } = action.status;
+        const what = healthy ? (value !== 0 ? `healthy, value ${value}` : 'healthy') : 'failing';
+        this.log.warning(`Check ${name}: ${what} (${reason})`);
+        break;
+      }
     }
   }
 
@@ -268,10 +286,11 @@ export class Daemon {
     const s = this.settings;
     const path = which === 'up' ? s.upscript : s.downscript;
     if (!path) return;
-    const state = which === 'up' ? 'MASTER' : 'BACKUP';
+    const state = which === 'up' ? 'MASTER' : this.entered === 'FAULT' ? 'FAULT' : 'BACKUP';
+    const failing = this.driver.election.checks().filter((c) => !c.healthy).map((c) => c.name);
     for (const addr of s.addrs) {
       const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
-      const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr) });
+      const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr, failing) });
       if (which !== 'up') continue;
       // The address exists only once the upscript has added it: announce it then.
       this.upScriptsPending.set(addr, (this.upScriptsPending.get(addr) ?? 0) + 1);
@@ -338,6 +357,7 @@ export class Daemon {
   private shutdownIo(): void {
     if (this.timer) clearTimeout(this.timer);
     this.linkWatch?.close();
+    this.checks.stop();
     this.drops.stop();
     this.socket?.close();
     this.packetSocket?.close();

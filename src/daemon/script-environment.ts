@@ -1,12 +1,16 @@
 // The environment a hook script runs with: clean (nothing inherited but PATH), the
-// state and settings as UCARP_* variables, and the config file's extra variables.
-// Never the password.
+// state and settings as UCARP_* variables, the failing health checks, and the config
+// file's extra variables. Never the password.
 import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
 import type { Settings } from '../config/settings.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP', addr: Ipv4): Record<string, string> {
+/**
+ * failing: the health checks failing now, as written in --check (UCARP_CHECK_FAILED, ";"
+ * between them, as in UCARP_CHECK).
+ */
+export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP' | 'FAULT', addr: Ipv4, failing: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.extraEnv)) if (!/PASS/i.test(k)) env[k] = v;
   Object.assign(env, {
@@ -23,5 +27,6 @@ export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP', addr:
   if (s.protocol === 'carp') env.UCARP_ADVSKEW = String(s.advskew);
   else env.UCARP_PRIORITY = String(s.priority);
   if (s.xparam !== null) env.UCARP_XPARAM = s.xparam;
+  if (failing.length > 0) env.UCARP_CHECK_FAILED = failing.join(';');
   return env;
 }

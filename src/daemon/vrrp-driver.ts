@@ -5,6 +5,7 @@ import type { Ipv4 } from '../core/ipv4-address.js';
 import { KEEPALIVED_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../core/packets/vrrp.js';
 import type { Settings } from '../config/settings.js';
+import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 
 /** True when both lists hold the same addresses, in any order (peers may list them differently). */
@@ -31,6 +32,7 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
     preempt: s.preempt,
     neutral: s.neutral,
     downOnStop: s.shutdown,
+    checks: s.checks.map(checkRule),
   });
   return {
     name: `VRRPv${version}`,
