@@ -16,7 +16,7 @@ export const UCARP = '/usr/sbin/ucarp';
 export const UCARP_TS_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 export type Impl = 'ucarp-ts' | 'ucarp';
-export type CarpState = 'MASTER' | 'BACKUP';
+export type CarpState = 'MASTER' | 'BACKUP' | 'FAULT';
 
 /** Throws unless Debian's ucarp is installed: interop tests never skip. */
 export const ucarpAvailable = (): true => {
@@ -203,7 +203,7 @@ export class CarpNode {
 
   /** Every "Switching to state: X" so far, in order. */
   states(): CarpState[] {
-    return [...this.process.output.matchAll(/Switching to state: (MASTER|BACKUP)/g)].map((m) => m[1] as CarpState);
+    return [...this.process.output.matchAll(/Switching to state: (MASTER|BACKUP|FAULT)/g)].map((m) => m[1] as CarpState);
   }
 
   /**

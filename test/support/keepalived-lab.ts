@@ -19,12 +19,13 @@ export interface UcarpTsVrrpOptions {
   password?: string;
   preempt?: boolean;
   peers?: string[];
+  extraArgs?: string[];
 }
 
 export interface UcarpTs {
   readonly process: LabProcess;
   /** Waits for "Switching to state: <state>" after the given output mark. */
-  waitForState(state: 'MASTER' | 'BACKUP', timeoutMs?: number, since?: number): Promise<void>;
+  waitForState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs?: number, since?: number): Promise<void>;
   /** Graceful stop (SIGTERM; --shutdown runs the downscript); waits for the exit. */
   stop(): Promise<void>;
 }
@@ -49,7 +50,7 @@ export function ucarpTsArgs(lab: Lab, hostName: string, o: UcarpTsVrrpOptions): 
   if (o.password !== undefined) args.push(`--pass=${o.password}`);
   if (o.preempt) args.push('--preempt');
   for (const p of o.peers ?? []) args.push(`--peer=${p}`);
-  return args;
+  return [...args, ...(o.extraArgs ?? [])];
 }
 
 export function startUcarpTs(lab: Lab, hostName: string, o: UcarpTsVrrpOptions): UcarpTs {
