@@ -28,6 +28,10 @@ const ROWS: RowSpec[] = [
   { id: 'ucarp-to-uts', label: 'ucarp → ucarp-ts backup (CARP)', proto: 'carp', master: 'ucarp', backup: 'ucarp-ts', extra: true },
   { id: 'uts-to-ka', label: 'ucarp-ts → keepalived backup (VRRPv3)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'keepalived', extra: true },
   { id: 'ka-to-uts', label: 'keepalived → ucarp-ts backup (VRRPv3)', proto: 'vrrp3', master: 'keepalived', backup: 'ucarp-ts', extra: true },
+  // Health checks: the service on the master dies (an HTTP check every 1 s, fall 2, rise 2, weight 0).
+  { id: 'uts-carp-check', label: 'ucarp-ts (CARP, advbase 1, http check)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
+  { id: 'uts-vrrp-check', label: 'ucarp-ts (VRRPv3, 50 ms, http check)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
+  { id: 'ka-check', label: 'keepalived 2.2.7 (VRRPv3, 50 ms, vrrp_script)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false, service: true },
 ];
 
 const BINARIES: Record<Impl, string> = { 'ucarp-ts': process.execPath, ucarp: '/usr/sbin/ucarp', keepalived: '/usr/sbin/keepalived' };
@@ -103,7 +107,7 @@ for (const m of missing) process.stderr.write(`bench: ${BINARIES[m]} is missing;
 const progress = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 const t0 = performance.now();
 const loadStart = os.loadavg();
-const results: RowResult[] = rows.map((spec) => ({ spec, trials: { crash: [], sigterm: [] } }));
+const results: RowResult[] = rows.map((spec) => ({ spec, trials: { crash: [], sigterm: [], service: [] } }));
 const flooder: Flooder | undefined = await loadFlooder();
 
 // Outages: round after round over every row, so a burst of load elsewhere on the machine
@@ -112,7 +116,7 @@ const rounds = Math.max(repeat, extrasRepeat);
 for (let round = 0; round < rounds; round++) {
   for (const r of results) {
     if (round >= (r.spec.extra ? extrasRepeat : repeat)) continue;
-    for (const kind of ['crash', 'sigterm'] as EventKind[]) {
+    for (const kind of (r.spec.service ? ['service'] : ['crash', 'sigterm']) as EventKind[]) {
       const trial = await failoverTrial(r.spec, kind);
       r.trials[kind].push(trial);
       progress(`${r.spec.label}, ${kind} #${round + 1}: ${trial.outageMs !== undefined ? `${trial.outageMs} ms` : `failed: ${trial.error?.split('\n')[0]}`}`);
@@ -135,7 +139,7 @@ await Promise.all(
 
 // Flood: one master at a time, the machine otherwise quiet (as far as this run goes).
 if (flooder) {
-  for (const r of main) {
+  for (const r of main.filter((x) => !x.spec.service)) {
     try {
       r.flood = await floodMeasurement(r.spec, flooder, floodRate, floodSeconds);
       progress(`flood ${r.spec.label}: ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}`);

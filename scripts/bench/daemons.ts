@@ -4,10 +4,11 @@
 // keepalived, its own address handling) and give the address up when stopped.
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabProcess } from '../../test/lab/lab.js';
+import { HTTP_CHECK_PROGRAM, SERVICE_PORT } from '../../test/support/http-service.js';
 import { startKeepalived } from '../../test/support/keepalived.js';
 import { ucarpTsArgs } from '../../test/support/keepalived-lab.js';
 import { processTree } from './proc.js';
-import type { Impl, Proto } from './types.js';
+import { SERVICE_CHECK, type Impl, type Proto } from './types.js';
 import { addressScripts } from '../../test/lab/address-scripts.js';
 
 export const VIP = '10.77.0.250';
@@ -59,21 +60,31 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, role: Role): BenchDaemon {
+const SERVICE_URL = `http://127.0.0.1:${SERVICE_PORT}/health`;
+const { intervalS, fall, rise, timeoutS } = SERVICE_CHECK;
+/** ucarp-ts's health check of the local service (weight 0: FAULT while it fails). */
+const SERVICE_CHECK_ARG = `--check=${SERVICE_URL},interval=${intervalS},timeout=${timeoutS},fall=${fall},rise=${rise}`;
+
+/** withCheck: the daemon watches the local HTTP service (the service rows). */
+export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, role: Role, withCheck = false): BenchDaemon {
   const priority = role === 'master' ? 150 : 100;
+  const check = withCheck ? [SERVICE_CHECK_ARG] : [];
   let proc: LabProcess;
   let stateRe: (s: State) => RegExp = (s) => new RegExp(`Switching to state: ${s}\\b`);
   if (impl === 'keepalived') {
     if (proto !== 'vrrp3') throw new Error('keepalived runs VRRP only');
-    proc = startKeepalived(lab, host, { version: 3, vrid: VHID, priority, advertInt: VRRP_ADVBASE, vips: [VIP] }).process;
+    const trackScript = withCheck
+      ? { command: `${process.execPath} ${HTTP_CHECK_PROGRAM} ${SERVICE_URL} ${timeoutS * 1000}`, interval: intervalS, fall, rise, weight: 0 }
+      : undefined;
+    proc = startKeepalived(lab, host, { version: 3, vrid: VHID, priority, advertInt: VRRP_ADVBASE, vips: [VIP], trackScript }).process;
     stateRe = (s) => new RegExp(`\\(VI_1\\) Entering ${s} STATE`);
   } else if (impl === 'ucarp') {
     if (proto !== 'carp') throw new Error('ucarp runs CARP only');
     proc = lab.spawn(host, [UCARP, ...carpArgs(lab, host, role)]);
   } else if (proto === 'carp') {
-    proc = lab.spawn(host, asInstalled(carpArgs(lab, host, role)));
+    proc = lab.spawn(host, asInstalled([...carpArgs(lab, host, role), ...check]));
   } else {
-    proc = lab.spawn(host, asInstalled(ucarpTsArgs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [VIP] })));
+    proc = lab.spawn(host, asInstalled(ucarpTsArgs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [VIP], extraArgs: check })));
   }
   // `ip netns exec` execs the daemon, so the spawned pid is the daemon's own.
   return {

@@ -18,6 +18,7 @@ export interface RunInfo {
 const EVENT_TITLES: Record<EventKind, string> = {
   crash: 'master host dies (link cut + SIGKILL)',
   sigterm: 'SIGTERM to the master',
+  service: 'the service on the master dies (HTTP client every 5 ms)',
 };
 const PROTO_TITLES: Record<Proto, string> = { carp: 'CARP, advbase 1', vrrp3: 'VRRPv3, 50 ms' };
 
@@ -25,7 +26,7 @@ const PROTO_TITLES: Record<Proto, string> = { carp: 'CARP, advbase 1', vrrp3: 'V
 export function chartPanels(results: readonly RowResult[]): Panel[] {
   const panels: Panel[] = [];
   for (const proto of ['carp', 'vrrp3'] as const) {
-    for (const kind of ['crash', 'sigterm'] as const) {
+    for (const kind of ['crash', 'sigterm', 'service'] as const) {
       const lanes: Lane[] = [];
       for (const r of results.filter((x) => x.spec.proto === proto)) {
         r.trials[kind].forEach((t, i) => {

@@ -1,10 +1,11 @@
 // The measurements, each in a lab of its own: a failover seen by a pinging client,
 // an idle pair, a master under a flood.
 import { withLab, type Lab, type LabProcess } from '../../test/lab/lab.js';
+import { startHttpClient, startServices } from '../../test/support/http-service.js';
 import { startDaemon, VIP, type BenchDaemon } from './daemons.js';
 import { outageAround } from './outage.js';
 import { cpuBetween, memoryKb, sampleCpu, type CpuSample } from './proc.js';
-import { masterDownMs, type EventKind, type FloodFigures, type IdleFigures, type RowSpec, type Trial } from './types.js';
+import { masterDownMs, SERVICE_CHECK, type EventKind, type FloodFigures, type IdleFigures, type RowSpec, type Trial } from './types.js';
 
 export const PING_INTERVAL_MS = 5;
 const BEFORE_MS = 300;
@@ -20,10 +21,10 @@ export interface Pair {
 
 /** Master first (until it holds the address), then the backup (until it says BACKUP). */
 export async function startPair(lab: Lab, spec: RowSpec): Promise<Pair> {
-  const master = startDaemon(lab, spec.master, spec.proto, 'master', 'master');
+  const master = startDaemon(lab, spec.master, spec.proto, 'master', 'master', spec.service);
   // CARP: advbase * deadratio of silence at start-up; generous for a loaded machine.
   await master.waitForState('MASTER', spec.proto === 'carp' ? 10_000 : 5_000);
-  const backup = startDaemon(lab, spec.backup, spec.proto, 'backup', 'backup');
+  const backup = startDaemon(lab, spec.backup, spec.proto, 'backup', 'backup', spec.service);
   await backup.waitForState('BACKUP', 10_000);
   await waitForHolder(lab, 'master', 5_000);
   return { master, backup };
@@ -63,19 +64,26 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
   let windowTo = 0;
   try {
     await withLab(labOpts, async (lab) => {
+      const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;
       const { master, backup } = await startPair(lab, spec);
       const sniffer = await sniffAdverts(lab, 'master');
-      const pinger = await lab.startPinger('client', VIP, PING_INTERVAL_MS);
+      // The service rows: a client of the service, since the address alone still answers pings.
+      const pinger = services ? await startHttpClient(lab, 'client', VIP, PING_INTERVAL_MS) : await lab.startPinger('client', VIP, PING_INTERVAL_MS);
       const startedAt = Date.now();
       let failure: unknown;
       try {
         await sleep(BEFORE_MS);
         await sniffer.waitForOutput(/ IP /, 5_000, sniffer.mark());
+        // The service dies right after a probe, as the other events come right after an
+        // advert: every trial then waits the checks' whole fall x interval, whoever runs them.
+        if (kind === 'service') await services!.get('master')!.probed();
         const mark = backup.process.mark();
         eventAt = Date.now();
         if (kind === 'crash') await lab.crash('master');
+        else if (kind === 'service') await services!.get('master')!.kill();
         else master.terminate();
-        await backup.waitForState('MASTER', masterDownMs(spec.proto) + 5_000, mark);
+        const detect = kind === 'service' ? SERVICE_CHECK.fall * SERVICE_CHECK.intervalS * 1000 : 0;
+        await backup.waitForState('MASTER', detect + masterDownMs(spec.proto) + 5_000, mark);
         // Then until the client hears the address again, and a little longer.
         await pinger.process.waitForOutput(/bytes from/, 5_000, pinger.process.mark());
         await sleep(AFTER_MS);
@@ -101,6 +109,7 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
 /** A settled pair left alone: the master's CPU time over the window and its memory at the end. */
 export async function idleMeasurement(spec: RowSpec, windowMs: number): Promise<IdleFigures> {
   return withLab({ hosts: ['master', 'backup'] }, async (lab) => {
+    if (spec.service) await startServices(lab, ['master', 'backup']); // healthy: the checks keep running
     const { master, backup } = await startPair(lab, spec);
     const marks = [master.process.mark(), backup.process.mark()] as const;
     const pids = master.pids();

@@ -8,6 +8,7 @@ export const COLUMNS = [
   'pair (master → backup)',
   'outage, master host dies',
   'outage, SIGTERM to master',
+  'outage, service on master dies',
   'resident memory',
   'CPU idle, per hour',
   'CPU under 20k forged pkt/s',
@@ -44,7 +45,7 @@ export function idleCells(r: RowResult): [string, string] {
 }
 
 export function floodCell(r: RowResult, floodAvailable: boolean): string {
-  if (r.spec.extra) return '–';
+  if (r.spec.extra || r.spec.service) return '–';
   if (!r.flood) return floodAvailable ? '–' : 'not measured (no flood tool)';
   if ('error' in r.flood) return `failed: ${r.flood.error.split('\n')[0]!.slice(0, 50)}`;
   const pct = percentOfCore(r.flood.cpuMs, r.flood.windowMs);
@@ -54,14 +55,14 @@ export function floodCell(r: RowResult, floodAvailable: boolean): string {
 
 export function rowCells(r: RowResult, floodAvailable: boolean): string[] {
   const [rss, idle] = idleCells(r);
-  const kinds: EventKind[] = ['crash', 'sigterm'];
+  const kinds: EventKind[] = ['crash', 'sigterm', 'service'];
   return [r.spec.label, ...kinds.map((k) => outageCell(r.trials[k])), rss, idle, floodCell(r, floodAvailable)];
 }
 
 export function tableRows(results: readonly RowResult[], floodAvailable: boolean): string[][] {
   return [
     ...results.map((r) => rowCells(r, floodAvailable)),
-    ...REFERENCE.map((ref) => [ref.label, ref.crash, ref.sigterm, ref.rss, ref.idle, ref.flood]),
+    ...REFERENCE.map((ref) => [ref.label, ref.crash, ref.sigterm, ref.service, ref.rss, ref.idle, ref.flood]),
   ];
 }
 

@@ -2,7 +2,14 @@
 
 export type Impl = 'ucarp-ts' | 'ucarp' | 'keepalived';
 export type Proto = 'carp' | 'vrrp3';
-export type EventKind = 'crash' | 'sigterm';
+export type EventKind = 'crash' | 'sigterm' | 'service';
+
+/**
+ * The service rows' health check, the same for ucarp-ts (--check) and keepalived
+ * (vrrp_script): the local HTTP service every second, 2 failures to fail, 2 successes
+ * to recover, weight 0 (FAULT).
+ */
+export const SERVICE_CHECK = { intervalS: 1, fall: 2, rise: 2, timeoutS: 1 } as const;
 
 /**
  * The protocol's Master_Down_Interval for the backups of this benchmark, ms: how long a
@@ -21,6 +28,11 @@ export interface RowSpec {
   backup: Impl;
   /** Mixed pairs: outages only, no resource columns. */
   extra: boolean;
+  /**
+   * Both daemons watch a local HTTP service with SERVICE_CHECK; the row measures what a
+   * client of that service sees when it dies on the master (and memory with checks running).
+   */
+  service?: boolean;
 }
 
 export interface Trial {
@@ -73,12 +85,13 @@ export interface ReferenceLine {
   label: string;
   crash: string;
   sigterm: string;
+  service: string;
   rss: string;
   idle: string;
   flood: string;
 }
 
 export const REFERENCE: ReferenceLine[] = [
-  { label: 'ref: ucarp 1.5.2 (behaviour doc)', crash: '3128 ms', sigterm: '3556 ms', rss: '5.4 MB', idle: '–', flood: '10% (syslog off), 16–24% (on)' },
-  { label: 'ref: keepalived VRRPv3 50 ms (behaviour doc)', crash: '155 ms', sigterm: '44 ms', rss: '3.4 MB', idle: '–', flood: '–' },
+  { label: 'ref: ucarp 1.5.2 (behaviour doc)', crash: '3128 ms', sigterm: '3556 ms', service: '–', rss: '5.4 MB', idle: '–', flood: '10% (syslog off), 16–24% (on)' },
+  { label: 'ref: keepalived VRRPv3 50 ms (behaviour doc)', crash: '155 ms', sigterm: '44 ms', service: '–', rss: '3.4 MB', idle: '–', flood: '–' },
 ];

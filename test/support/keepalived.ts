@@ -20,6 +20,8 @@ export interface KeepalivedOptions {
   nopreempt?: boolean;
   /** Unicast: our source address and the peers, instead of multicast. */
   unicastPeers?: string[];
+  /** A vrrp_script the instance tracks: its command line, interval in seconds, fall, rise, weight. */
+  trackScript?: { command: string; interval: number; fall: number; rise: number; weight: number };
 }
 
 /** keepalived.conf for one instance called VI_1 on eth0. */
@@ -30,6 +32,16 @@ export function keepalivedConfig(host: { name: string; addr: string; ifname: str
     // Announce the addresses once on takeover, like ucarp-ts; no repeat 5 s later to muddy captures.
     '  vrrp_garp_master_delay 0',
     '  vrrp_garp_master_repeat 1',
+    ...(o.trackScript
+      ? [
+          // Run as root without asking for a keepalived_script user, as the lab has none.
+          '  enable_script_security', '  script_user root',
+          '}',
+          'vrrp_script chk {',
+          `  script "${o.trackScript.command}"`,
+          `  interval ${o.trackScript.interval}`, `  fall ${o.trackScript.fall}`, `  rise ${o.trackScript.rise}`, `  weight ${o.trackScript.weight}`,
+        ]
+      : []),
     '}',
     'vrrp_instance VI_1 {',
     // nopreempt is only allowed with an initial BACKUP state, and BACKUP is what ucarp-ts starts in too.
@@ -41,6 +53,7 @@ export function keepalivedConfig(host: { name: string; addr: string; ifname: str
     `  version ${o.version}`,
   ];
   if (o.nopreempt) lines.push('  nopreempt');
+  if (o.trackScript) lines.push('  track_script {', '    chk', '  }');
   if (o.password !== undefined) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${o.password}`, '  }');
   if (o.unicastPeers) {
     lines.push(`  unicast_src_ip ${host.addr}`, '  unicast_peer {', ...o.unicastPeers.map((p) => `    ${p}`), '  }');

@@ -38,7 +38,7 @@ const spec = (id: string, proto: 'carp' | 'vrrp3', extra = false): RowSpec => ({
 });
 
 function row(id: string, proto: 'carp' | 'vrrp3', crash: (number | undefined)[], sigterm: (number | undefined)[], more: Partial<RowResult> = {}): RowResult {
-  return { spec: spec(id, proto, more.spec?.extra ?? false), trials: { crash: crash.map((o) => trial(o)), sigterm: sigterm.map((o) => trial(o)) }, ...more };
+  return { spec: spec(id, proto, more.spec?.extra ?? false), trials: { crash: crash.map((o) => trial(o)), sigterm: sigterm.map((o) => trial(o)), service: [] }, ...more };
 }
 
 describe('table cells', () => {
@@ -148,6 +148,22 @@ describe('targets', () => {
     assert.equal(v.find((x) => /forged/.test(x.target))?.met, undefined);
     assert.equal(v.find((x) => /graceful/.test(x.target)), undefined, 'no SIGTERM trials: no verdict');
     assert.match(renderVerdicts(v).join('\n'), /^n\/a +crash/m);
+  });
+
+  it('judges the service rows against keepalived\'s vrrp_script, and their memory at 55 MB', () => {
+    const idle = (mbs: number) => ({ idle: { windowMs: 10_000, cpuMs: 10, rssKb: mbs * 1024, anonKb: 9 * 1024, processes: 1 } });
+    const withService = (id: string, proto: 'carp' | 'vrrp3', outages: number[], more: Partial<RowResult> = {}): RowResult => {
+      const r = row(id, proto, [], [], more);
+      return { ...r, spec: { ...r.spec, service: true }, trials: { ...r.trials, service: outages.map((o) => trial(o)) } };
+    };
+    const v = checkTargets([
+      withService('uts-carp-check', 'carp', [2010, 2020, 2030], idle(52)),
+      withService('uts-vrrp-check', 'vrrp3', [2110, 2120], idle(56)),
+      withService('ka-check', 'vrrp3', [2060, 2070, 2080]),
+    ], 5);
+    assert.deepEqual(v.filter((x) => /service outage/.test(x.target)).map((x) => [x.met, x.figure]), [[true, 'median 2020 ms vs 2070 ms'], [false, 'median 2115 ms vs 2070 ms']]);
+    assert.deepEqual(v.filter((x) => /55 MB/.test(x.target)).map((x) => x.met), [true, false]);
+    assert.equal(rowCells(withService('uts-carp-check', 'carp', [2010]), true)[3], '2010 ms');
   });
 
   it('fails a graceful target whose trials all failed', () => {
