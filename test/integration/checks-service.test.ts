@@ -3,7 +3,7 @@
 // within fall x interval + 100 ms (plus room for a loaded machine); start it again and,
 // with --preempt, the address comes back.
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
@@ -162,11 +162,15 @@ describe('health checks: probes never hold up the protocol', () => {
         const r = await lab.exec('a', argv);
         assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
       }
-      const sleeper = lab.spawn('a', ['/bin/sleep', '600']);
+      // /proc shows every process of the machine, whatever the network namespace: a name of its own.
+      const name = `svc${process.pid}`.slice(0, 15);
+      copyFileSync('/bin/sleep', `${lab.tmpDir}/${name}`);
+      chmodSync(`${lab.tmpDir}/${name}`, 0o755);
+      const sleeper = lab.spawn('a', [`${lab.tmpDir}/${name}`, '600']);
       const p = ',interval=0.2,fall=1,rise=1,weight=-1';
       const a = await startMaster(lab, 'a', 'ucarp-ts', {
         vip: VIP,
-        extraArgs: [`--check=tcp:127.0.0.1:8080${p}`, `--check=process:sleep${p}`, `--check=file:${flag}${p}`, `--check=interface:dummy1${p}`],
+        extraArgs: [`--check=tcp:127.0.0.1:8080${p}`, `--check=process:${name}${p}`, `--check=file:${flag}${p}`, `--check=interface:dummy1${p}`],
       });
       const expect = async (what: RegExp): Promise<void> => {
         await a.process.waitForOutput(what, 3000, 0);
@@ -176,7 +180,7 @@ describe('health checks: probes never hold up the protocol', () => {
       await services.get('a')!.start();
       await expect(/Check tcp:127\.0\.0\.1:8080\S*: healthy \(connected\)/);
       sleeper.kill('SIGKILL');
-      await expect(/Check process:sleep\S*: failing \(no such process\)/);
+      await expect(new RegExp(`Check process:${name}\\S*: failing \\(no such process\\)`));
       writeFileSync(flag, '1\n');
       // With a weight, a file's value moves the priority (value x weight) instead of failing.
       await expect(/Check file:\S+: healthy, value 1 \(holds 1\)/);
