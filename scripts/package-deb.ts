@@ -101,6 +101,11 @@ function installPackage(stage: string, work: string): void {
   // them is loaded at run time, nor are the addons' C++ sources and gyp files.
   for (const dir of walkDirs(lib)) {
     if (!existsSync(dir)) continue;
+    // Dependencies' commands (execa's cross-spawn brings which's node-which): nothing runs them.
+    if (/\/node_modules\/\.bin$/.test(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
     if (/\/node_modules\/nan$/.test(dir)) {
       rmSync(dir, { recursive: true, force: true });
       continue;
