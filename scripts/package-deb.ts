@@ -106,6 +106,10 @@ function installPackage(stage: string, work: string): void {
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
+    if (/\/node_modules\/(@[^/]+\/)?[^/.][^/]*$/.test(dir) && existsSync(join(dir, 'package.json'))) {
+      const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+      for (const file of typeof bin === 'string' ? [bin] : Object.values(bin ?? {})) rmSync(join(dir, file), { force: true });
+    }
     if (/\/node_modules\/nan$/.test(dir)) {
       rmSync(dir, { recursive: true, force: true });
       continue;
@@ -168,12 +172,14 @@ function copyright(lib: string): string {
       : readme
         ? (/^#+ *licen[sc]e *\n([\s\S]*?)(?=^#|(?![\s\S]))/im.exec(readFileSync(join(dir, readme), 'utf8'))?.[1] ?? '')
         : '';
+    // Debian ships the Apache licence (human-signals, under execa) in common-licenses: refer to it.
+    const common = licence === 'Apache-2.0' ? 'On Debian systems the full text of the Apache License 2.0 is in /usr/share/common-licenses/Apache-2.0.' : null;
     const holder = /^\s*(?:\(c\)\s*)?copyright\s*(?:\(c\)|©)?\s*(.+)$/im.exec(text)?.[1]?.trim() ?? `the ${meta.name ?? 'module'} authors`;
     parts.push(
       '',
       `Files: ${relative(join(lib, '..', '..', '..'), dir)}/*`,
       `Copyright: ${holder}`,
-      `License: ${licence}${text.trim() ? `\n${indent(text)}` : ''}`,
+      `License: ${licence}${common ? `\n${indent(common)}` : text.trim() ? `\n${indent(text)}` : ''}`,
     );
   }
   return `${parts.join('\n')}\n`;
