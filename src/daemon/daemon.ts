@@ -288,9 +288,13 @@ export class Daemon {
     if (!path) return;
     const state = which === 'up' ? 'MASTER' : this.entered === 'FAULT' ? 'FAULT' : 'BACKUP';
     const failing = this.driver.election.checks().filter((c) => !c.healthy).map((c) => c.name);
+    // The advert of this state change (a bow-out above all) leaves before the script is
+    // forked: the socket writes in a later turn of the loop, and forking a process this
+    // size holds the loop for milliseconds. Never longer than a few ms, whatever the socket does.
+    const sent = Promise.race([Promise.allSettled([...this.sends]), new Promise((r) => setTimeout(r, 20))]);
     for (const addr of s.addrs) {
       const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
-      const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr, failing) });
+      const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr, failing) }, sent);
       if (which !== 'up') continue;
       // The address exists only once the upscript has added it: announce it then.
       this.upScriptsPending.set(addr, (this.upScriptsPending.get(addr) ?? 0) + 1);

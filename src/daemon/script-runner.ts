@@ -34,10 +34,13 @@ export class ScriptRunner {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Queues a script; the promise settles (never rejects) when it has finished. */
-  enqueue(job: ScriptJob): Promise<ScriptResult> {
+  /**
+   * Queues a script, to start once the ones before it have finished and `after` has
+   * settled; the promise settles (never rejects) when it has finished.
+   */
+  enqueue(job: ScriptJob, after: Promise<unknown> = Promise.resolve()): Promise<ScriptResult> {
     this.pending++;
-    const run = this.tail.then(() => this.run(job)).finally(() => this.pending--);
+    const run = this.tail.then(() => after).then(() => this.run(job)).finally(() => this.pending--);
     this.tail = run;
     return run;
   }
