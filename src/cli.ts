@@ -28,6 +28,18 @@ async function main(): Promise<void> {
     if (outcome.stderr) process.stderr.write(outcome.stderr.endsWith('\n') ? outcome.stderr : `${outcome.stderr}\n`);
     process.exit(outcome.code);
   }
+  if (outcome.kind === 'status') {
+    const { runStatus } = await import('./control/status-command.js');
+    let code: number;
+    try {
+      code = await runStatus(outcome);
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+    // Flushed before exit: stdout may be a pipe to a monitoring program.
+    process.stdout.write('', () => process.exit(code));
+    return;
+  }
   const handover: Handover = { settings: outcome.settings, warnings: outcome.warnings, title: maskedCommandLine(args) };
 
   if (handover.settings.daemonize) {
@@ -51,7 +63,7 @@ async function main(): Promise<void> {
     // No exec (addon not built, or a sandbox forbids it): run the daemon right here.
     if (handover.settings.debug) stderrSink('debug', `exec of the daemon image failed (${e instanceof Error ? e.message : String(e)}): running in this process`);
     const { runDaemon } = await import('./daemon/run-daemon.js');
-    runDaemon(handover, null);
+    await runDaemon(handover, null);
   }
 }
 

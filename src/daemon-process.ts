@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     await refuseToStart(reason, child, EXIT_USAGE);
   }
   process.title = handover.title;
-  runDaemon(handover, child);
+  await runDaemon(handover, child);
 }
 
 function readSettingsFd(): Buffer {

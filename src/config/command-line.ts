@@ -30,6 +30,9 @@ function findLong(name: string): OptionSpec | UsageError {
   if (exact) return exact;
   const matches = name ? OPTIONS.filter((o) => o.long.startsWith(name)) : [];
   if (matches.length === 1) return matches[0]!;
+  // An abbreviation ucarp understood keeps its meaning when a later option shares it (--m: --mcast, not --metrics).
+  const ucarps = matches.filter((o) => o.ucarp);
+  if (ucarps.length === 1) return ucarps[0]!;
   if (matches.length === 0) return new UsageError('', `unknown option --${name}`);
   return new UsageError('', `ambiguous option --${name} (could be ${matches.map((o) => `--${o.long}`).join(', ')})`);
 }

@@ -89,6 +89,16 @@ export const OPTIONS: readonly OptionSpec[] = [
       'value x weight), interface:IF (has carrier), each with optional ,interval=S ,timeout=S ' +
       '(default 1 s) ,fall=N ,rise=N (default 2) ,weight=N (default 0: FAULT while failing, hand over; ' +
       'negative: lower the priority while failing; positive: raise it while healthy)' },
+  { long: 'metrics', takesValue: true, arg: 'host:port', env: true, ucarp: false,
+    help: 'serve Prometheus metrics at http://<host:port>/metrics (e.g. 10.0.0.1:9167, [::1]:9167); ' +
+      'a port that cannot be bound is a start-up error' },
+  { long: 'status', takesValue: false, env: false, ucarp: false,
+    help: 'print the state of every ucarp-ts group running on this host, one line each, and exit: ' +
+      '0 all healthy, 1 a group in FAULT, a failed last script or a daemon not answering, 3 no daemon found' },
+  { long: 'json', takesValue: false, env: false, ucarp: false,
+    help: 'with --status: print the same as JSON' },
+  { long: 'run-dir', takesValue: true, arg: 'dir', env: true, ucarp: false,
+    help: "directory of the daemons' control sockets, which --status reads (default /run/ucarp-ts)" },
 ];
 
 export const SYSLOG_FACILITIES: readonly string[] = [

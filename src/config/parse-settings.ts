@@ -15,12 +15,15 @@ import { EX_NOINPUT, EX_SOFTWARE, EX_USAGE, UsageError } from './errors.js';
 import { realHostChecks, type HostChecks } from './host-checks.js';
 import { helpText, optionByEnvKey, SYSLOG_FACILITIES } from './options.js';
 import { packageVersion } from './version.js';
-import { readCentiseconds, readIpv4, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
+import { readCentiseconds, readIpv4, readListenAddress, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
+import { DEFAULT_RUN_DIR } from '../control/run-dir.js';
 
 export type { HostChecks } from './host-checks.js';
 
 export type ParseOutcome =
   | { kind: 'run'; settings: Settings; warnings: string[] }
+  /** --status: ask the running daemons instead of starting one. */
+  | { kind: 'status'; json: boolean; runDir: string }
   | { kind: 'exit'; code: number; stdout?: string; stderr?: string };
 
 const DEFAULT_MCAST = 0xe0000012; // 224.0.0.18, CARP's and VRRP's group
@@ -156,6 +159,17 @@ function parse(
     if (text === '') throw new UsageError(raw.where, `needs ${what}`);
     return text;
   };
+  const runDirRaw = one('run-dir');
+  const runDir = runDirRaw ? resolvePath(nonEmpty(runDirRaw, 'a directory')) : DEFAULT_RUN_DIR;
+
+  // --status only reads the running daemons: no other option means anything to it.
+  const STATUS_OPTIONS = ['status', 'json', 'run-dir', 'config'];
+  if (cli.has('status')) {
+    const stray = [...cli.keys()].find((k) => !STATUS_OPTIONS.includes(k));
+    if (stray) throw new UsageError(`--${stray}`, 'cannot be used with --status (only --json, --run-dir and --config can)');
+    return { kind: 'status', json: cli.has('json'), runDir };
+  }
+  if (cli.has('json')) throw new UsageError('--json', 'only with --status');
 
   // --- protocol first: what is allowed depends on it
   let protocol: Protocol = 'carp';
@@ -261,6 +275,8 @@ function parse(
   const xparam = xparamRaw ? textOf(xparamRaw) : null;
   const pidfileRaw = one('pidfile');
   const pidfile = pidfileRaw ? resolvePath(nonEmpty(pidfileRaw, 'a file name')) : null;
+  const metricsRaw = one('metrics');
+  const metrics = metricsRaw ? readListenAddress(metricsRaw) : null;
 
   const script = (long: 'upscript' | 'downscript'): string | null => {
     const raw = one(long);
@@ -323,6 +339,8 @@ function parse(
     scriptTimeoutMs,
     pidfile,
     checks,
+    metrics,
+    runDir,
     extraEnv,
   };
   return { kind: 'run', settings, warnings };

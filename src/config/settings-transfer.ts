@@ -15,7 +15,7 @@ export interface Handover {
 const FORMAT = 'ucarp-ts-handover/1';
 
 // The JSON type each field must have.
-const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'nullable-string' | 'object' | 'objects'> = {
+const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'nullable-string' | 'object' | 'objects' | 'nullable-object'> = {
   protocol: 'string',
   interface: 'string',
   srcip: 'number',
@@ -42,6 +42,8 @@ const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'num
   scriptTimeoutMs: 'number',
   pidfile: 'nullable-string',
   checks: 'objects',
+  metrics: 'nullable-object',
+  runDir: 'string',
   extraEnv: 'object',
 };
 
@@ -86,6 +88,8 @@ function hasType(v: unknown, type: (typeof FIELD_TYPES)[keyof Settings]): boolea
       return isRecord(v);
     case 'objects':
       return Array.isArray(v) && v.every(isRecord);
+    case 'nullable-object':
+      return v === null || isRecord(v);
     default:
       return typeof v === type;
   }

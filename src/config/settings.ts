@@ -45,6 +45,10 @@ export interface Settings {
   pidfile: string | null;
   /** Health checks, in the order given. */
   checks: CheckSpec[];
+  /** --metrics: where to serve Prometheus metrics, or null. */
+  metrics: { host: string; port: number } | null;
+  /** Directory of the control socket (--status finds the daemon there). */
+  runDir: string;
   /** UCARP_* variables (file and environment) that ucarp-ts does not use itself: passed to scripts. */
   extraEnv: Record<string, string>;
 }

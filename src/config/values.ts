@@ -1,5 +1,6 @@
 // Strict readers for option values. Each names the option it reads (`where`) in the
 // UsageError it throws, says what is allowed, and shows what it got.
+import { isIPv4, isIPv6 } from 'node:net';
 import { isMulticast, parseIpv4, type Ipv4 } from '../core/ipv4-address.js';
 import { UsageError } from './errors.js';
 
@@ -78,4 +79,17 @@ export function readIpv4(raw: Raw, kind: AddressKind, text: string = textOf(raw)
 /** Splits a repeatable value from the environment or a file: commas and/or spaces. */
 export function splitList(text: string): string[] {
   return text.split(/[\s,]+/).filter((s) => s.length > 0);
+}
+
+/** HOST:PORT with an IPv4 address or a bracketed IPv6 one ([::1]:9167), for a listening socket. */
+export function readListenAddress(raw: Raw): { host: string; port: number } {
+  const text = textOf(raw);
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(text);
+  const host = m ? (m[1] ?? m[2])! : '';
+  const port = m ? Number(m[3]) : NaN;
+  const hostOk = m?.[1] !== undefined ? isIPv6(host) : isIPv4(host);
+  if (!m || !hostOk || !(port >= 1 && port <= 65535)) {
+    throw new UsageError(raw.where, 'must be HOST:PORT with an IPv4 address or [IPv6] address and a port from 1 to 65535, like 10.0.0.1:9167', undefined, text);
+  }
+  return { host, port };
 }

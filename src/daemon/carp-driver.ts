@@ -1,6 +1,6 @@
 // CARP as ucarp 1.5.2 speaks it.
 import { drop, type Decoded } from '../core/drop-reason.js';
-import { CarpElection, type CarpHeard, type CarpToSend } from '../core/election/carp-election.js';
+import { CarpElection, isBowOut, type CarpHeard, type CarpToSend } from '../core/election/carp-election.js';
 import { initialCounter } from '../core/election/replay-guard.js';
 import { createCarpAuth, decodeCarp, encodeCarp } from '../core/packets/carp.js';
 import { UCARP_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
@@ -22,6 +22,7 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
     checks: s.checks.map(checkRule),
     initialCounter: initialCounter(wallClockMs),
   });
+  let advertised = s.advskew;
   return {
     name: 'CARP',
     election,
@@ -38,8 +39,11 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
       return { ok: true, value: { src: pkt.src, advbase: ad.advbase, advskew: ad.advskew, counter: ad.counter } };
     },
     encode(out: CarpToSend): Buffer {
+      if (!isBowOut(out)) advertised = out.advskew;
       return encodeCarp({ vhid: s.vhid, advbase: out.advbase, advskew: out.advskew, counter: out.counter }, auth);
     },
     describe: () => `advbase ${s.advbase} advskew ${s.advskew}`,
+    isLeaving: isBowOut,
+    preference: () => ({ configured: s.advskew, effective: advertised }),
   };
 }

@@ -14,7 +14,9 @@ import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
 import { readInterface } from '../net/interface-info.js';
 import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
+import type { GroupSnapshot } from '../control/snapshot.js';
 import { DropCounter } from './drop-counter.js';
+import { GroupStats } from './group-stats.js';
 import type { Logger } from './logger.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 import { ScriptRunner } from './script-runner.js';
@@ -31,6 +33,7 @@ export interface DaemonHooks {
 export class Daemon {
   private readonly policy: InboundPolicy;
   private readonly drops: DropCounter;
+  private readonly stats: GroupStats;
   private readonly scripts: ScriptRunner;
   private readonly checks: ChecksRunner;
   /** The state the last transition entered: the scripts' UCARP_STATE. */
@@ -63,6 +66,7 @@ export class Daemon {
   ) {
     this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers };
     this.drops = new DropCounter((line) => log.warning(line));
+    this.stats = new GroupStats(settings, () => driver.preference(), () => this.drops.byReason());
     this.scripts = new ScriptRunner(log, settings.scriptTimeoutMs);
     this.checks = new ChecksRunner(settings.checks, (index, outcome) => {
       if (!this.stopRequested) this.dispatch({ type: 'check', index, ...outcome });
@@ -145,7 +149,12 @@ export class Daemon {
     this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()}${health})`);
   }
 
-  private dispatch(event: ElectionEvent<unknown>): void {
+  /** For --status and the metrics. */
+  snapshot(): GroupSnapshot {
+    return this.stats.snapshot();
+  }
+
+  private dispatch(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
     let actions: ElectionAction<unknown>[];
     try {
       actions = this.driver.election.handle(event, monotonicMs());
@@ -156,15 +165,18 @@ export class Daemon {
     }
     for (const action of actions) this.perform(action);
     this.armTimer();
+    return actions;
   }
 
   private perform(action: ElectionAction<unknown>): void {
     switch (action.type) {
       case 'advertise':
         this.advertise(action.advert);
+        this.stats.sent({ leaving: this.driver.isLeaving(action.advert) });
         break;
       case 'transition':
         this.entered = action.to;
+        this.stats.entered(action.to);
         this.log.warning(`Switching to state: ${action.to}`);
         this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
         if (this.stopRequested && action.from === 'MASTER') {
@@ -234,7 +246,9 @@ export class Daemon {
       return;
     }
     if (this.log.debugging) this.log.debug(`advert from ${formatIpv4(screened.value.src)}: ${JSON.stringify(decoded.value, bigintJson)}`);
-    this.dispatch({ type: 'advert', advert: decoded.value });
+    const actions = this.dispatch({ type: 'advert', advert: decoded.value });
+    // Received means accepted: a replay the election refused is counted as refused only.
+    if (!actions.some((a) => a.type === 'drop')) this.stats.heard(screened.value.src, { leaving: this.driver.isLeaving(decoded.value) });
   }
 
   private advertise(out: unknown): void {
@@ -295,6 +309,7 @@ export class Daemon {
     for (const addr of s.addrs) {
       const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
       const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr, failing) }, sent);
+      void done.then((result) => this.stats.scriptRan(which, path, addr, result));
       if (which !== 'up') continue;
       // The address exists only once the upscript has added it: announce it then.
       this.upScriptsPending.set(addr, (this.upScriptsPending.get(addr) ?? 0) + 1);

@@ -32,6 +32,11 @@ export class DropCounter {
     if (parts.length > 0) this.report(`Refused packets in the last ${this.periodMs / 1000} s: ${parts.join(', ')}`);
   }
 
+  /** Every refusal since start, by reason. */
+  byReason(): Record<string, number> {
+    return Object.fromEntries(this.total);
+  }
+
   totals(): string {
     const parts = [...this.total].map(([r, n]) => `${r}=${n}`);
     return parts.length > 0 ? parts.join(' ') : 'none';

@@ -19,4 +19,8 @@ export interface ProtocolDriver<In = unknown, Out = unknown> {
   encode(out: Out, dst: Ipv4): Buffer;
   /** Extra words for a status line, e.g. "advbase 1 advskew 50". */
   describe(): string;
+  /** A bow-out (ours or heard): CARP advbase and advskew 255, VRRP priority 0. */
+  isLeaving(ad: In | Out): boolean;
+  /** CARP advskew or VRRP priority: as configured, and as last advertised (the configured one until then). */
+  preference(): { configured: number; effective: number };
 }

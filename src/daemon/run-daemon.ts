@@ -8,6 +8,12 @@ import type { DaemonChild } from './daemonize.js';
 import { Logger, stderrSink } from './logger.js';
 import { checkPidfile, removePidfile, writePidfile } from './pidfile.js';
 import { SyslogWriter } from './syslog.js';
+import { packageVersion } from '../config/version.js';
+import { openControlServer, type ControlServer } from '../control/control-server.js';
+import { STATUS_FORMAT, type GroupSnapshot, type ProcessSnapshot } from '../control/snapshot.js';
+import { renderMetrics } from '../metrics/exposition.js';
+import { listenMetrics, type MetricsServer } from '../metrics/metrics-server.js';
+import { processFigures } from '../metrics/process-figures.js';
 
 const EXIT_FAILURE = 1;
 
@@ -21,7 +27,7 @@ export async function refuseToStart(reason: string, child: DaemonChild | null, c
 }
 
 /** child: the channel to the --daemonize parent, or null in the foreground. */
-export function runDaemon({ settings, warnings }: Handover, child: DaemonChild | null): void {
+export async function runDaemon({ settings, warnings }: Handover, child: DaemonChild | null): Promise<void> {
   const log = new Logger(settings.debug, !child);
   let syslog: SyslogWriter | null = null;
   if (settings.facility !== 'none') {
@@ -54,7 +60,27 @@ export function runDaemon({ settings, warnings }: Handover, child: DaemonChild |
     process.on('exit', () => removePidfile(pidfile));
   }
 
-  let daemon: Daemon;
+  // The groups this process runs (one today), for --status and the metrics.
+  let daemon: Daemon | undefined;
+  const groups = (): GroupSnapshot[] => (daemon ? [daemon.snapshot()] : []);
+  const version = packageVersion();
+  const snapshot = (): ProcessSnapshot => ({ format: STATUS_FORMAT, pid: process.pid, version, groups: groups() });
+
+  // Bound before the daemon starts: a taken port is a start-up error, before any packet.
+  let metrics: MetricsServer | null = null;
+  if (settings.metrics) {
+    const { host, port } = settings.metrics;
+    try {
+      metrics = await listenMetrics(host, port, () => renderMetrics(groups(), processFigures(version)));
+    } catch (e) {
+      const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      const reason = `--metrics ${where}: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : message(e)}`;
+      syslog?.write('error', reason);
+      await refuseToStart(reason, child);
+      return;
+    }
+  }
+
   try {
     daemon = new Daemon(settings, createDriver(settings), log);
     daemon.start({
@@ -69,14 +95,24 @@ export function runDaemon({ settings, warnings }: Handover, child: DaemonChild |
     return;
   }
 
-  process.on('SIGUSR1', () => daemon.status());
-  process.on('SIGUSR2', () => daemon.demote());
+  const running = daemon;
+  // Status matters less than failover: a daemon that cannot make its socket still runs.
+  let control: ControlServer | null = null;
+  openControlServer(settings.runDir, snapshot, (e) => log.warning(`control socket: ${e.message}`)).then(
+    (c) => (control = c),
+    (e: unknown) => log.warning(`no control socket in ${settings.runDir} (ucarp-ts --status will not see this daemon): ${message(e)}`),
+  );
+
+  process.on('SIGUSR1', () => running.status());
+  process.on('SIGUSR2', () => running.demote());
   for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
-      void daemon.stop(sig);
+      void running.stop(sig);
     });
   }
-  void daemon.done.then((code) => {
+  void running.done.then((code) => {
+    control?.close();
+    metrics?.close();
     if (pidfile) removePidfile(pidfile);
     syslog?.close();
     process.exit(code);

@@ -20,6 +20,8 @@ export interface ScriptResult {
   exitCode?: number;
   signal?: string;
   timedOut: boolean;
+  /** From spawn to exit (or to the error that kept it from starting). */
+  durationMs: number;
 }
 
 /** Grace between SIGTERM and SIGKILL for a script that overran its limit. */
@@ -57,6 +59,7 @@ export class ScriptRunner {
   private async run(job: ScriptJob): Promise<ScriptResult> {
     this.log.warning(`Spawning [${[job.path, ...job.args].join(' ')}]`);
     const started = monotonicMs();
+    const took = (): number => monotonicMs() - started;
     let timedOut = false;
     try {
       const child = execa(job.path, job.args, {
@@ -85,21 +88,21 @@ export class ScriptRunner {
         // It never started: execa gives the spawn error's code and no exit.
         const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (end as { shortMessage?: string }).shortMessage ?? String(code);
         this.log.error(`Unable to exec ${job.path}: ${why}`);
-        return { ok: false, timedOut };
+        return { ok: false, timedOut, durationMs: took() };
       }
       if (end.signal) {
         this.log.error(`${job.label} script ${job.path} killed by ${end.signal} after ${ms} ms`);
-        return { ok: false, signal: end.signal, timedOut };
+        return { ok: false, signal: end.signal, timedOut, durationMs: took() };
       }
       if (end.exitCode !== 0) {
         this.log.error(`${job.label} script ${job.path} exited with status ${end.exitCode} after ${ms} ms`);
-        return { ok: false, exitCode: end.exitCode, timedOut };
+        return { ok: false, exitCode: end.exitCode, timedOut, durationMs: took() };
       }
       this.log.info(`${job.label} script ${job.path} finished in ${ms} ms`);
-      return { ok: true, exitCode: 0, timedOut };
+      return { ok: true, exitCode: 0, timedOut, durationMs: took() };
     } catch (e) {
       this.log.error(`Unable to run ${job.path}: ${e instanceof Error ? e.message : String(e)}`);
-      return { ok: false, timedOut };
+      return { ok: false, timedOut, durationMs: took() };
     }
   }
 }

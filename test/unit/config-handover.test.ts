@@ -12,7 +12,7 @@ const HOST = memoryHostChecks({ files: {}, executables: ['/etc/up', '/etc/down']
 
 function parsed(argv: string[]): Handover {
   const out = parseSettings(argv, {}, HOST);
-  if (out.kind !== 'run') assert.fail(`refused: ${out.stderr ?? ''}`);
+  if (out.kind !== 'run') assert.fail(`refused: ${(out.kind === 'exit' ? out.stderr : out.kind) ?? ''}`);
   return { settings: out.settings, warnings: out.warnings, title: 'ucarp-ts --pass=*' };
 }
 

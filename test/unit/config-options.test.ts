@@ -35,7 +35,7 @@ function run(argv: string[], env: Record<string, string> = {}): ParseOutcome {
 }
 
 function settingsOf(out: ParseOutcome): Settings {
-  if (out.kind !== 'run') assert.fail(`refused: ${out.stderr ?? ''}`);
+  if (out.kind !== 'run') assert.fail(`refused: ${(out.kind === 'exit' ? out.stderr : out.kind) ?? ''}`);
   return out.settings;
 }
 

@@ -36,7 +36,7 @@ function run(argv: string[], env: Record<string, string | undefined> = {}, files
 }
 
 function settingsOf(out: ParseOutcome): Settings {
-  if (out.kind !== 'run') assert.fail(`refused: ${out.stderr ?? ''}`);
+  if (out.kind !== 'run') assert.fail(`refused: ${(out.kind === 'exit' ? out.stderr : out.kind) ?? ''}`);
   return out.settings;
 }
 

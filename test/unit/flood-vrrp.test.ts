@@ -30,7 +30,7 @@ function settings(version: 2 | 3, password: string | null): Settings {
     password: password === null ? null : Buffer.from(password), preempt: false, neutral: false, addrs: VIPS,
     advbase: version === 2 ? 1 : 0.05, advskew: 0, priority: PRIORITY, deadratio: 3, upscript: null, downscript: null,
     debug: false, shutdown: true, daemonize: false, ignoreifstate: false, nomcast: false, facility: 'none', xparam: null,
-    peers: [], scriptTimeoutMs: 30_000, pidfile: null, checks: [], extraEnv: {},
+    peers: [], scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
   };
 }
 

@@ -33,6 +33,9 @@ export interface CarpToSend {
 /** advbase 255 / advskew 255: ucarp backups treat it as "master gone now". */
 export const BOW_OUT = { advbase: 255, advskew: 255 } as const;
 
+export const isBowOut = (ad: { advbase: number; advskew: number }): boolean =>
+  ad.advbase === BOW_OUT.advbase && ad.advskew === BOW_OUT.advskew;
+
 const COUNTER_MASK = (1n << 64n) - 1n;
 
 type Actions = ElectionAction<CarpToSend>[];
@@ -78,7 +81,7 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
   }
 
   protected saysLeaving(ad: CarpHeard): boolean {
-    return ad.advbase === BOW_OUT.advbase && ad.advskew === BOW_OUT.advskew;
+    return isBowOut(ad);
   }
 
   protected heardAsMaster(ad: CarpHeard, now: number): Actions {
