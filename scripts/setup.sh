@@ -36,7 +36,7 @@ if ! command -v promtool >/dev/null 2>&1; then
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 if [ -e /lib/systemd/system/prometheus.service ] || [ -e /etc/init.d/prometheus ]; then
   systemctl disable --now prometheus >/dev/null 2>&1 || true

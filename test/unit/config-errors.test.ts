@@ -82,6 +82,8 @@ bad('check', [
   'interface:eth9', 'tcp:h:80,interval=0', 'tcp:h:80,timeout=abc', 'tcp:h:80,fall=0', 'tcp:h:80,rise=256',
   'tcp:h:80,weight=255', 'tcp:h:80,weight=1.5', 'tcp:h:80,falls=2', 'tcp:h:80,fall=2,fall=3', 'tcp:h:80;tcp:h:81',
 ]);
+bad('metrics', ['', '9167', 'localhost:9167', '10.0.0.1:0', '10.0.0.1:65536', '::1:80', '[10.0.0.1]:80', '10.0.0.1:']);
+bad('run-dir', ['']);
 
 const more: Case[] = [
   // files
@@ -143,7 +145,7 @@ const more: Case[] = [
   { name: 'missing value at the end, bundle', argv: [...BASE, '-Pb'], names: '--advbase' },
   { name: 'switch given a value', argv: [...BASE, `--preempt=${SECRET}`], names: '--preempt' },
   { name: 'another switch given a value', argv: [...BASE, '--debug=1'], names: '--debug' },
-  { name: 'ambiguous prefix', argv: [...BASE, '--pr'], names: 'ambiguous option --pr' },
+  { name: 'ambiguous prefix', argv: [...BASE, '--p'], names: 'ambiguous option --p' },
   { name: 'ambiguous prefix with password', argv: [...base('pass', null), `--pas=${SECRET}`], names: 'ambiguous option --pas' },
   { name: 'stray argument', argv: [...BASE, 'eth0'], names: 'unexpected argument' },
   { name: 'stray password', argv: [...BASE, SECRET], names: 'unexpected argument' },

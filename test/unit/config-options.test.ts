@@ -86,12 +86,15 @@ const table: Acceptance[] = [
   { long: 'script-timeout', value: '120', check: (s) => assert.equal(s.scriptTimeoutMs, 120_000) },
   { long: 'pidfile', value: '/run/ucarp-ts.pid', check: (s) => assert.equal(s.pidfile, '/run/ucarp-ts.pid') },
   { long: 'check', value: 'tcp:127.0.0.1:80', check: (s) => assert.deepEqual(s.checks.map((c) => c.target), [{ kind: 'tcp', host: '127.0.0.1', port: 80 }]) },
+  { long: 'metrics', value: '10.0.0.1:9167', check: (s) => assert.deepEqual(s.metrics, { host: '10.0.0.1', port: 9167 }) },
+  { long: 'run-dir', value: '/tmp/ucarp-run', check: (s) => assert.equal(s.runDir, '/tmp/ucarp-run') },
 ];
 
 test('the table names every option except --help and --version', () => {
   const named = new Set(table.map((t) => t.long));
   for (const o of OPTIONS) {
-    if (o.long !== 'help' && o.long !== 'version') assert.ok(named.has(o.long), `--${o.long} not tested`);
+    // --help, --version and --status [--json] do something else than run (status-metrics.test.ts).
+    if (!['help', 'version', 'status', 'json'].includes(o.long)) assert.ok(named.has(o.long), `--${o.long} not tested`);
   }
   assert.equal(OPTIONS.filter((o) => o.ucarp).length, 22, 'all 22 ucarp options are in the option table');
 });
@@ -146,6 +149,8 @@ test('defaults', () => {
     scriptTimeoutMs: 30_000,
     pidfile: null,
     checks: [],
+    metrics: null,
+    runDir: '/run/ucarp-ts',
     extraEnv: {},
   });
 });

@@ -72,6 +72,8 @@ test('the init-script config file alone drives a complete Settings', () => {
     scriptTimeoutMs: 30_000,
     pidfile: null,
     checks: [],
+    metrics: null,
+    runDir: '/run/ucarp-ts',
     extraEnv: { UCARP_MASK: '24' },
   });
   // The same through -c, -cFILE and UCARP_CONFIG.
