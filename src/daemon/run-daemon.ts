@@ -11,9 +11,7 @@ import { SyslogWriter } from './syslog.js';
 import { packageVersion } from '../config/version.js';
 import { openControlServer, type ControlServer } from '../control/control-server.js';
 import { STATUS_FORMAT, type GroupSnapshot, type ProcessSnapshot } from '../control/snapshot.js';
-import { renderMetrics } from '../metrics/exposition.js';
-import { listenMetrics, type MetricsServer } from '../metrics/metrics-server.js';
-import { processFigures } from '../metrics/process-figures.js';
+import type { MetricsServer } from '../metrics/metrics-server.js';
 
 const EXIT_FAILURE = 1;
 
@@ -71,6 +69,12 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
   if (settings.metrics) {
     const { host, port } = settings.metrics;
     try {
+      // Loaded only when asked for: node:http alone is resident memory a daemon without --metrics need not pay.
+      const [{ listenMetrics }, { renderMetrics }, { processFigures }] = await Promise.all([
+        import('../metrics/metrics-server.js'),
+        import('../metrics/exposition.js'),
+        import('../metrics/process-figures.js'),
+      ]);
       metrics = await listenMetrics(host, port, () => renderMetrics(groups(), processFigures(version)));
     } catch (e) {
       const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -1,9 +1,9 @@
 // The Prometheus text exposition format (version 0.0.4) of the groups' snapshots and
 // the process's own figures. Written by hand, not with prom-client: prom-client costs
-// about 2.5 MB of the daemon's resident memory (51.2 -> 53.7 MB VmRSS for a lone
-// master, measured with its registry, these families and its default metrics), a
-// third of the daemon's own heap, for what is a page of text; promtool checks this
-// output in the tests.
+// about 2.5 MB of the daemon's resident memory (VmRSS of a lone master in a lab,
+// 51.2 -> 53.7 MB with its registry, these families and its default metrics, measured),
+// on top of the 2 MB node:http itself costs, against a 55 MB budget, for what is a
+// page of text. promtool checks this output in the tests.
 import { GROUP_STATES, SCRIPT_RESULTS, type GroupSnapshot } from '../control/snapshot.js';
 
 export interface ProcessFigures {
