@@ -177,6 +177,14 @@ export function helpText(version: string): string {
   out.push('Exit status: 0 for --help and --version, 64 for a usage error, 66 for a file that');
   out.push('is missing or cannot be used (config file, password file, scripts).');
   out.push('');
+  out.push('Status and metrics:');
+  for (const l of [
+    'Every daemon answers on a control socket, <run-dir>/<pid>.sock (directory 0700, socket 0600). ' +
+      'ucarp-ts --status [--json] asks each (one second at most), prints one line per group and exits ' +
+      '0 when all are healthy, 1 when a group is in FAULT, its last script failed or a daemon does not ' +
+      'answer, 3 when no daemon runs. --metrics=HOST:PORT serves GET /metrics in the Prometheus text format.',
+  ]) out.push(...wrap(l, 76, '  '));
+  out.push('');
   out.push('Sample usage:');
   out.push('');
   out.push('Manage the 10.1.1.252 shared virtual address on interface eth0, with 1 as the');
