@@ -20,7 +20,7 @@ describe('metrics port under abuse', () => {
   it('garbage, huge headers, slowloris and a crowd: answered or dropped, adverts on time, memory flat', async (t) => {
     requireLab();
     await withLab({ hosts: ['a'], client: true }, async (lab) => {
-      const a = startNode(lab, 'a', { vhid: 8, vip: VIP, extra: [`--metrics=${lab.host('a').addr}:${METRICS_PORT}`, `--run-dir=${lab.tmpDir}/run`] });
+      const a = startNode(lab, 'a', { vhid: 8, vip: VIP, extra: [`--metrics=${lab.host('a').addr}:${METRICS_PORT}`] });
       await a.waitForState('MASTER', 10_000);
       for (let i = 0; i < 3; i++) await scrape(lab, 'client', 'a'); // warm: the HTTP code has run
       await sleep(1000);

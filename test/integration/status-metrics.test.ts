@@ -2,8 +2,6 @@
 // address, scraped from the client; --status reading both daemons' control sockets
 // (in one run directory, shared through the filesystem), also with one stopped.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
@@ -19,8 +17,7 @@ describe('status and metrics', () => {
   it('a scraped pair: state gauges, adverts, a flood under its reason, a failover, --status with a stopped daemon', async (t) => {
     requireLab();
     await withLab({ hosts: ['a', 'b', 'x'], client: true }, async (lab) => {
-      const runDir = join(lab.tmpDir, 'run');
-      mkdirSync(runDir, { mode: 0o700 });
+      const runDir = lab.runDir; // both daemons' sockets, shared through the filesystem across namespaces
       const node = (host: string, advskew: number): CarpNode =>
         startNode(lab, host, { vhid: VHID, vip: VIP, advskew, extra: [`--metrics=${lab.host(host).addr}:${METRICS_PORT}`, `--run-dir=${runDir}`] });
       const a = node('a', 0);

@@ -136,17 +136,31 @@ export class Lab {
     return h;
   }
 
+  /**
+   * Where ucarp-ts daemons started in this lab put their control sockets: the lab's own
+   * folder, never the machine's /run/ucarp-ts (other test runs share the machine).
+   */
+  get runDir(): string {
+    return join(this.tmpDir, 'run');
+  }
+
+  /** The environment for a command in the lab: UCARP_RUN_DIR is the lab's unless the caller set it. */
+  private labEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+    const base = env ?? process.env;
+    return { ...base, UCARP_RUN_DIR: env?.UCARP_RUN_DIR ?? this.runDir };
+  }
+
   /** Runs a command inside the host's namespace and waits for it. */
   exec(ref: HostRef, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     this.assertLive();
-    return run(['ip', 'netns', 'exec', this.host(ref).ns, ...argv], { timeoutMs: 60_000, ...opts });
+    return run(['ip', 'netns', 'exec', this.host(ref).ns, ...argv], { timeoutMs: 60_000, ...opts, env: this.labEnv(opts.env) });
   }
 
   /** Starts a long-running command inside the host's namespace. */
   spawn(ref: HostRef, argv: readonly string[], opts: SpawnOptions = {}): LabProcess {
     this.assertLive();
     const h = this.host(ref);
-    const proc = spawnInNamespace(h.name, h.ns, argv, opts);
+    const proc = spawnInNamespace(h.name, h.ns, argv, { ...opts, env: this.labEnv(opts.env) });
     const set = this.processes.get(h.name)!;
     set.add(proc);
     void proc.exited.then(() => set.delete(proc));
