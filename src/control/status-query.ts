@@ -5,6 +5,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { isRunningUcarpTs } from '../daemon/pidfile.js';
 import { pidOfSocket, STATUS_REQUEST } from './run-dir.js';
 import { STATUS_FORMAT, type ProcessSnapshot } from './snapshot.js';
 
@@ -20,7 +21,13 @@ export interface StatusQuery {
   answers: DaemonAnswer[];
 }
 
-export async function queryDaemons(dir: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<StatusQuery> {
+export interface QueryOptions {
+  timeoutMs?: number;
+  /** Whether a PID is a running ucarp-ts (tests stand in for it). */
+  isDaemon?: (pid: number) => boolean;
+}
+
+export async function queryDaemons(dir: string, { timeoutMs = QUERY_TIMEOUT_MS, isDaemon = isRunningUcarpTs }: QueryOptions = {}): Promise<StatusQuery> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -28,26 +35,16 @@ export async function queryDaemons(dir: string, timeoutMs = QUERY_TIMEOUT_MS): P
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { dirExists: false, answers: [] };
     throw new Error(`cannot read ${dir}: ${(e as Error).message}`);
   }
+  // A socket whose PID is no running ucarp-ts is stale: removed, not asked.
   const pids = names.map(pidOfSocket).filter((p): p is number => p !== null).sort((a, b) => a - b);
-  const asked = await Promise.all(pids.map((pid) => ask(join(dir, `${pid}.sock`), pid, timeoutMs)));
+  const asked = await Promise.all(
+    pids.map((pid) => (isDaemon(pid) ? ask(join(dir, `${pid}.sock`), pid, timeoutMs) : (removeQuietly(join(dir, `${pid}.sock`)), null))),
+  );
   return { dirExists: true, answers: asked.filter((a): a is DaemonAnswer => a !== null) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The daemon's answer, a problem to report, or null for a stale socket (removed). */
+/** The daemon's answer, a problem to report, or null when nobody listens (a stale socket, removed). */
 function ask(path: string, pid: number, timeoutMs: number): Promise<DaemonAnswer | null> {
-  if (!alive(pid)) {
-    removeQuietly(path);
-    return Promise.resolve(null);
-  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
