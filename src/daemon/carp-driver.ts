@@ -22,7 +22,6 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
     checks: s.checks.map(checkRule),
     initialCounter: initialCounter(wallClockMs),
   });
-  let advertised = s.advskew;
   return {
     name: 'CARP',
     election,
@@ -39,11 +38,10 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
       return { ok: true, value: { src: pkt.src, advbase: ad.advbase, advskew: ad.advskew, counter: ad.counter } };
     },
     encode(out: CarpToSend): Buffer {
-      if (!isBowOut(out)) advertised = out.advskew;
       return encodeCarp({ vhid: s.vhid, advbase: out.advbase, advskew: out.advskew, counter: out.counter }, auth);
     },
     describe: () => `advbase ${s.advbase} advskew ${s.advskew}`,
     isLeaving: isBowOut,
-    preference: () => ({ configured: s.advskew, effective: advertised }),
+    preference: () => ({ configured: s.advskew, effective: election.effectiveAdvskew }),
   };
 }

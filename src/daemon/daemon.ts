@@ -14,7 +14,7 @@ import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
 import { readInterface } from '../net/interface-info.js';
 import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
-import type { GroupSnapshot } from '../control/snapshot.js';
+import type { CheckSnapshot, GroupSnapshot } from '../control/snapshot.js';
 import { DropCounter } from './drop-counter.js';
 import { GroupStats } from './group-stats.js';
 import type { Logger } from './logger.js';
@@ -58,6 +58,8 @@ export class Daemon {
   private readonly lastAdvert = new Map<Ipv4, { payload: Buffer; packet: Buffer }>();
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
+  /** Wall-clock time of each check's last change of state, for the status snapshot. */
+  private readonly checkSince = new Map<string, string>();
 
   constructor(
     private readonly settings: Settings,
@@ -66,7 +68,7 @@ export class Daemon {
   ) {
     this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers };
     this.drops = new DropCounter((line) => log.warning(line));
-    this.stats = new GroupStats(settings, () => driver.preference(), () => this.drops.byReason());
+    this.stats = new GroupStats(settings, () => driver.preference(), () => this.drops.byReason(), () => this.checkSnapshots());
     this.scripts = new ScriptRunner(log, settings.scriptTimeoutMs);
     this.checks = new ChecksRunner(settings.checks, (index, outcome) => {
       if (!this.stopRequested) this.dispatch({ type: 'check', index, ...outcome });
@@ -141,6 +143,14 @@ export class Daemon {
     this.dispatch({ type: 'demote' });
   }
 
+  /** Each check as the status command and the metrics show it: unknown until its first change. */
+  private checkSnapshots(): CheckSnapshot[] {
+    return this.driver.election.checks().map((c) => {
+      const since = this.checkSince.get(c.name) ?? null;
+      return { name: c.name, state: since === null ? 'unknown' : c.healthy ? 'up' : 'down', since, detail: c.reason };
+    });
+  }
+
   /** SIGUSR1: one status line. */
   status(): void {
     const s = this.settings;
@@ -199,6 +209,7 @@ export class Daemon {
         const { name, healthy, reason, value } = action.status;
         const what = healthy ? (value !== 0 ? `healthy, value ${value}` : 'healthy') : 'failing';
         this.log.warning(`Check ${name}: ${what} (${reason})`);
+        this.checkSince.set(name, new Date().toISOString());
         break;
       }
     }

@@ -34,7 +34,6 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
     downOnStop: s.shutdown,
     checks: s.checks.map(checkRule),
   });
-  let advertised = s.priority;
   return {
     name: `VRRPv${version}`,
     election,
@@ -54,7 +53,6 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
       return { ok: true, value: { src: pkt.src, priority: ad.priority, intervalCs: ad.intervalCs } };
     },
     encode(out: VrrpToSend, dst: Ipv4): Buffer {
-      if (out.priority !== 0) advertised = out.priority;
       // The v3 checksum covers the pseudo-header, so a unicast peer gets its own copy.
       return encodeVrrp(
         { version, vrid: s.vhid, priority: out.priority, intervalCs: out.intervalCs, addrs: s.addrs, password },
@@ -65,6 +63,6 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
       `priority ${s.priority} interval ${intervalCs * 10} ms${s.preempt ? ' preempt' : ''}` +
       (version === 2 ? (password ? ' auth simple' : ' no auth') : ''),
     isLeaving: (ad) => ad.priority === 0,
-    preference: () => ({ configured: s.priority, effective: advertised }),
+    preference: () => ({ configured: s.priority, effective: election.effectivePriority }),
   };
 }

@@ -38,7 +38,7 @@ export interface NodeOptions {
   ucarp?: boolean;
 }
 
-export type State = 'MASTER' | 'BACKUP';
+export type State = 'MASTER' | 'BACKUP' | 'FAULT';
 
 export class CarpNode {
   constructor(
@@ -58,7 +58,7 @@ export class CarpNode {
   /** Every state change in the log (after `since`, an output mark). */
   transitions(since = 0): State[] {
     const text = this.proc.output.slice(since);
-    return [...text.matchAll(/Switching to state: (MASTER|BACKUP)/g)].map((m) => m[1] as State);
+    return [...text.matchAll(/Switching to state: (MASTER|BACKUP|FAULT)/g)].map((m) => m[1] as State);
   }
 
   /** The last state logged, or undefined before the first. */
@@ -74,7 +74,7 @@ export class CarpNode {
   async status(): Promise<string> {
     const mark = this.proc.mark();
     this.proc.kill('SIGUSR1');
-    const m = await this.proc.waitForOutput(/\[NOTICE\] ((?:MASTER|BACKUP|INIT) on .*)$/m, 5000, mark);
+    const m = await this.proc.waitForOutput(/\[NOTICE\] ((?:MASTER|BACKUP|FAULT|INIT) on .*)$/m, 5000, mark);
     return m[1]!;
   }
 

@@ -2,6 +2,8 @@
 // address, scraped from the client; --status reading both daemons' control sockets
 // (in one run directory, shared through the filesystem), also with one stopped.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
@@ -112,6 +114,41 @@ describe('status and metrics', () => {
       for (const n of [a, b]) n.proc.kill('SIGTERM');
       await Promise.all([a.proc.exited, b.proc.exited]);
       await until('the control sockets to be removed', async () => (await statusCommand(runDir)).code === 3, 3000);
+    });
+  });
+
+  it('a group held in FAULT by its health check: --status exits 1 and shows it, the gauges say 3 and down', async (t) => {
+    requireLab();
+    await withLab({ hosts: ['a'], client: true }, async (lab) => {
+      const runDir = lab.runDir;
+      const flag = join(lab.tmpDir, 'service-health');
+      writeFileSync(flag, '1\n'); // keepalived's track_file: non-zero is failing
+      const check = `file:${flag},interval=0.2,fall=1,rise=1`;
+      const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, extra: [`--check=${check}`, `--metrics=${lab.host('a').addr}:${METRICS_PORT}`, `--run-dir=${runDir}`] });
+      await a.waitForState('FAULT', 10_000);
+
+      const st = await statusCommand(runDir);
+      t.diagnostic(st.stdout);
+      assert.equal(st.code, 1, st.stdout + st.stderr);
+      assert.match(st.stdout, /^eth0 carp vhid 7: FAULT /m);
+      assert.ok(st.stdout.includes(`checks ${check}=down`), st.stdout);
+      const m = await scrape(lab, 'client', 'a');
+      await assertPromtoolAccepts(m.body);
+      assert.equal(sample(m.samples, 'ucarp_ts_state', L), 3);
+      assert.equal(sample(m.samples, 'ucarp_ts_check_state', { ...L, check }), 0);
+
+      // The service is back: the group leaves FAULT, wins the election alone, and is healthy.
+      const mark = a.proc.mark();
+      writeFileSync(flag, '0\n');
+      await a.waitForState('MASTER', 10_000, mark);
+      const ok = await statusCommand(runDir);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.ok(ok.stdout.includes(`checks ${check}=up`), ok.stdout);
+      const m2 = await scrape(lab, 'client', 'a');
+      assert.equal(sample(m2.samples, 'ucarp_ts_state', L), 2);
+      assert.equal(sample(m2.samples, 'ucarp_ts_check_state', { ...L, check }), 1);
+      a.proc.kill('SIGTERM');
+      await a.proc.exited;
     });
   });
 });

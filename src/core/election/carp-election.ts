@@ -49,6 +49,10 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
   private readonly guard = new ReplayGuard();
   /** The skew we advertise now: state, not configuration, since health checks move it. */
   protected advskew: number;
+  /** The skew as checks have set it, for the status and metrics. */
+  get effectiveAdvskew(): number {
+    return this.advskew;
+  }
 
   constructor(private readonly cfg: CarpElectionConfig) {
     super(cfg);

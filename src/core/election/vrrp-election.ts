@@ -49,6 +49,10 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
   private answeredSinceAdvert = false;
   /** The priority we advertise now: state, not configuration, since health checks move it. */
   protected priority: number;
+  /** The priority as checks have set it, for the status and metrics. */
+  get effectivePriority(): number {
+    return this.priority;
+  }
 
   constructor(private readonly cfg: VrrpElectionConfig) {
     super(cfg);
