@@ -5,6 +5,7 @@ import type { Handover } from '../config/settings-transfer.js';
 import { createDriver } from './create-driver.js';
 import { Daemon } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
+import { withInjectedFault } from './fault-injection.js';
 import { Logger, stderrSink } from './logger.js';
 import { checkPidfile, removePidfile, writePidfile } from './pidfile.js';
 import { SyslogWriter } from './syslog.js';
@@ -86,7 +87,7 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
   }
 
   try {
-    daemon = new Daemon(settings, createDriver(settings), log);
+    daemon = new Daemon(settings, withInjectedFault(createDriver(settings)), log);
     daemon.start({
       onReady: () => {
         if (pidfile) writePidfile(pidfile);

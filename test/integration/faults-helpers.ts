@@ -36,6 +36,15 @@ export interface NodeOptions {
   extra?: string[];
   /** Run Debian's ucarp instead of ucarp-ts. */
   ucarp?: boolean;
+  /** 'vrrp3' or 'vrrp2' instead of CARP; then priority replaces advskew. */
+  protocol?: 'vrrp2' | 'vrrp3';
+  priority?: number;
+  /** Default 'none': the tests read stderr. */
+  facility?: string;
+  /** Added to the daemon's environment. */
+  env?: Record<string, string>;
+  /** Rewrites the final argv, e.g. to run the daemon in a pipeline or with a private /dev/log. */
+  wrap?: (argv: string[]) => string[];
 }
 
 export type State = 'MASTER' | 'BACKUP' | 'FAULT';
@@ -95,15 +104,17 @@ export function startNode(lab: Lab, host: string, o: NodeOptions): CarpNode {
     `--pass=${PASS}`,
     `--addr=${o.vip}`,
     `--advbase=${o.advbase ?? 1}`,
-    `--advskew=${o.advskew ?? 0}`,
+    ...(o.protocol ? [`--protocol=${o.protocol}`, `--priority=${o.priority ?? 100}`] : [`--advskew=${o.advskew ?? 0}`]),
     `--upscript=${o.upscript ?? s.up}`,
     `--downscript=${o.downscript ?? s.down}`,
     ...(o.preempt ? ['--preempt'] : []),
     ...(o.extra ?? []),
   ];
   // Both log to stderr in the foreground, which is what the tests read.
-  const argv = o.ucarp ? ['ucarp', ...args, '--facility=none'] : nodeArgv(CLI, ...args, '--facility=none');
-  return new CarpNode(lab, host, lab.spawn(host, argv));
+  const facility = `--facility=${o.facility ?? 'none'}`;
+  const argv = o.ucarp ? ['ucarp', ...args, facility] : nodeArgv(CLI, ...args, facility);
+  const env = o.env ? { ...process.env, ...o.env } : undefined;
+  return new CarpNode(lab, host, lab.spawn(host, o.wrap ? o.wrap(argv) : argv, { env }));
 }
 
 export function cpuTicks(pid: number): number {
@@ -125,6 +136,32 @@ export async function rawSocketDrops(lab: Lab, host: string): Promise<number> {
 
 /** Clock ticks per second for /proc times (USER_HZ, 100 on Linux). */
 export const CLOCK_TICKS = 100;
+
+/** The ucarp-ts daemons running in a lab host (found by their title), for daemons started through a shell or --daemonize. */
+export async function daemonPids(lab: Lab, host: string): Promise<number[]> {
+  const r = await lab.exec(host, ['ip', 'netns', 'pids', lab.host(host).ns]);
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('ucarp-ts ');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The one ucarp-ts daemon in a lab host, once it runs. */
+export async function daemonPid(lab: Lab, host: string, ms = 8000): Promise<number> {
+  return until(`a ucarp-ts daemon in ${host}`, async () => {
+    const pids = await daemonPids(lab, host);
+    if (pids.length > 1) throw new Error(`${pids.length} ucarp-ts daemons in ${host}: ${pids.join(' ')}`);
+    return pids[0];
+  }, ms, 20);
+}
+
+/** Resident memory of a process, kB. */
+export function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
 
 export function alive(pid: number): boolean {
   try {

@@ -1,81 +1,21 @@
-// Syslog delivery through the real /dev/log path. Each daemon runs under
-// `unshare --mount` with an overlay on /dev whose /dev/log is a bind mount of a
-// datagram socket this test owns: the host's /dev (and its syslog, if any) is never
-// touched, and ucarp-ts writes to /dev/log exactly as it would on a server.
+// Syslog delivery through the real /dev/log path: each daemon gets a private /dev/log
+// that is a datagram socket this test owns (test/lab/dev-log.ts), so ucarp-ts writes to
+// /dev/log exactly as it would on a server and the machine's syslog is never touched.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { requireLab, requireProgram } from '../lab/requirements.js';
-import { runSync } from '../lab/run.js';
+import { FakeSyslog, requireDevLogLab, withDevLog } from '../lab/dev-log.js';
 
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const VIP = '10.77.0.60';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Server {
-  on(event: 'message', cb: (buf: Buffer) => void): void;
-  on(event: 'error', cb: (e: Error) => void): void;
-  bind(path: string): void;
-  close(): void;
-}
-const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(t: 'unix_dgram'): Server };
-
-// Needs unshare and overlayfs to put a test-owned socket on /dev/log; missing ones fail loudly.
-function requireSyslogLab(): void {
-  requireLab();
-  requireProgram('unshare', 'util-linux');
-  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) throw new Error('this kernel has no overlayfs: the syslog test cannot bind /dev/log');
-}
-requireSyslogLab();
-
-/** A fake syslog daemon: a datagram socket in a temporary folder, and what it got. */
-class FakeSyslog {
-  readonly lines: string[] = [];
-  private readonly socket: Server;
-  constructor(readonly path: string) {
-    this.socket = unix.createSocket('unix_dgram');
-    this.socket.on('message', (b) => this.lines.push(b.toString('utf8')));
-    this.socket.on('error', (e) => assert.fail(e));
-    this.socket.bind(path);
-  }
-  async waitFor(re: RegExp, ms = 8000): Promise<string> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = this.lines.find((l) => re.test(l));
-      if (hit) return hit;
-      if (Date.now() > end) throw new Error(`no syslog line ${re} within ${ms} ms; got:\n${this.lines.join('\n')}`);
-      await sleep(20);
-    }
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
-
-let overlays = 0;
-/**
- * argv that runs `argv` in a private mount namespace whose /dev/log is `socket`
- * (or absent when socket is null).
- */
-function withDevLog(root: string, socket: string | null, argv: string[]): string[] {
-  const o = join(root, `overlay${overlays++}`);
-  mkdirSync(join(o, 'upper'), { recursive: true });
-  mkdirSync(join(o, 'work'));
-  const script = [
-    'set -e',
-    `mount -t overlay overlay -o lowerdir=/dev,upperdir=${o}/upper,workdir=${o}/work /dev`,
-    'rm -f /dev/log',
-    ...(socket ? ['touch /dev/log', `mount --bind ${socket} /dev/log`] : []),
-    'exec "$@"',
-  ].join('\n');
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv];
-}
+requireDevLogLab();
 
 describe('syslog on /dev/log, for real', () => {
   let lab: Lab;
@@ -105,7 +45,7 @@ describe('syslog on /dev/log, for real', () => {
   it('in the foreground: stderr and syslog, with the facility given, ident ucarp-ts and the pid', async () => {
     const log = new FakeSyslog(join(dir, 'fg.sock'));
     try {
-      const p = lab.spawn('a', withDevLog(dir, log.path, args('--facility=local5')));
+      const p = lab.spawn('a', withDevLog(dir, { bind: log.path }, args('--facility=local5')));
       procs.push(p);
       await p.waitForOutput(/Switching to state: MASTER/, 8000);
       // local5 = 21, warning = 4: <172>
@@ -126,7 +66,7 @@ describe('syslog on /dev/log, for real', () => {
     const log = new FakeSyslog(join(dir, 'bg.sock'));
     const pidfile = join(dir, 'bg.pid');
     try {
-      const r = await lab.exec('a', withDevLog(dir, log.path, args('--daemonize', `--pidfile=${pidfile}`)));
+      const r = await lab.exec('a', withDevLog(dir, { bind: log.path }, args('--daemonize', `--pidfile=${pidfile}`)));
       assert.equal(r.code, 0, r.stderr);
       const pid = Number(readFileSync(pidfile, 'utf8'));
       daemons.push(pid);
@@ -149,7 +89,7 @@ describe('syslog on /dev/log, for real', () => {
   it('--facility=none sends nothing to syslog', async () => {
     const log = new FakeSyslog(join(dir, 'none.sock'));
     try {
-      const p = lab.spawn('a', withDevLog(dir, log.path, args('--facility=none', '--advbase=1')));
+      const p = lab.spawn('a', withDevLog(dir, { bind: log.path }, args('--facility=none', '--advbase=1')));
       procs.push(p);
       await p.waitForOutput(/Switching to state: BACKUP/, 8000);
       await sleep(300);

@@ -1,6 +1,7 @@
 // A process started inside a lab namespace: its own process group (so the
 // whole tree can be signalled), its output collected for waitForOutput.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface ExitStatus {
   code: number | null;
@@ -170,4 +171,26 @@ export function spawnInNamespace(host: string, ns: string, argv: readonly string
     },
   };
   return handle;
+}
+
+/**
+ * Resolves with the wall-clock time (ms) at which `pid` was seen to have exited: gone,
+ * or a zombie. A zombie counts: a daemonized process is reaped by init, which on some
+ * machines takes a second or more after the process itself is done (measured here).
+ */
+export async function waitForPidExit(pid: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      state = undefined;
+    }
+    const now = Date.now();
+    if (state === undefined || state === 'Z' || state === 'X') return now;
+    if (now > end) throw new Error(`pid ${pid} still running (state ${state}) ${timeoutMs} ms later`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

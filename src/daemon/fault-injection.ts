@@ -1,0 +1,39 @@
+// TEST-ONLY fault injection, so the lab can prove that a daemon whose election breaks
+// fails safe (hands over, exits non-zero). Read from the environment by the shell and
+// nowhere else; no setting, default or config file reaches it.
+//
+//   UCARPTS_TEST_FAULT=election:N   the election throws on its Nth event and on every
+//                                   one after it (a persistent bug, not a one-off)
+//   UCARPTS_TEST_FAULT=uncaught:N   at the election's Nth event, an exception is thrown
+//                                   outside it, from the event loop (an uncaught exception)
+import type { ProtocolDriver } from './protocol-driver.js';
+
+export const TEST_FAULT_ENV = 'UCARPTS_TEST_FAULT';
+
+/** The driver as is, or with an election that starts throwing at the event the switch names. */
+export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv = process.env): ProtocolDriver {
+  const m = /^(election|uncaught):(\d+)$/.exec(env[TEST_FAULT_ENV] ?? '');
+  if (!m) return driver;
+  const kind = m[1];
+  const from = Number(m[2]);
+  const real = driver.election;
+  let events = 0;
+  const election: typeof real = {
+    get role() {
+      return real.role;
+    },
+    deadline: () => real.deadline(),
+    handle(event, now) {
+      const n = ++events;
+      const what = `injected fault (${TEST_FAULT_ENV}): election event ${n} (${event.type})`;
+      if (kind === 'election' && n >= from) throw new Error(what);
+      if (kind === 'uncaught' && n === from) {
+        setImmediate(() => {
+          throw new Error(what);
+        });
+      }
+      return real.handle(event, now);
+    },
+  };
+  return { ...driver, election };
+}
