@@ -25,6 +25,13 @@
       "sources": ["native/raw_fd.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "nowait_send",
+      "sources": ["native/nowait_send.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
+      "defines": ["NAPI_VERSION=8"]
     }
   ]
 }

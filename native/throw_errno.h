@@ -1,4 +1,4 @@
-// The Error both addons throw for a failed system call: "what: strerror" as the
+// The Error the addons throw for a failed system call: "what: strerror" as the
 // message, the errno name ("ENODEV") as .code like Node's own errors, and the number
 // as .errno, so callers can tell ENETDOWN from ENODEV.
 #ifndef UCARP_TS_THROW_ERRNO_H

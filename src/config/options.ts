@@ -58,7 +58,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'debug', short: 'D', takesValue: false, env: true, ucarp: true,
     help: 'enable debug output' },
   { long: 'shutdown', short: 'z', takesValue: false, env: true, ucarp: true,
-    help: 'on SIGINT, SIGQUIT, SIGTERM or SIGHUP run the downscript (unless already backup), then exit' },
+    help: 'CARP: when stopped as master (SIGINT, SIGQUIT, SIGTERM, SIGHUP), run the downscript after the handover; without it the address stays, as in ucarp. VRRP always does (RFC 5798)' },
   { long: 'daemonize', short: 'B', takesValue: false, env: true, ucarp: true,
     help: 'run in the background, detached; log to syslog only' },
   { long: 'ignoreifstate', short: 'S', takesValue: false, env: true, ucarp: true,
@@ -174,8 +174,22 @@ export function helpText(version: string): string {
       'to the scripts.',
   ]) out.push(...wrap(l, 76, '  '));
   out.push('');
+  out.push('Stopping:');
+  out.push(
+    ...wrap(
+      'SIGINT, SIGQUIT, SIGTERM and SIGHUP stop it: a BACKUP exits at once; a MASTER tells the ' +
+        'others (bow-out, VRRP priority 0), keeps the address until its successor advertises ' +
+        '(at most one advertisement interval plus 0.5 s), then runs the downscript (VRRP: ' +
+        'always, as RFC 5798 says; CARP: only with --shutdown, as ucarp) and exits. A second ' +
+        'signal ends the wait. SIGUSR1 logs the state; SIGUSR2 makes a master step down for 3 s.',
+      76,
+      '  ',
+    ),
+  );
+  out.push('');
   out.push('Exit status: 0 for --help and --version, 64 for a usage error, 66 for a file that');
-  out.push('is missing or cannot be used (config file, password file, scripts).');
+  out.push('is missing or cannot be used (config file, password file, scripts), 70 after an');
+  out.push('internal error (the daemon hands over first, so an init system can restart it).');
   out.push('');
   out.push('Status and metrics:');
   for (const l of [

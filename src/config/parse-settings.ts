@@ -303,6 +303,10 @@ function parse(
   });
   const upscript = script('upscript');
   const downscript = script('downscript');
+  if (carp && downscript && !shutdown) {
+    // ucarp's rule, kept for CARP; VRRP always releases the addresses on stop.
+    warnings.push('--downscript without --shutdown: a stopped MASTER keeps the virtual address (as ucarp); add --shutdown to release it');
+  }
 
   const iface = pickInterface(one('interface'), host);
   const password = readPassword(protocol, layers, host, secrets, warnings);

@@ -2,11 +2,9 @@
 // host once the command has parsed and checked its options. It never loads the option
 // parser or the config-file reader, which keeps the long-running process small.
 import { closeSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHandover, type Handover } from '../config/settings-transfer.js';
-import { findUpwards } from '../net/package-root.js';
+import { loadAddon } from '../net/native-addon.js';
 
 // The bundle `npm run build` makes (scripts/bundle-daemon.ts), unless a later `tsc` alone
 // has rebuilt the modules since: then the bundle is stale and the modules run as they are.
@@ -56,17 +54,13 @@ interface ProcessExecAddon {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
 }
 
-const ADDON = join('build', 'Release', 'process_exec.node');
-
 /**
  * Replaces this process (same PID) with the daemon image, the settings in a sealed
  * memory file. Returns only by throwing, when exec is impossible; the caller may then
  * run the daemon in this process instead.
  */
 export function execDaemon(handover: Handover): never {
-  const root = findUpwards(import.meta.url, ADDON);
-  if (!root) throw new Error(`${ADDON} not found: run "npm run build:native"`);
-  const addon = createRequire(import.meta.url)(join(root, ADDON)) as ProcessExecAddon;
+  const addon = loadAddon<ProcessExecAddon>('process_exec');
   const fd = addon.memfd('ucarp-ts-settings', encodeHandover(handover));
   const env = Object.entries(daemonEnv()).map(([k, v]) => `${k}=${v}`);
   try {

@@ -25,6 +25,9 @@ import { scriptEnvironment } from './script-environment.js';
 import { ChecksRunner } from '../checks/checks-runner.js';
 
 
+/** Exit status after an internal error (sysexits EX_SOFTWARE), so init restarts the daemon. */
+export const EXIT_INTERNAL_ERROR = 70;
+
 export interface DaemonHooks {
   /** Called once the sockets are open and the election has started. */
   onReady?: () => void;
@@ -50,6 +53,9 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
+  /** An internal error happened: stopping, and the exit will be non-zero. */
+  private faulted = false;
+  private exitCode = 0;
   /** Up scripts queued or running, per address. */
   private readonly upScriptsPending = new Map<Ipv4, number>();
   private ipId = Math.floor(Math.random() * 0xffff);
@@ -129,9 +135,30 @@ export class Daemon {
       await Promise.allSettled([...this.sends]);
       await this.scripts.idle();
       this.shutdownIo();
-      this.resolveDone(0);
+      this.resolveDone(this.exitCode);
     })();
     return this.stopping;
+  }
+
+  /**
+   * A fault the daemon cannot reason about (the election threw, an exception reached
+   * the top): one line, then a clean stop as far as it still works (handover, the
+   * downscript where a stop runs it) and a non-zero exit, so init restarts a sound one.
+   * Never an error loop on a host that may hold the address.
+   */
+  get failing(): boolean {
+    return this.faulted;
+  }
+
+  fail(what: string, e: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    this.exitCode = EXIT_INTERNAL_ERROR;
+    this.log.error(`internal error (${what}): ${describeError(e)}; handing over and exiting`);
+    // However the stop goes, the process is gone once a handover and a downscript had their time.
+    const capMs = this.driver.advertIntervalMs + 500 + this.settings.scriptTimeoutMs + 1000;
+    setTimeout(() => this.resolveDone(this.exitCode), capMs).unref();
+    void this.stop('internal error');
   }
 
   /** SIGUSR2. */
@@ -169,9 +196,17 @@ export class Daemon {
     try {
       actions = this.driver.election.handle(event, monotonicMs());
     } catch (e) {
-      // The election is pure and tested; if it ever throws, keep the daemon alive and say so.
-      this.log.error(`internal error handling ${event.type}: ${e instanceof Error ? e.stack : String(e)}`);
-      actions = [];
+      if (!this.faulted) {
+        this.fail(`the election failed on '${event.type}'`, e);
+        return [];
+      }
+      // It fails even to stop: leave without it.
+      try {
+        actions = this.driver.election.abandon();
+      } catch {
+        this.resolveDone(this.exitCode); // nothing more can be done for the address
+        return [];
+      }
     }
     for (const action of actions) this.perform(action);
     this.armTimer();
@@ -219,7 +254,12 @@ export class Daemon {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const token = ++this.timerToken;
-    const due = this.driver.election.deadline();
+    let due: number | null;
+    try {
+      due = this.driver.election.deadline();
+    } catch (e) {
+      return this.fail('the election failed to give its deadline', e);
+    }
     if (due === null) return;
     const wait = due - monotonicMs();
     // A takeover is timed to a fraction of a millisecond: setTimeout counts whole
@@ -392,6 +432,13 @@ export class Daemon {
     this.socket?.close();
     this.packetSocket?.close();
   }
+}
+
+/** One line: the message and where it was thrown. */
+function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const where = e.stack?.split('\n').find((l) => l.trimStart().startsWith('at '))?.trim();
+  return where ? `${e.message} (${where})` : e.message;
 }
 
 const bigintJson = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);

@@ -23,6 +23,8 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
       return real.role;
     },
     deadline: () => real.deadline(),
+    checks: () => real.checks(),
+    abandon: () => real.abandon(), // the way out stays intact
     handle(event, now) {
       const n = ++events;
       const what = `injected fault (${TEST_FAULT_ENV}): election event ${n} (${event.type})`;

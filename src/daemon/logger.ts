@@ -16,12 +16,7 @@ export type LogSink = (level: Level, message: string) => void;
 export class Logger {
   private readonly sinks: LogSink[] = [];
 
-  constructor(
-    private readonly debugEnabled: boolean,
-    toStderr: boolean,
-  ) {
-    if (toStderr) this.sinks.push(stderrSink);
-  }
+  constructor(private readonly debugEnabled: boolean) {}
 
   addSink(sink: LogSink): void {
     this.sinks.push(sink);
@@ -52,8 +47,10 @@ export class Logger {
     this.emit('error', message);
   }
 
-  private emit(level: Level, message: string): void {
+  /** To every sink but one (e.g. "stderr is gone" goes to syslog only). */
+  emit(level: Level, message: string, except?: LogSink): void {
     for (const sink of this.sinks) {
+      if (sink === except) continue;
       try {
         sink(level, message);
       } catch {
@@ -63,9 +60,22 @@ export class Logger {
   }
 }
 
-/** ucarp's stderr line; exported for messages that must not go to the other sinks. */
+/** ucarp's stderr line, newline included. */
+export function stderrLine(level: Level, message: string): string {
+  return `${timestamp()}: [${LABEL[level]}] ${message}\n`;
+}
+
+/**
+ * A line straight to process.stderr: for the short-lived command only. The daemon
+ * writes through a StderrWriter (stderr-writer.ts), which never blocks.
+ */
 export function stderrSink(level: Level, message: string): void {
-  process.stderr.write(`${timestamp()}: [${LABEL[level]}] ${message}\n`);
+  process.stderr.write(stderrLine(level, message));
+}
+
+/** A sink that writes ucarp's stderr lines through a never-blocking writer. */
+export function stderrWriterSink(writer: { write(line: string): void }): LogSink {
+  return (level, message) => writer.write(stderrLine(level, message));
 }
 
 function timestamp(): string {

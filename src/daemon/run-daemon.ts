@@ -3,11 +3,12 @@
 // image (src/daemon-process.ts) with settings the command already validated.
 import type { Handover } from '../config/settings-transfer.js';
 import { createDriver } from './create-driver.js';
-import { Daemon } from './daemon.js';
+import { Daemon, EXIT_INTERNAL_ERROR } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
 import { withInjectedFault } from './fault-injection.js';
-import { Logger, stderrSink } from './logger.js';
+import { Logger, stderrLine, stderrWriterSink } from './logger.js';
 import { checkPidfile, removePidfile, writePidfile } from './pidfile.js';
+import { StderrWriter } from './stderr-writer.js';
 import { SyslogWriter } from './syslog.js';
 import { packageVersion } from '../config/version.js';
 import { openControlServer, type ControlServer } from '../control/control-server.js';
@@ -27,26 +28,44 @@ export async function refuseToStart(reason: string, child: DaemonChild | null, c
 
 /** child: the channel to the --daemonize parent, or null in the foreground. */
 export async function runDaemon({ settings, warnings }: Handover, child: DaemonChild | null): Promise<void> {
-  const log = new Logger(settings.debug, !child);
+  const log = new Logger(settings.debug);
   let syslog: SyslogWriter | null = null;
+  // In the foreground, stderr too; written so that it can never block (stderr-writer.ts).
+  // What happens to it can only be told to syslog.
+  const stderr = child
+    ? null
+    : new StderrWriter({
+        formatNotice: (m) => stderrLine('warning', m),
+        onClosed: (why) => {
+          log.removeSink(stderrLog!);
+          syslog?.write('warning', `stderr is closed (${why}): logging to syslog only`);
+        },
+        onStalled: () => syslog?.write('warning', 'stderr is not being read: dropping log lines until it is'),
+      });
+  const stderrLog = stderr ? stderrWriterSink(stderr) : null;
+  if (stderrLog) log.addSink(stderrLog);
   if (settings.facility !== 'none') {
     syslog = new SyslogWriter({
       facility: settings.facility,
       // Detached, there is nobody to tell; in the foreground, say it once on stderr.
-      onUnavailable: child ? undefined : (why) => stderrSink('warning', `syslog unavailable (${why}): logging to stderr only`),
+      onUnavailable: stderr ? (why) => stderr.write(stderrLine('warning', `syslog unavailable (${why}): logging to stderr only`)) : undefined,
     });
     log.addSink(syslog.sink);
   }
   for (const w of warnings) log.warning(w);
   if (child) process.chdir('/'); // do not hold a mount busy; every path in settings is absolute
 
-  // Nothing may take a running daemon down: a bug is logged and the loop goes on. Before
-  // it runs, a detached daemon still owes its parent the reason it could not start.
-  process.on('uncaughtException', (e) => {
-    log.error(`internal error: ${e.stack ?? e.message}`);
-    if (child && !child.answered) void refuseToStart(`internal error: ${e.message}`, child);
-  });
-  process.on('unhandledRejection', (e) => log.error(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
+  // An exception that reaches the top is a fault the daemon cannot reason about: a
+  // running daemon hands over and exits non-zero (Daemon.fail); a second one while it
+  // does so ends it at once. Before it runs, a detached daemon still owes its parent the reason.
+  let daemon: Daemon | null = null;
+  const fatal = (what: string) => (e: unknown) => {
+    if (daemon && !daemon.failing) return daemon.fail(what, e);
+    if (daemon) process.exit(EXIT_INTERNAL_ERROR);
+    void refuseToStart(`internal error (${what}): ${message(e)}`, child, EXIT_INTERNAL_ERROR);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
 
   const pidfile = settings.pidfile;
   if (pidfile) {
@@ -60,7 +79,6 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
   }
 
   // The groups this process runs (one today), for --status and the metrics.
-  let daemon: Daemon | undefined;
   const groups = (): GroupSnapshot[] => (daemon ? [daemon.snapshot()] : []);
   const version = packageVersion();
   const snapshot = (): ProcessSnapshot => ({ format: STATUS_FORMAT, pid: process.pid, version, groups: groups() });
@@ -86,9 +104,9 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
     }
   }
 
+  const running = new Daemon(settings, withInjectedFault(createDriver(settings)), log);
   try {
-    daemon = new Daemon(settings, withInjectedFault(createDriver(settings)), log);
-    daemon.start({
+    running.start({
       onReady: () => {
         if (pidfile) writePidfile(pidfile);
         child?.ready();
@@ -99,8 +117,8 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
     void refuseToStart(message(e), child);
     return;
   }
+  daemon = running;
 
-  const running = daemon;
   // Status matters less than failover: a daemon that cannot make its socket still runs.
   let control: ControlServer | null = null;
   openControlServer(settings.runDir, snapshot, (e) => log.warning(`control socket: ${e.message}`)).then(
@@ -120,6 +138,7 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
     metrics?.close();
     if (pidfile) removePidfile(pidfile);
     syslog?.close();
+    stderr?.close();
     process.exit(code);
   });
 }

@@ -1,10 +1,8 @@
-// Loads our native addon (build/Release/packet_socket.node, from binding.gyp)
-// relative to the package root, so it is found from src/ and from dist/src/.
+// Loads our native addons (build/Release/*.node, from binding.gyp) relative to the
+// package root, so they are found from src/ and from dist/src/.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { findUpwards } from './package-root.js';
-
-const ADDON = join('build', 'Release', 'packet_socket.node');
 
 export interface NativeAddon {
   open(ifindex: number): number;
@@ -15,14 +13,19 @@ export interface NativeAddon {
   ipv4Addresses(name: string): number[];
 }
 
+/** build/Release/<name>.node; throws when it is not built. */
+export function loadAddon<T>(name: string): T {
+  const file = join('build', 'Release', `${name}.node`);
+  const root = findUpwards(import.meta.url, file);
+  if (!root) throw new Error(`${file} not found: run "npm run build:native"`);
+  return createRequire(import.meta.url)(join(root, file)) as T;
+}
+
 let addon: NativeAddon | undefined;
 
 /** Loaded on first use so that importing our modules never needs the native build. */
 export function nativeAddon(): NativeAddon {
-  if (addon) return addon;
-  const root = findUpwards(import.meta.url, ADDON);
-  if (!root) throw new Error(`${ADDON} not found: run "npm run build:native"`);
-  addon = createRequire(import.meta.url)(join(root, ADDON)) as NativeAddon;
+  addon ??= loadAddon<NativeAddon>('packet_socket');
   return addon;
 }
 

@@ -101,7 +101,7 @@ export function startNode(lab: Lab, host: string, o: NodeOptions): CarpNode {
     `--interface=${h.ifname}`,
     `--srcip=${h.addr}`,
     `--vhid=${o.vhid}`,
-    `--pass=${PASS}`,
+    ...(o.protocol === 'vrrp3' ? [] : [`--pass=${PASS}`]), // VRRPv3 has no authentication
     `--addr=${o.vip}`,
     `--advbase=${o.advbase ?? 1}`,
     ...(o.protocol ? [`--protocol=${o.protocol}`, `--priority=${o.priority ?? 100}`] : [`--advskew=${o.advskew ?? 0}`]),

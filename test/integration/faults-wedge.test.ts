@@ -46,7 +46,14 @@ async function masterAndBackup(lab: Lab, log: FakeSyslog, a: Partial<NodeOptions
  * (seen by tcpdump on b), the backup never changes state, and the master uses little
  * CPU; then it answers SIGUSR1 on syslog and stops on SIGTERM with a handover.
  */
-async function assertStillInCharge(t: TestContext, lab: Lab, log: FakeSyslog, pid: number, b: CarpNode, ms: number, during?: () => Promise<unknown>): Promise<void> {
+async function assertStillInCharge(
+  t: TestContext,
+  lab: Lab,
+  log: FakeSyslog,
+  pid: number,
+  b: CarpNode,
+  { ms, maxCpu, during }: { ms: number; maxCpu: number; during?: () => Promise<unknown> },
+): Promise<void> {
   const aAddr = lab.host('a').addr;
   const capture = await lab.tcpdump('b', `ip proto 112 and src host ${aAddr}`);
   const bMark = b.proc.mark();
@@ -62,7 +69,7 @@ async function assertStillInCharge(t: TestContext, lab: Lab, log: FakeSyslog, pi
   assert.deepEqual(b.transitions(bMark), [], `the backup took over:\n${b.log.slice(-2000)}`);
   assert.ok(adverts.length >= Math.floor(seconds) - 1, `only ${adverts.length} adverts from the master in ${seconds.toFixed(1)} s`);
   assert.ok(Math.max(0, ...gaps) < 1000 + SLACK_MS, `a gap of ${Math.max(...gaps)} ms between the master's adverts`);
-  assert.ok(cpu < 40, `the master used ${cpu.toFixed(1)}% of a core`);
+  assert.ok(cpu < maxCpu, `the master used ${cpu.toFixed(1)}% of a core`);
 
   const since = log.lines.length;
   process.kill(pid, 'SIGUSR1');
@@ -82,7 +89,7 @@ describe('faults: logging never stops the protocol', () => {
       const log = new FakeSyslog(join(lab.tmpDir, 'log.sock'));
       try {
         const { pid, b } = await masterAndBackup(lab, log, { wrap: piped(lab, log, 'head -2') });
-        await assertStillInCharge(t, lab, log, pid, b, 4000);
+        await assertStillInCharge(t, lab, log, pid, b, { ms: 4000, maxCpu: 40 }); // it spun at 82% before
         const said = log.lines.filter((l) => /stderr/.test(l));
         assert.equal(said.length, 1, `one syslog line about stderr:\n${said.join('\n')}`);
         assert.match(said[0]!, /: stderr is closed \(EPIPE\): logging to syslog only$/);
@@ -99,13 +106,15 @@ describe('faults: logging never stops the protocol', () => {
         const { pid, b } = await masterAndBackup(lab, log, { wrap: piped(lab, log, 'sleep 600'), extra: ['--debug'] });
         const rss0 = rssKb(pid);
         const flood = await startFlood(lab, 'x', { vhid: VHID, rate: 10_000, seconds: 3, kinds: ['forged', 'random'] });
-        await assertStillInCharge(t, lab, log, pid, b, 4000, async () => {
+        // The flood itself costs CPU (each packet refused, a debug line formatted and sent
+        // to syslog); the master must never saturate its core, or its adverts would wait.
+        await assertStillInCharge(t, lab, log, pid, b, { ms: 4000, maxCpu: 90, during: async () => {
           const report = await flood.done;
           const grownMb = (rssKb(pid) - rss0) / 1024;
           t.diagnostic(`flood: ${report.sent} packets; master's resident memory grew ${grownMb.toFixed(1)} MB`);
           assert.ok(report.sent >= 20_000, `only ${report.sent} packets sent`);
           assert.ok(grownMb < 16, `resident memory grew ${grownMb.toFixed(1)} MB: log lines pile up`);
-        });
+        } });
         const said = log.lines.filter((l) => /stderr/.test(l));
         assert.equal(said.length, 1, `one syslog line about stderr:\n${said.join('\n')}`);
         assert.match(said[0]!, /: stderr is not being read: dropping log lines until it is$/);

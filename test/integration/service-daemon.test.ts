@@ -63,6 +63,7 @@ describe('ucarp-ts --daemonize and --pidfile in a lab', () => {
     `--addr=${VIP}`,
     `--upscript=${join(EXAMPLES, 'vip-up.sh')}`,
     `--downscript=${join(EXAMPLES, 'vip-down.sh')}`,
+    '--shutdown', // else the CARP warning that the address would stay on a stopped host
     '--facility=none',
     ...extra,
   ];

@@ -110,6 +110,9 @@ describe('CARP election properties', () => {
         assert.ok(ad && ad.type === 'advertise');
         assert.deepEqual([ad.advert.advbase, ad.advert.advskew], [255, 255]);
         assert.equal(actions.some((a) => a.type === 'run-script' || a.type === 'stopped'), false, 'the address stays until the handover');
+        // Gone no later than one advertisement interval plus 0.5 s when no successor speaks.
+        const wait = e.deadline()! - stopAt;
+        assert.ok(wait > 0 && wait <= 1500 && wait < cfg.advbase * 1000 + (cfg.advskew * 1000) / 256 + 500, `waits ${wait} ms`);
         const finish = successorSpeaks
           ? e.handle({ type: 'advert', advert: { src: 2, advbase: 1, advskew: 0, counter: 99n } }, stopAt + 1)
           : e.handle({ type: 'timeout' }, e.deadline()!);
@@ -117,6 +120,35 @@ describe('CARP election properties', () => {
         assert.equal(e.deadline(), null);
         assert.deepEqual(e.handle({ type: 'timeout' }, 1e9), []);
       }),
+    );
+  });
+  it('abandoning (the election failed): a master bows out at once, runs its downscript only with --shutdown; others just stop', () => {
+    fc.assert(
+      fc.property(config.chain((cfg) => fc.tuple(fc.constant(cfg), checkRules)).chain(([cfg, rules]) =>
+        fc.tuple(fc.constant(cfg), fc.constant(rules), fc.array(fc.tuple(events(rules), fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }), fc.boolean())),
+      ([cfg, rules, steps, stopFirst]) => {
+        const e = new CarpElection({ ...cfg, checks: rules, self: 0x0a000001, initialCounter: 1000n });
+        let now = 0;
+        e.handle({ type: 'start' }, now);
+        for (const [ev, gap] of steps) e.handle(ev, (now += gap));
+        if (stopFirst) e.handle({ type: 'stop' }, now);
+        const role = e.role;
+        const out = e.abandon();
+        assert.deepEqual(out.at(-1), { type: 'stopped' });
+        const ads = out.filter((a) => a.type === 'advertise');
+        const downs = out.filter((a) => a.type === 'run-script');
+        if (role === 'MASTER') {
+          assert.ok(ads.length === 1 && ads[0]!.type === 'advertise' && ads[0]!.advert.advbase === 255 && ads[0]!.advert.advskew === 255);
+          assert.deepEqual(downs, cfg.downOnStop ? [{ type: 'run-script', script: 'down' }] : []);
+        } else {
+          assert.equal(ads.length, 0);
+          if (!stopFirst) assert.deepEqual(out, [{ type: 'stopped' }], 'a backup has nothing to give back');
+          if (!cfg.downOnStop) assert.deepEqual(downs, []);
+        }
+        assert.equal(e.deadline(), null);
+        assert.deepEqual(e.handle({ type: 'timeout' }, now + 1e9), []);
+      }),
+      { numRuns: 1000 },
     );
   });
 });

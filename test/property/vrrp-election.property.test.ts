@@ -132,7 +132,7 @@ describe('VRRP election properties', () => {
     );
   });
 
-  it('a stopping master sends one priority-0 advert, keeps the address until a successor speaks, then stays silent', () => {
+  it('a stopping master sends one priority-0 advert, keeps the address until a successor speaks, then releases it (RFC 5798 6.4.3) and stays silent', () => {
     fc.assert(
       fc.property(config, fc.boolean(), (cfg, successorSpeaks) => {
         const e = new VrrpElection(cfg);
@@ -146,14 +146,40 @@ describe('VRRP election properties', () => {
         assert.ok(ads[0]!.type === 'advertise' && ads[0]!.advert.priority === 0);
         assert.equal(actions.some((a) => a.type === 'run-script' || a.type === 'stopped'), false, 'the address stays until the handover');
         const wait = e.deadline()! - stopAt;
-        assert.ok(wait > 0 && wait <= 1500);
+        assert.ok(wait > 0 && wait <= 1500 && wait < cfg.intervalCs * 10 + 500, `waits ${wait} ms for a successor`);
         const finish = successorSpeaks
           ? e.handle({ type: 'advert', advert: { src: 0x0a000009, priority: 50, intervalCs: cfg.intervalCs } }, stopAt + 1)
           : e.handle({ type: 'timeout' }, e.deadline()!);
-        assert.deepEqual(finish.map((a) => a.type), cfg.downOnStop ? ['run-script', 'stopped'] : ['stopped']);
+        // With or without --shutdown: a VRRP router in Initialize must not answer for the addresses.
+        assert.deepEqual(finish, [{ type: 'run-script', script: 'down' }, { type: 'stopped' }]);
         assert.equal(e.deadline(), null);
         assert.deepEqual(e.handle({ type: 'timeout' }, 1e9), []);
       }),
+    );
+  });
+
+  it('abandoning (the election failed): a master says priority 0 and releases the addresses at once; others just stop', () => {
+    fc.assert(
+      fc.property(scenario, fc.boolean(), ([cfg, evs, gaps], stopFirst) => {
+        const e = new VrrpElection(cfg);
+        let now = 0;
+        e.handle({ type: 'start' }, now);
+        evs.forEach((ev, i) => e.handle(ev, (now += gaps[i]!)));
+        if (stopFirst) e.handle({ type: 'stop' }, now);
+        const role = e.role;
+        const out = e.abandon();
+        assert.deepEqual(out.at(-1), { type: 'stopped' });
+        const ads = out.filter((a) => a.type === 'advertise');
+        if (role === 'MASTER') assert.ok(ads.length === 1 && ads[0]!.type === 'advertise' && ads[0]!.advert.priority === 0);
+        else assert.equal(ads.length, 0);
+        const downs = out.filter((a) => a.type === 'run-script');
+        if (role === 'MASTER') assert.deepEqual(downs, [{ type: 'run-script', script: 'down' }]);
+        else if (!stopFirst) assert.deepEqual(out, [{ type: 'stopped' }], 'a backup has nothing to give back');
+        else assert.ok(downs.length <= 1);
+        assert.equal(e.deadline(), null);
+        assert.deepEqual(e.handle({ type: 'timeout' }, now + 1e9), []);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -81,6 +81,19 @@ describe('CARP election on a simulated segment', () => {
     assert.equal(sim.isUp(0), false, 'and then it was gone');
   });
 
+  it("without --shutdown a stopping master hands over but keeps its address (ucarp's rule)", () => {
+    const sim = carpCluster([{ addr: '10.0.0.1', downOnStop: false }, { addr: '10.0.0.2', advskew: 50 }]);
+    sim.boot(0);
+    sim.boot(1);
+    sim.runUntil(10_000);
+    const scriptsBefore = sim.scripts(0).length;
+    sim.stop(0);
+    sim.runUntil(sim.now + 3000);
+    assert.deepEqual(sim.masters(), [1]);
+    assert.equal(sim.isUp(0), false);
+    assert.equal(sim.scripts(0).length, scriptsBefore, 'no downscript');
+  });
+
   it('SIGUSR2 demotion hands over at once and the demoted node stays quiet', () => {
     const sim = carpCluster([{ addr: '10.0.0.1', advskew: 0, preempt: true }, { addr: '10.0.0.2', advskew: 50 }]);
     sim.boot(0);

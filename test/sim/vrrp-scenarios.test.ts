@@ -110,6 +110,39 @@ describe('VRRP election on a simulated segment', () => {
     });
   }
 
+  for (const downOnStop of [true, false]) {
+    it(`a stopping master releases its addresses after its successor's first advert, ${downOnStop ? 'with' : 'without'} --shutdown (RFC 5798 6.4.3)`, () => {
+      const sim = vrrpCluster([{ addr: '10.0.0.1', priority: 200, downOnStop }, { addr: '10.0.0.2', priority: 100 }]);
+      sim.boot(0);
+      sim.boot(1);
+      sim.runUntil(10_000.5);
+      assert.deepEqual(sim.masters(), [0]);
+      sim.stop(0);
+      const stoppedAt = sim.now;
+      sim.runUntil(stoppedAt + 3000);
+      const takeover = takeoverOf(sim, 1, stoppedAt);
+      const down = sim.scripts(0).at(-1)!;
+      assert.equal(down.script, 'down');
+      assert.ok(down.at >= takeover.at && down.at > stoppedAt, 'make before break: released once the successor spoke');
+      assert.equal(sim.isUp(0), false);
+    });
+  }
+
+  it('a lone stopping master waits less than one interval + 0.5 s for a successor, then releases its addresses', () => {
+    for (const intervalCs of [5, 100, 300]) {
+      const sim = vrrpCluster([{ addr: '10.0.0.1', intervalCs, downOnStop: false }]);
+      sim.boot(0);
+      sim.runUntil(20_000.5);
+      assert.deepEqual(sim.masters(), [0]);
+      sim.stop(0);
+      const stoppedAt = sim.now;
+      sim.runUntil(stoppedAt + 5000);
+      const down = sim.scripts(0).at(-1)!;
+      assert.equal(down.script, 'down');
+      assert.ok(down.at - stoppedAt < intervalCs * 10 + 500, `released ${down.at - stoppedAt} ms after the stop (interval ${intervalCs * 10} ms)`);
+    }
+  });
+
   it('without --preempt a better node that joins later waits; with it, it takes over after Master_Down_Interval', () => {
     for (const preempt of [false, true]) {
       const sim = vrrpCluster([{ addr: '10.0.0.1', priority: 100 }, { addr: '10.0.0.2', priority: 200, preempt }]);

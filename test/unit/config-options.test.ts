@@ -159,8 +159,17 @@ test('missing scripts are warnings, as in ucarp', () => {
   const out = run(required());
   assert.equal(out.kind, 'run');
   if (out.kind === 'run') assert.deepEqual(out.warnings, ['no upscript given', 'no downscript given']);
-  const both = run([...required(), '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh']);
+  const both = run([...required(), '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh', '-z']);
   assert.ok(both.kind === 'run' && both.warnings.length === 0);
+});
+
+test('CARP: a downscript without --shutdown is one warning (the address stays on a stopped master); VRRP releases it anyway', () => {
+  const carp = run([...required(), '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh']);
+  assert.ok(carp.kind === 'run');
+  assert.deepEqual(carp.warnings, ['--downscript without --shutdown: a stopped MASTER keeps the virtual address (as ucarp); add --shutdown to release it']);
+  const vrrp = run([...required(['pass']), '--protocol=vrrp3', '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh']);
+  assert.ok(vrrp.kind === 'run', vrrp.kind === 'exit' ? vrrp.stderr : '');
+  assert.deepEqual(vrrp.warnings, []);
 });
 
 test('the interface defaults to the first non-loopback interface that is up', () => {

@@ -18,14 +18,14 @@ function warningsFor(argv: string[], modes: Record<string, number>): string[] {
 
 describe('permission warnings', () => {
   it('warns when the password file is readable by others or group, not when it is 0600', () => {
-    const scripts = ['-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh', '-o', '/etc/ucarp/pass'];
+    const scripts = ['-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh', '-z', '-o', '/etc/ucarp/pass'];
     assert.ok(warningsFor(scripts, { '/etc/ucarp/pass': 0o644 }).some((w) => /\/etc\/ucarp\/pass is readable by others \(mode 0644\)/.test(w)));
     assert.ok(warningsFor(scripts, { '/etc/ucarp/pass': 0o640 }).some((w) => /readable by group/.test(w)));
     assert.deepEqual(warningsFor(scripts, { '/etc/ucarp/pass': 0o600 }), []);
   });
 
   it('warns when a script can be changed by any user', () => {
-    const w = warningsFor(['-p', 'secret', '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh'], { '/etc/ucarp/up.sh': 0o777, '/etc/ucarp/down.sh': 0o755 });
+    const w = warningsFor(['-p', 'secret', '-u', '/etc/ucarp/up.sh', '-d', '/etc/ucarp/down.sh', '-z'], { '/etc/ucarp/up.sh': 0o777, '/etc/ucarp/down.sh': 0o755 });
     assert.equal(w.length, 1);
     assert.match(w[0]!, /upscript \/etc\/ucarp\/up.sh can be changed by any user \(mode 0777\)/);
   });

@@ -44,7 +44,8 @@ test('the init-script config file alone drives a complete Settings', () => {
   const out = run(['--config', '/etc/ucarp/vip-042.conf']);
   assert.equal(out.kind, 'run');
   if (out.kind !== 'run') return;
-  assert.deepEqual(out.warnings, []);
+  // A downscript without UCARP_SHUTDOWN: ucarp's rule applies, and the operator is told.
+  assert.deepEqual(out.warnings, ['--downscript without --shutdown: a stopped MASTER keeps the virtual address (as ucarp); add --shutdown to release it']);
   assert.deepEqual(out.settings, {
     protocol: 'carp',
     interface: 'eth0',

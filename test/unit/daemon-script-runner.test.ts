@@ -9,7 +9,7 @@ import { ScriptRunner } from '../../src/daemon/script-runner.js';
 
 function capturingLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
-  const log = new Logger(false, false);
+  const log = new Logger(false);
   log.addSink((level, message) => lines.push(`${level}: ${message}`));
   return { log, lines };
 }

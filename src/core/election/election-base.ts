@@ -8,7 +8,7 @@ import type { Election, ElectionAction, ElectionEvent, Role } from './types.js';
 export interface CommonElectionConfig {
   /** --neutral: no downscript when entering BACKUP at start-up. */
   neutral: boolean;
-  /** --shutdown: run the downscript when stopping as MASTER. */
+  /** --shutdown: run the downscript when stopping as MASTER (CARP; VRRP always does, see releasesOnStop). */
   downOnStop: boolean;
   /** How long SIGUSR2 keeps a demoted node from taking over again (ucarp: 3 s). */
   demoteQuietMs?: number;
@@ -20,6 +20,11 @@ export interface CommonElectionConfig {
 const DELAYED_ARP_ADVERTS = 2;
 /** Longest a stopping master keeps the address while waiting for its successor. */
 const MAX_HANDOVER_WAIT_MS = 1500;
+/**
+ * A stopping master exits no later than one advertisement interval plus 0.5 s after
+ * the stop; the wait ends this much earlier, so that the downscript and the exit fit.
+ */
+const HANDOVER_EXIT_MARGIN_MS = 100;
 
 export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected state: Role = 'INIT';
@@ -69,6 +74,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   }
   /** Called whenever a MASTER sends its periodic or first advert. */
   protected onMasterAdvert(): void {}
+  /** Whether a stopping MASTER runs its downscript: CARP as ucarp, only with --shutdown. */
+  protected releasesOnStop(): boolean {
+    return this.common.downOnStop;
+  }
 
   get role(): Role {
     return this.state;
@@ -202,7 +211,28 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     const actions: ElectionAction<Out>[] = [this.leavingAdvert()];
     this.enter('BACKUP', 'shutting down: handing over', actions, false);
     this.leaving = true;
-    this.timerAt = now + Math.min(this.masterDownMs, MAX_HANDOVER_WAIT_MS);
+    this.timerAt = now + Math.min(this.masterDownMs, MAX_HANDOVER_WAIT_MS, this.advertIntervalMs + 500 - HANDOVER_EXIT_MARGIN_MS);
+    return actions;
+  }
+
+  /**
+   * Leaving at once, for a shell whose election has failed: the last word a clean stop
+   * would say (the leaving advert if MASTER, the downscript where a stop runs it),
+   * without waiting for anything. Uses nothing but the role, so it works when the rest
+   * of the state can no longer be trusted.
+   */
+  abandon(): ElectionAction<Out>[] {
+    const wasMaster = this.state === 'MASTER' || this.leaving;
+    const actions: ElectionAction<Out>[] = [];
+    if (this.state === 'MASTER') {
+      actions.push(this.leavingAdvert());
+      actions.push({ type: 'transition', from: 'MASTER', to: 'BACKUP', reason: 'leaving at once' });
+    }
+    if (wasMaster && this.releasesOnStop()) actions.push({ type: 'run-script', script: 'down' });
+    actions.push({ type: 'stopped' });
+    this.leaving = false;
+    this.state = 'INIT';
+    this.timerAt = null;
     return actions;
   }
 
@@ -211,7 +241,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     this.state = 'INIT';
     this.timerAt = null;
     const actions: ElectionAction<Out>[] = [];
-    if (this.common.downOnStop) actions.push({ type: 'run-script', script: 'down' });
+    if (this.releasesOnStop()) actions.push({ type: 'run-script', script: 'down' });
     actions.push({ type: 'stopped' });
     return actions;
   }

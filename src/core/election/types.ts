@@ -41,4 +41,6 @@ export interface Election<In, Out> {
   deadline(): number | null;
   /** Each configured health check's state, for the status line and the scripts. */
   checks(): CheckStatus[];
+  /** Stop now, for a shell whose election failed: the leaving advert and downscript a stop would give, then 'stopped'. */
+  abandon(): ElectionAction<Out>[];
 }

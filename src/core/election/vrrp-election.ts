@@ -107,6 +107,15 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
     this.answeredSinceAdvert = false;
   }
 
+  /**
+   * RFC 5798 6.4.3: a master that shuts down sends priority 0 and goes to Initialize,
+   * where it must not answer for the addresses; keepalived removes them too. So a
+   * stopping VRRP master always releases them (downscript), --shutdown or not.
+   */
+  protected override releasesOnStop(): boolean {
+    return true;
+  }
+
   protected saysLeaving(ad: VrrpHeard): boolean {
     return ad.priority === VRRP_PRIORITY_STOP;
   }
