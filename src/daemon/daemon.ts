@@ -55,6 +55,8 @@ export class Daemon {
   private stopRequested = false;
   /** An internal error happened: stopping, and the exit will be non-zero. */
   private faulted = false;
+  /** ...and the election failed even to stop: left without a handover. */
+  private abandoned = false;
   private exitCode = 0;
   /** Up scripts queued or running, per address. */
   private readonly upScriptsPending = new Map<Ipv4, number>();
@@ -140,24 +142,24 @@ export class Daemon {
     return this.stopping;
   }
 
+  get failing(): boolean {
+    return this.faulted;
+  }
+
   /**
    * A fault the daemon cannot reason about (the election threw, an exception reached
    * the top): one line, then a clean stop as far as it still works (handover, the
    * downscript where a stop runs it) and a non-zero exit, so init restarts a sound one.
    * Never an error loop on a host that may hold the address.
    */
-  get failing(): boolean {
-    return this.faulted;
-  }
-
   fail(what: string, e: unknown): void {
     if (this.faulted) return;
     this.faulted = true;
-    this.exitCode = EXIT_INTERNAL_ERROR;
+    this.exitCode = process.exitCode = EXIT_INTERNAL_ERROR;
     this.log.error(`internal error (${what}): ${describeError(e)}; handing over and exiting`);
     // However the stop goes, the process is gone once a handover and a downscript had their time.
     const capMs = this.driver.advertIntervalMs + 500 + this.settings.scriptTimeoutMs + 1000;
-    setTimeout(() => this.resolveDone(this.exitCode), capMs).unref();
+    setTimeout(() => this.resolveDone(this.exitCode), capMs);
     void this.stop('internal error');
   }
 
@@ -201,6 +203,7 @@ export class Daemon {
         return [];
       }
       // It fails even to stop: leave without it.
+      this.abandoned = true;
       try {
         actions = this.driver.election.abandon();
       } catch {
@@ -224,7 +227,7 @@ export class Daemon {
         this.stats.entered(action.to);
         this.log.warning(`Switching to state: ${action.to}`);
         this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
-        if (this.stopRequested && action.from === 'MASTER') {
+        if (this.stopRequested && action.from === 'MASTER' && !this.abandoned) {
           this.log.info('Handing over: the others are told; the address stays until a successor advertises');
         }
         break;

@@ -10,10 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab, type Lab } from '../lab/lab.js';
-import { FakeSyslog, requireDevLogLab, withDevLog } from '../lab/dev-log.js';
+import { requireDevLogLab, withDevLog } from '../lab/dev-log.js';
 import { waitForPidExit } from '../lab/process-handle.js';
 import { requireProgram } from '../lab/requirements.js';
 import { isBowOut, logLineTime, timedPackets } from '../support/carp-lab.js';
+import { FakeSyslog } from '../support/fake-syslog.js';
 import { startFlood } from '../support/flood.js';
 import { CLOCK_TICKS, cpuTicks, daemonPid, rssKb, sleep, startNode, type CarpNode, type NodeOptions } from './faults-helpers.js';
 
@@ -133,7 +134,7 @@ describe('faults: logging never stops the protocol', () => {
         const b = startNode(lab, 'b', base({ advskew: 50 }));
         await b.waitForState('BACKUP', 8000);
         const bMark = b.proc.mark();
-        log.close(); // the syslog daemon stops: its socket is gone
+        log.remove(); // the syslog daemon stops: its socket is gone
         for (let i = 0; i < 3; i++) {
           assert.match(await a.status(), /^MASTER on eth0 id 7 /);
           await sleep(300);

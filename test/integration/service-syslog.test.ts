@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab, nodeArgv, type LabProcess } from '../lab/lab.js';
-import { FakeSyslog, requireDevLogLab, withDevLog } from '../lab/dev-log.js';
+import { requireDevLogLab, withDevLog } from '../lab/dev-log.js';
+import { FakeSyslog } from '../support/fake-syslog.js';
 
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));

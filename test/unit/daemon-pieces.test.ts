@@ -1,4 +1,5 @@
-// Small shell pieces: the masked command line, the script environment, the inbound filter.
+// Small shell pieces: the masked command line, the script environment, the inbound
+// filter, the test-only fault switch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
@@ -7,6 +8,9 @@ import { buildIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import type { Settings } from '../../src/config/settings.js';
 import { maskedCommandLine } from '../../src/daemon/process-title.js';
 import { scriptEnvironment } from '../../src/daemon/script-environment.js';
+import { TEST_FAULT_ENV, withInjectedFault } from '../../src/daemon/fault-injection.js';
+import type { ProtocolDriver } from '../../src/daemon/protocol-driver.js';
+import type { Election } from '../../src/core/election/types.js';
 
 const ip = (s: string): number => parseIpv4(s)!;
 
@@ -68,5 +72,28 @@ describe('inbound filter', () => {
     assert.equal(reason(pkt({ dst: '10.0.0.1' }), p), 'ok');
     assert.equal(reason(pkt({ src: '10.0.0.3', dst: '10.0.0.1' }), p), 'peer');
     assert.equal(reason(pkt({ dst: '10.0.0.9' }), p), 'destination');
+  });
+});
+
+describe('the test-only fault switch', () => {
+  const election: Election<unknown, unknown> = {
+    role: 'BACKUP',
+    handle: () => [],
+    deadline: () => null,
+    abandon: () => [{ type: 'stopped' }],
+  };
+  const driver = { name: 'test', election, tos: 0, advertIntervalMs: 1000 } as unknown as ProtocolDriver;
+
+  it('is off unless its variable names a fault', () => {
+    assert.equal(withInjectedFault(driver, {}), driver);
+    assert.equal(withInjectedFault(driver, { [TEST_FAULT_ENV]: 'bogus' }), driver);
+  });
+
+  it('election:N throws from the Nth event on, and leaves the way out (abandon) intact', () => {
+    const faulty = withInjectedFault(driver, { [TEST_FAULT_ENV]: 'election:3' }).election;
+    assert.deepEqual(faulty.handle({ type: 'start' }, 0), []);
+    assert.deepEqual(faulty.handle({ type: 'timeout' }, 1), []);
+    for (let i = 0; i < 3; i++) assert.throws(() => faulty.handle({ type: 'timeout' }, 2), /injected fault/);
+    assert.deepEqual(faulty.abandon(), [{ type: 'stopped' }]);
   });
 });

@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYSLOG_FACILITIES } from '../../src/config/options.js';
@@ -15,23 +14,7 @@ import {
   syslogPriority,
   syslogTimestamp,
 } from '../../src/daemon/syslog.js';
-
-interface Server {
-  on(event: 'message', cb: (buf: Buffer) => void): void;
-  on(event: 'error', cb: (e: Error) => void): void;
-  bind(path: string): void;
-  close(): void;
-}
-const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(t: 'unix_dgram'): Server };
-
-function listen(path: string): { received: string[]; close(): void } {
-  const received: string[] = [];
-  const s = unix.createSocket('unix_dgram');
-  s.on('message', (buf) => received.push(buf.toString('utf8')));
-  s.on('error', (e) => assert.fail(e));
-  s.bind(path);
-  return { received, close: () => s.close() };
-}
+import { FakeSyslog } from '../support/fake-syslog.js';
 
 const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
   const end = Date.now() + ms;
@@ -77,15 +60,15 @@ test('unix-dgram errno numbers become words', () => {
 test('delivers one datagram per message to the socket, with facility, ident and pid', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'svc-syslog-'));
   const path = join(dir, 'log');
-  const server = listen(path);
+  const server = new FakeSyslog(path);
   const problems: string[] = [];
   const w = new SyslogWriter({ facility: 'local4', path, onUnavailable: (r) => problems.push(r) });
   try {
     w.write('warning', 'Switching to state: MASTER');
     w.write('info', 'two lines\n');
-    await until(() => server.received.length === 2);
-    assert.match(server.received[0]!, new RegExp(`^<${20 * 8 + 4}>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d ucarp-ts\\[${process.pid}\\]: Switching to state: MASTER$`));
-    assert.match(server.received[1]!, /^<166>.* ucarp-ts\[\d+\]: two lines$/, 'trailing newline trimmed');
+    await until(() => server.lines.length === 2);
+    assert.match(server.lines[0]!, new RegExp(`^<${20 * 8 + 4}>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d ucarp-ts\\[${process.pid}\\]: Switching to state: MASTER$`));
+    assert.match(server.lines[1]!, /^<166>.* ucarp-ts\[\d+\]: two lines$/, 'trailing newline trimmed');
     assert.deepEqual(problems, []);
   } finally {
     w.close();
@@ -103,10 +86,10 @@ test('a missing socket is reported once per outage and never throws; delivery re
     for (let i = 0; i < 5; i++) w.write('error', `lost ${i}`);
     assert.deepEqual(problems, [`${path}: no such file`]);
 
-    const server = listen(path);
+    const server = new FakeSyslog(path);
     w.write('notice', 'back');
-    await until(() => server.received.length === 1);
-    assert.match(server.received[0]!, /^<29>.*: back$/);
+    await until(() => server.lines.length === 1);
+    assert.match(server.lines[0]!, /^<29>.*: back$/);
     server.close();
 
     // Socket file left behind by a dead syslog daemon: refused, reported again (a new outage).
