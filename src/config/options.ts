@@ -180,7 +180,7 @@ export function helpText(version: string): string {
       'SIGINT, SIGQUIT, SIGTERM and SIGHUP stop it: a BACKUP exits at once; a MASTER tells the ' +
         'others (bow-out, VRRP priority 0), keeps the address until its successor advertises ' +
         '(at most one advertisement interval plus 0.5 s), then runs the downscript (VRRP: ' +
-        'always, as RFC 5798 says; CARP: only with --shutdown, as ucarp) and exits. A second ' +
+        'always, as RFC 5798 says; CARP: only with -z/--shutdown, as ucarp) and exits. A second ' +
         'signal ends the wait. SIGUSR1 logs the state; SIGUSR2 makes a master step down for 3 s.',
       76,
       '  ',
