@@ -42,9 +42,6 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
         },
         onStalled: () => syslog?.write('warning', 'stderr is not being read: dropping log lines until it is'),
       });
-  // Node itself may still write there (a runtime warning): a dead pipe must not turn that
-  // into an uncaught error.
-  if (stderr) for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const stderrLog = stderr ? stderrWriterSink(stderr) : null;
   if (stderrLog) log.addSink(stderrLog);
   if (settings.facility !== 'none') {
