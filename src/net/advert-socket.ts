@@ -92,6 +92,11 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   const packetListeners = new Set<(p: Buffer) => void>();
   const errorListeners = new Set<(e: Error) => void>();
   const pending = new Set<(e: Error) => void>();
+  // raw-socket sends only when its poll reports "writable" and no packet is waiting:
+  // while one always is (a flood the daemon cannot drain as fast as it arrives,
+  // measured with --debug at 10,000 packets/s), queued sends never went out and a
+  // master went silent. So receiving pauses until the queued sends are out.
+  let sendsQueued = 0;
 
   const report = (error: Error): void => {
     if (errorListeners.size === 0) {
@@ -189,7 +194,9 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       }
       return new Promise<void>((resolve, reject) => {
         pending.add(reject);
+        if (sendsQueued++ === 0) sock.pauseRecv();
         sock.send(ipPacket, 0, ipPacket.length, formatIpv4(dst), (error, bytes) => {
+          if (--sendsQueued === 0 && !closed) sock.resumeRecv();
           pending.delete(reject);
           if (error) reject(describe(`send to ${formatIpv4(dst)}`, opts, error));
           else if (bytes !== ipPacket.length) reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));

@@ -11,6 +11,8 @@ export interface RawSocket {
     afterCallback: (error: Error | null, bytes: number) => void,
   ): RawSocket;
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
+  pauseRecv(): RawSocket;
+  resumeRecv(): RawSocket;
   close(): RawSocket;
   on(event: 'message', cb: (buffer: Buffer, source: string) => void): RawSocket;
   on(event: 'error', cb: (error: Error) => void): RawSocket;
