@@ -92,10 +92,11 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   const packetListeners = new Set<(p: Buffer) => void>();
   const errorListeners = new Set<(e: Error) => void>();
   const pending = new Set<(e: Error) => void>();
-  // raw-socket sends only when its poll reports "writable" and no packet is waiting:
-  // while one always is (a flood the daemon cannot drain as fast as it arrives,
-  // measured with --debug at 10,000 packets/s), queued sends never went out and a
-  // master went silent. So receiving pauses until the queued sends are out.
+  // raw-socket's queue (used when the direct send is unavailable or the buffer is full)
+  // sends only when its poll reports "writable" and no packet is waiting: while one
+  // always is (a flood the daemon cannot drain as fast as it arrives, measured with
+  // --debug at 10,000 packets/s), queued sends never went out and a master went
+  // silent. So receiving pauses until the queued sends are out.
   let sendsQueued = 0;
 
   const report = (error: Error): void => {
