@@ -80,6 +80,7 @@ describe('the test-only fault switch', () => {
     role: 'BACKUP',
     handle: () => [],
     deadline: () => null,
+    checks: () => [],
     abandon: () => [{ type: 'stopped' }],
   };
   const driver = { name: 'test', election, tos: 0, advertIntervalMs: 1000 } as unknown as ProtocolDriver;
