@@ -79,6 +79,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'VRRP only: priority 1-255 (default 100); higher wins, 255 means this host owns the address' },
   { long: 'peer', takesValue: true, repeatable: true, arg: 'ip', env: true, ucarp: false,
     help: 'send advertisements by unicast to this peer instead of multicast; repeat for several peers' },
+  { long: 'peer-min-ttl', takesValue: true, arg: 'ttl', env: true, ucarp: false,
+    help: 'with --peer: accept adverts from the listed peers whose TTL is at least <ttl>, 1-255, so that ' +
+      'they may cross routers (keepalived\'s min_ttl; adverts still leave with TTL 255). Without it every ' +
+      'advert must arrive with TTL 255, i.e. from the local segment' },
+  { long: 'no-announce', takesValue: false, env: true, ucarp: false,
+    help: 'send no gratuitous ARP on becoming master: the address is not on a shared segment ' +
+      '(e.g. on lo, announced by BGP from the up script)' },
   { long: 'script-timeout', takesValue: true, arg: 'seconds', env: true, ucarp: false,
     help: 'kill an up or down script still running after this many seconds, 1-3600 (default 30)' },
   { long: 'pidfile', takesValue: true, arg: 'file', env: true, ucarp: false,

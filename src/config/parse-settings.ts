@@ -231,6 +231,12 @@ function parse(
     throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
   }
 
+  const minTtlRaw = one('peer-min-ttl');
+  if (minTtlRaw && !peerRaws) {
+    throw new UsageError(minTtlRaw.where, 'only with --peer: adverts from anyone else must come from the local segment (TTL 255)');
+  }
+  const peerMinTtl = minTtlRaw ? readWhole(minTtlRaw, 1, 255) : 255;
+
   // --- timing and priority
   const advbaseRaw = one('advbase');
   let advbase = 1;
@@ -256,6 +262,7 @@ function parse(
   const daemonize = flag('daemonize');
   const ignoreifstate = flag('ignoreifstate');
   const nomcast = flag('nomcast');
+  const announce = !flag('no-announce');
 
   // --- logging, scripts, files
   const facilityRaw = one('facility');
@@ -340,6 +347,8 @@ function parse(
     facility,
     xparam,
     peers,
+    peerMinTtl,
+    announce,
     scriptTimeoutMs,
     pidfile,
     checks,

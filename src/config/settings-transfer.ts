@@ -39,6 +39,8 @@ const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'num
   facility: 'string',
   xparam: 'nullable-string',
   peers: 'numbers',
+  peerMinTtl: 'number',
+  announce: 'boolean',
   scriptTimeoutMs: 'number',
   pidfile: 'nullable-string',
   checks: 'objects',

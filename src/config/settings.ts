@@ -40,6 +40,10 @@ export interface Settings {
   xparam: string | null;
   /** Unicast peers; empty means multicast to the group. */
   peers: Ipv4[];
+  /** Lowest TTL accepted from a listed peer (--peer-min-ttl); 255, the link-local rule, by default. */
+  peerMinTtl: number;
+  /** Gratuitous ARP on becoming MASTER; false with --no-announce (the address is routed, not on a segment). */
+  announce: boolean;
   /** How long one hook script may run before its process group is killed. */
   scriptTimeoutMs: number;
   pidfile: string | null;

@@ -20,6 +20,7 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
     neutral: s.neutral,
     downOnStop: s.shutdown,
     checks: s.checks.map(checkRule),
+    announce: s.announce,
     initialCounter: initialCounter(wallClockMs),
   });
   return {

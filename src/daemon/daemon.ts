@@ -60,6 +60,8 @@ export class Daemon {
   private exitCode = 0;
   /** Up scripts queued or running, per address. */
   private readonly upScriptsPending = new Map<Ipv4, number>();
+  /** Addresses the election asked to announce while their up script was still running. */
+  private readonly announceWhenUp = new Set<Ipv4>();
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
   /** The last advertisement built per destination: a VRRP master sends the same bytes every interval. */
@@ -74,7 +76,7 @@ export class Daemon {
     private readonly driver: ProtocolDriver,
     private readonly log: Logger,
   ) {
-    this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers };
+    this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers, peerMinTtl: settings.peerMinTtl };
     this.drops = new DropCounter((line) => log.warning(line));
     this.stats = new GroupStats(settings, () => driver.preference(), () => this.drops.byReason(), () => this.checkSnapshots());
     this.scripts = new ScriptRunner(log, settings.scriptTimeoutMs);
@@ -337,8 +339,12 @@ export class Daemon {
   private gratuitousArp(): void {
     // An address whose up script is still running is announced when the script is done:
     // announced earlier, clients would send its traffic here before it can be answered
-    // (while a handing-over master could still answer it).
-    for (const addr of this.settings.addrs) if (!this.upScriptsPending.has(addr)) this.gratuitousArpFor(addr);
+    // (while a handing-over master could still answer it). Whether to announce at all is
+    // the election's call (--no-announce): only what it asked for is ever sent.
+    for (const addr of this.settings.addrs) {
+      if (this.upScriptsPending.has(addr)) this.announceWhenUp.add(addr);
+      else this.gratuitousArpFor(addr);
+    }
   }
 
   private sendFrame(frame: Buffer, what: string): void {
@@ -371,6 +377,7 @@ export class Daemon {
         const left = (this.upScriptsPending.get(addr) ?? 1) - 1;
         if (left > 0) this.upScriptsPending.set(addr, left);
         else this.upScriptsPending.delete(addr);
+        if (left > 0 || !this.announceWhenUp.delete(addr)) return;
         if (this.role === 'MASTER' && !this.stopRequested) this.gratuitousArpFor(addr);
       });
     }

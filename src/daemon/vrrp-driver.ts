@@ -33,6 +33,7 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
     neutral: s.neutral,
     downOnStop: s.shutdown,
     checks: s.checks.map(checkRule),
+    announce: s.announce,
   });
   return {
     name: `VRRPv${version}`,

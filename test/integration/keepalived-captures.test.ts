@@ -18,7 +18,7 @@ function settings(over: Partial<Settings>): Settings {
     protocol: 'vrrp3', interface: 'eth0', srcip: ip('10.77.0.12'), mcast: ip('224.0.0.18'), vhid: 51, password: null,
     preempt: false, neutral: false, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], advbase: 1, advskew: 0, priority: 100,
     deadratio: 3, upscript: null, downscript: null, debug: false, shutdown: true, daemonize: false, ignoreifstate: false,
-    nomcast: false, facility: 'none', xparam: null, peers: [], scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
+    nomcast: false, facility: 'none', xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
     ...over,
   };
 }

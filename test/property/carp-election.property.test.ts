@@ -6,7 +6,7 @@ import { CarpElection, type CarpHeard } from '../../src/core/election/carp-elect
 import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js';
 import type { CheckRule } from '../../src/core/election/health.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
 
 const heard = fc.record({
   src: fc.integer({ min: 1, max: 0xffffffff }),
@@ -32,6 +32,7 @@ const config = fc.record({
   preempt: fc.boolean(),
   neutral: fc.boolean(),
   downOnStop: fc.boolean(),
+  announce: fc.boolean(),
 }).filter((c) => c.advbase > 0 || c.advskew > 0);
 
 describe('CARP election properties', () => {
@@ -71,7 +72,7 @@ describe('CARP election properties', () => {
                 advertised = a.advert.advskew;
               }
             }
-            if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
+            checkAnnouncement(a, e.role, cfg.announce);
           }
           assert.equal(e.role, role, 'the role is what the transitions said');
           assert.equal(e.role === 'FAULT', oracle.fault, 'FAULT exactly while a weight-0 check fails');

@@ -75,3 +75,10 @@ export class HealthOracle {
     return this.rules.reduce((d, r, i) => d + (r.weight < 0 && !this.healthy[i] ? r.weight : r.weight > 0 && this.healthy[i] ? r.weight : 0), 0);
   }
 }
+
+/** Gratuitous ARP comes only from a MASTER, and never from one told not to announce. */
+export function checkAnnouncement<Out>(action: ElectionAction<Out>, role: Role, announce: boolean): void {
+  if (action.type !== 'gratuitous-arp') return;
+  assert.equal(role, 'MASTER');
+  assert.ok(announce, 'no gratuitous ARP with --no-announce');
+}

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
 
 const SELF = 0x0a000005;
 const QUIET_MS = 3000;
@@ -19,6 +19,7 @@ const config: fc.Arbitrary<VrrpElectionConfig> = fc
     neutral: fc.boolean(),
     downOnStop: fc.boolean(),
     checks: checkRules,
+    announce: fc.boolean(),
   })
   .map(({ seconds, centiseconds, ...c }) => ({
     ...c,
@@ -88,7 +89,7 @@ describe('VRRP election properties', () => {
               assert.ok(before === 'MASTER' || e.role === 'MASTER', 'only a master advertises');
               if (a.advert.priority !== 0) advertised = a.advert.priority;
             }
-            if (a.type === 'gratuitous-arp') assert.equal(e.role, 'MASTER');
+            checkAnnouncement(a, e.role, cfg.announce ?? true);
           }
           assert.equal(e.role, role, 'the role is what the transitions said');
           assert.equal(e.role === 'FAULT', oracle.fault, 'FAULT exactly while a weight-0 check fails');

@@ -69,6 +69,7 @@ bad('srcip', [...NOT_ADDR, '224.0.0.1', '0.0.0.0', '255.255.255.255']);
 bad('addr', [...NOT_ADDR, '224.0.0.5', '0.0.0.0']);
 bad('mcast', [...NOT_ADDR, '10.0.0.1', '240.0.0.1']);
 bad('peer', [...NOT_ADDR, '224.0.0.18', '10.0.0.1']);
+bad('peer-min-ttl', [...NOT_WHOLE, '0', '256'], [...BASE, '--peer=10.0.0.2']);
 bad('protocol', ['', 'vrrp', 'vrrp4', 'carp2', 'ucarp']);
 bad('facility', ['', 'local8', 'bogus', 'daemon,user', 'LOCAL 0']);
 bad('interface', ['', 'eth9', 'a/b', 'x'.repeat(16), '../lo']);
@@ -134,6 +135,8 @@ const more: Case[] = [
   { name: 'nomcast with peer', argv: [...BASE, '--peer=10.0.0.2', '-M'], names: '--nomcast' },
   { name: 'mcast with peer', argv: [...BASE, '--peer=10.0.0.2', '-m', '224.0.0.18'], names: '--mcast' },
   { name: 'duplicate addr', argv: [...BASE, '--addr=10.0.0.100'], names: '--addr' },
+  { name: 'peer-min-ttl without peer', argv: [...BASE, '--peer-min-ttl=250'], names: '--peer-min-ttl' },
+  { name: 'UCARP_PEER_MIN_TTL without peer', argv: BASE, env: { UCARP_PEER_MIN_TTL: '250' }, names: 'UCARP_PEER_MIN_TTL' },
   { name: 'duplicate peer', argv: [...BASE, '--peer=10.0.0.2', '--peer', '10.0.0.2'], names: '--peer' },
   // the command line itself
   { name: 'unknown long option', argv: [...BASE, '--foo'], names: 'unknown option --foo' },

@@ -54,7 +54,7 @@ describe('script environment', () => {
 });
 
 describe('inbound filter', () => {
-  const policy: InboundPolicy = { self: ip('10.0.0.1'), group: ip('224.0.0.18'), peers: [] };
+  const policy: InboundPolicy = { self: ip('10.0.0.1'), group: ip('224.0.0.18'), peers: [], peerMinTtl: 255 };
   const pkt = (o: { src?: string; dst?: string; ttl?: number; protocol?: number }): Buffer =>
     buildIpv4Packet({ src: ip(o.src ?? '10.0.0.2'), dst: ip(o.dst ?? '224.0.0.18'), ttl: o.ttl ?? 255, protocol: o.protocol ?? 112 }, Buffer.alloc(36));
   const reason = (b: Buffer, p = policy): string => {
@@ -72,6 +72,18 @@ describe('inbound filter', () => {
     assert.equal(reason(pkt({ dst: '10.0.0.1' }), p), 'ok');
     assert.equal(reason(pkt({ src: '10.0.0.3', dst: '10.0.0.1' }), p), 'peer');
     assert.equal(reason(pkt({ dst: '10.0.0.9' }), p), 'destination');
+  });
+  it('with --peer-min-ttl, hears listed peers from that far, and nobody else from off-link', () => {
+    const p = { ...policy, peers: [ip('10.0.0.2'), ip('10.9.0.2')], peerMinTtl: 250 };
+    assert.equal(reason(pkt({ src: '10.9.0.2', dst: '10.0.0.1', ttl: 250 }), p), 'ok');
+    assert.equal(reason(pkt({ src: '10.9.0.2', dst: '10.0.0.1', ttl: 253 }), p), 'ok');
+    assert.equal(reason(pkt({ src: '10.9.0.2', dst: '10.0.0.1', ttl: 249 }), p), 'ttl');
+    assert.equal(reason(pkt({ src: '10.0.0.2', dst: '10.0.0.1', ttl: 255 }), p), 'ok');
+    // A forger that is not listed is refused at any TTL, as without the option.
+    assert.equal(reason(pkt({ src: '10.9.0.3', dst: '10.0.0.1', ttl: 254 }), p), 'ttl');
+    assert.equal(reason(pkt({ src: '10.9.0.3', dst: '10.0.0.1', ttl: 255 }), p), 'peer');
+    // Without the option, a listed peer too must be on the link.
+    assert.equal(reason(pkt({ src: '10.9.0.2', dst: '10.0.0.1', ttl: 254 }), { ...p, peerMinTtl: 255 }), 'ttl');
   });
 });
 

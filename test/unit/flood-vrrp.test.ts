@@ -30,13 +30,13 @@ function settings(version: 2 | 3, password: string | null): Settings {
     password: password === null ? null : Buffer.from(password), preempt: false, neutral: false, addrs: VIPS,
     advbase: version === 2 ? 1 : 0.05, advskew: 0, priority: PRIORITY, deadratio: 3, upscript: null, downscript: null,
     debug: false, shutdown: true, daemonize: false, ignoreifstate: false, nomcast: false, facility: 'none', xparam: null,
-    peers: [], scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
+    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
   };
 }
 
 /** What the receive path makes of a packet: a drop reason, 'other-group', or the advert. */
 function receive(s: Settings, version: 2 | 3, packet: Buffer): string | VrrpHeard {
-  const screened = screenInbound(packet, { self: s.srcip, group: s.mcast, peers: [] });
+  const screened = screenInbound(packet, { self: s.srcip, group: s.mcast, peers: [], peerMinTtl: 255 });
   if (!screened.ok) return screened.reason;
   const decoded = createVrrpDriver(s, version).decode(screened.value);
   if (decoded === 'other-group') return decoded;

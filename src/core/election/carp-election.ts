@@ -92,7 +92,7 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
     const theirs = ticks(ad.advbase, ad.advskew);
     const theyWin =
       theirs < this.ourTicks || (theirs === this.ourTicks && ucarpOrderKey(ad.src) < ucarpOrderKey(this.cfg.self));
-    if (!theyWin) return [{ type: 'gratuitous-arp' }];
+    if (!theyWin) return this.announcement();
     // One last advert prompts the winner to re-announce the address to clients.
     const actions: Actions = [this.ownAdvert()];
     this.enter('BACKUP', 'preferred master heard', actions, true);

@@ -14,6 +14,11 @@ export interface CommonElectionConfig {
   demoteQuietMs?: number;
   /** Health checks, in the order their results are indexed. */
   checks?: readonly CheckRule[];
+  /**
+   * Gratuitous ARP for the addresses (default true). False with --no-announce: the address
+   * is routed (e.g. announced by BGP from the up script), and no neighbour of ours has it.
+   */
+  announce?: boolean;
 }
 
 /** Adverts after becoming MASTER before the gratuitous ARP is repeated (as ucarp). */
@@ -249,7 +254,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected becomeMaster(now: number, reason: string): ElectionAction<Out>[] {
     const actions: ElectionAction<Out>[] = [];
     this.enter('MASTER', reason, actions, true);
-    actions.push(this.ownAdvert(), { type: 'gratuitous-arp' });
+    actions.push(this.ownAdvert(), ...this.announcement());
     this.arpCountdown = DELAYED_ARP_ADVERTS;
     this.onMasterAdvert();
     this.timerAt = now + this.advertIntervalMs;
@@ -259,7 +264,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   private advertiseAsMaster(now: number): ElectionAction<Out>[] {
     const actions: ElectionAction<Out>[] = [this.ownAdvert()];
     if (this.arpCountdown > 0 && --this.arpCountdown === 0) {
-      actions.push({ type: 'gratuitous-arp' });
+      actions.push(...this.announcement());
       this.arpCountdown = -1;
     }
     this.onMasterAdvert();
@@ -267,6 +272,11 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     const next = (this.timerAt ?? now) + this.advertIntervalMs;
     this.timerAt = next > now ? next : now + this.advertIntervalMs;
     return actions;
+  }
+
+  /** The gratuitous ARP a MASTER sends to (re-)claim its addresses, if it announces at all. */
+  protected announcement(): ElectionAction<Out>[] {
+    return this.common.announce === false ? [] : [{ type: 'gratuitous-arp' }];
   }
 
   protected enter(to: Role, reason: string, actions: ElectionAction<Out>[], runScript: boolean): void {
