@@ -3,6 +3,10 @@
 //   uts<pid>-<n>-switch   holds bridge br0 and one veth end per host (v<octet>)
 //   uts<pid>-<n>-<host>   holds lo and eth0 (the other veth end), <subnet>.<octet>/24
 //
+// With `routed`, the middle namespace is a router instead (uts<pid>-<n>-router): every
+// host gets a subnet of its own, <a>.<b>.<c+1+i>.0/24, at .11, behind the router at .1
+// (the client on the next subnet, at .100), so nothing is on a shared segment.
+//
 // Nothing is created in the root namespace. Every namespace is removed by
 // destroy(), by withLab() whatever happens, by process exit/signal handlers,
 // and by sweepStaleLabs() for runs that were killed outright.
@@ -29,6 +33,8 @@ export interface LabOptions {
   subnet?: string;
   /** Keep the temporary folder (captures) after destroy(). */
   keepFiles?: boolean;
+  /** A router with one subnet per host instead of one bridge (see the top of this file). */
+  routed?: boolean;
 }
 
 export interface LabHost {
@@ -39,6 +45,8 @@ export interface LabHost {
   mac: string;
   /** The switch-side end of this host's cable. */
   peer: string;
+  /** Routed labs: the router's address on this host's subnet (its default route). */
+  gateway?: string;
 }
 
 type HostRef = string | LabHost;
@@ -60,14 +68,18 @@ export class Lab {
   readonly tmpDir: string;
   private readonly hostsByName = new Map<string, LabHost>();
   private readonly processes = new Map<string, Set<LabProcess>>();
+  private readonly routerProcesses = new Set<LabProcess>();
   private readonly keepFiles: boolean;
+  private readonly routed: boolean;
+  private readonly atDestroy: (() => void)[] = [];
   private destroyed = false;
   private blackhole = false;
   private captureCount = 0;
 
   private constructor(opts: LabOptions) {
     this.id = `uts${process.pid}-${labCounter++}`;
-    this.switchNs = `${this.id}-switch`;
+    this.routed = opts.routed ?? false;
+    this.switchNs = `${this.id}-${this.routed ? 'router' : 'switch'}`;
     this.subnet = opts.subnet ?? '10.77.0';
     this.keepFiles = opts.keepFiles ?? false;
     this.tmpDir = mkdtempSync(join(tmpdir(), `ucarp-ts-${this.id}-`));
@@ -79,7 +91,7 @@ export class Lab {
     const names = [...opts.hosts];
     if (names.length + FIRST_HOST_OCTET > CLIENT_OCTET) throw new Error('too many hosts');
     for (const n of names) {
-      if (!HOST_NAME.test(n) || n === 'switch' || n === 'client') throw new Error(`bad host name "${n}"`);
+      if (!HOST_NAME.test(n) || n === 'switch' || n === 'router' || n === 'client') throw new Error(`bad host name "${n}"`);
     }
     if (new Set(names).size !== names.length) throw new Error('duplicate host names');
     sweepStaleLabs();
@@ -102,18 +114,28 @@ export class Lab {
     await run(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     // A plain learning switch: no STP delay, and multicast flooded to every port
     // whatever IGMP snooping would have learnt (ucarp may use any group).
-    await runOk(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
-    await runOk(['ip', '-n', sw, 'link', 'set', 'br0', 'up']);
+    if (this.routed) {
+      // A plain router: forwards whatever it is given (spoofing tests need that), no reverse-path filter.
+      await runOk(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1',
+        'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+    } else {
+      await runOk(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
+      await runOk(['ip', '-n', sw, 'link', 'set', 'br0', 'up']);
+    }
     const plan = names.map((name, i) => ({ name, octet: FIRST_HOST_OCTET + i }));
     if (client) plan.push({ name: 'client', octet: CLIENT_OCTET });
-    for (const { name, octet } of plan) {
+    const [a, b, c] = this.subnet.split('.').map(Number) as [number, number, number];
+    for (const [i, { name, octet }] of plan.entries()) {
+      // Routed: host i alone on subnet c+1+i, at .11 (the client at .100), the router at .1.
+      const net = this.routed ? `${a}.${b}.${c + 1 + i}` : this.subnet;
       const host: LabHost = {
         name,
         ns: `${this.id}-${name}`,
         ifname: 'eth0',
-        addr: `${this.subnet}.${octet}`,
+        addr: `${net}.${this.routed && name !== 'client' ? FIRST_HOST_OCTET : octet}`,
         mac: `02:77:00:00:00:${octet.toString(16).padStart(2, '0')}`,
         peer: `v${octet}`,
+        ...(this.routed ? { gateway: `${net}.1` } : {}),
       };
       this.hostsByName.set(name, host);
       this.processes.set(name, new Set());
@@ -193,9 +215,35 @@ export class Lab {
     const h = this.host(ref);
     await runOk(['ip', '-n', this.switchNs, 'link', 'add', h.peer, 'type', 'veth', 'peer', 'name', h.ifname, 'netns', h.ns]);
     await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'address', h.mac]);
-    await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'master', 'br0', 'up']);
+    if (h.gateway) {
+      await runOk(['ip', '-n', this.switchNs, 'addr', 'add', `${h.gateway}/24`, 'dev', h.peer]);
+      await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'up']);
+    } else {
+      await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'master', 'br0', 'up']);
+    }
     await runOk(['ip', '-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', h.ifname]);
     await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'up']);
+    if (h.gateway) await runOk(['ip', '-n', h.ns, 'route', 'add', 'default', 'via', h.gateway]);
+  }
+
+  /** Runs a command inside the router (routed labs) or switch namespace. */
+  execInRouter(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    this.assertLive();
+    return run(['ip', 'netns', 'exec', this.switchNs, ...argv], { timeoutMs: 60_000, ...opts });
+  }
+
+  /** Starts a long-running command in the router namespace; it is killed with the lab. */
+  spawnInRouter(argv: readonly string[], opts: SpawnOptions = {}): LabProcess {
+    this.assertLive();
+    const proc = spawnInNamespace('router', this.switchNs, argv, opts);
+    this.routerProcesses.add(proc);
+    void proc.exited.then(() => this.routerProcesses.delete(proc));
+    return proc;
+  }
+
+  /** Cleans up something the lab made outside its namespaces and folder (e.g. FRR's run directories). */
+  onDestroy(fn: () => void): void {
+    this.atDestroy.push(fn);
   }
 
   /** The hosts whose eth0 carries this address. */
@@ -306,7 +354,7 @@ export class Lab {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const all = [...this.processes.values()].flatMap((s) => [...s]);
+    const all = [...this.processes.values(), this.routerProcesses].flatMap((s) => [...s]);
     for (const p of all) p.kill('SIGKILL');
     await Promise.race([Promise.all(all.map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
     this.finish();
@@ -316,7 +364,7 @@ export class Lab {
   destroySync(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const s of this.processes.values()) for (const p of s) p.kill('SIGKILL');
+    for (const s of [...this.processes.values(), this.routerProcesses]) for (const p of s) p.kill('SIGKILL');
     this.finish();
   }
 
@@ -325,6 +373,13 @@ export class Lab {
       if (NAMESPACE_PATTERN.test(ns)) removeNamespaceSync(ns);
     }
     if (!this.keepFiles) rmSync(this.tmpDir, { recursive: true, force: true });
+    for (const fn of this.atDestroy.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* the rest still needs cleaning */
+      }
+    }
     unregisterLab(this);
   }
 }
