@@ -32,6 +32,8 @@ const ROWS: RowSpec[] = [
   { id: 'uts-carp-check', label: 'ucarp-ts (CARP, advbase 1, http check)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
   { id: 'uts-vrrp-check', label: 'ucarp-ts (VRRPv3, 50 ms, http check)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
   { id: 'ka-check', label: 'keepalived 2.2.7 (VRRPv3, 50 ms, vrrp_script)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false, service: true },
+  // No peer tool does this out of the box: ucarp and keepalived announce by ARP on one segment.
+  { id: 'uts-bgp', label: 'ucarp-ts routed, BGP via FRR (VRRPv3 100 ms, keepalive 1 s, hold 3 s)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
 ];
 
 const BINARIES: Record<Impl, string> = { 'ucarp-ts': process.execPath, ucarp: '/usr/sbin/ucarp', keepalived: '/usr/sbin/keepalived' };

@@ -4,6 +4,7 @@ import { withLab, type Lab, type LabProcess } from '../../test/lab/lab.js';
 import { startHttpClient, startServices } from '../../test/support/http-service.js';
 import { startDaemon, VIP, type BenchDaemon } from './daemons.js';
 import { outageAround } from './outage.js';
+import { routedTrial } from './routed.js';
 import { cpuBetween, memoryKb, sampleCpu, type CpuSample } from './proc.js';
 import { masterDownMs, SERVICE_CHECK, type EventKind, type FloodFigures, type IdleFigures, type RowSpec, type Trial } from './types.js';
 
@@ -56,6 +57,7 @@ async function sniffAdverts(lab: Lab, from: string): Promise<LabProcess> {
  * compare without the luck of where in the interval the master went.
  */
 export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
+  if (spec.topology === 'bgp') return routedTrial(kind, PING_INTERVAL_MS);
   const labOpts = { hosts: ['master', 'backup'], client: true };
   let eventAt = 0;
   let replies: number[] = [];

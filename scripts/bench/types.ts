@@ -33,6 +33,8 @@ export interface RowSpec {
    * client of that service sees when it dies on the master (and memory with checks running).
    */
   service?: boolean;
+  /** 'bgp': the routed pair of examples/bgp-anycast (scripts/bench/routed.ts); default one segment. */
+  topology?: 'bgp';
 }
 
 export interface Trial {

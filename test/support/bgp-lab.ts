@@ -1,0 +1,78 @@
+// The routed pair of issue 15, for the lab test and the benchmark: two hosts on different
+// subnets behind one router, FRR bgpd (and zebra) on all three, and on each host ucarp-ts
+// (VRRPv3, --peer the other host, --peer-min-ttl, --no-announce) running
+// examples/bgp-anycast's scripts, which put the address on lo and announce it.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFrr, waitForBgpNextHops, type Frr } from '../lab/frr.js';
+import { nodeArgv, type Lab, type LabOptions, type LabProcess } from '../lab/lab.js';
+import { UCARP_TS_CLI } from './keepalived-lab.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../../examples/bgp-anycast/', import.meta.url));
+export const BGP_VIP = '10.81.100.1';
+export const BGP_PREFIX = `${BGP_VIP}/32`;
+export const BGP_VRID = 15;
+const ROUTER_ASN = 65000;
+const HOSTS = { a: { asn: 65001, priority: 150 }, b: { asn: 65002, priority: 100 } } as const;
+export type BgpHost = keyof typeof HOSTS;
+/** One router between the hosts: their adverts arrive with TTL 254. */
+export const BGP_MIN_TTL = 254;
+export const BGP_ADVBASE = 0.1;
+/** The lab's short BGP timers, named in reports: keepalive 1 s, hold 3 s, connect retry 1 s. */
+export const BGP_TIMERS = 'BGP keepalive 1 s, hold 3 s';
+export const BGP_LAB: LabOptions = { hosts: ['a', 'b'], client: true, routed: true, subnet: '10.81.0' };
+
+const timers = (peer: string): string => ` neighbor ${peer} timers 1 3\n neighbor ${peer} timers connect 1\n`;
+
+function routerConf(lab: Lab): string {
+  const peers = (Object.keys(HOSTS) as BgpHost[]).map((h) => ` neighbor ${lab.host(h).addr} remote-as ${HOSTS[h].asn}\n${timers(lab.host(h).addr)}`);
+  return `frr defaults datacenter\nrouter bgp ${ROUTER_ASN}\n bgp router-id 10.81.0.1\n no bgp ebgp-requires-policy\n${peers.join('')}!\n`;
+}
+
+function hostConf(lab: Lab, h: BgpHost): string {
+  const { addr, gateway } = lab.host(h);
+  return `frr defaults datacenter\nrouter bgp ${HOSTS[h].asn}\n bgp router-id ${addr}\n no bgp ebgp-requires-policy\n` +
+    ` neighbor ${gateway} remote-as ${ROUTER_ASN}\n${timers(gateway!)}!\n`;
+}
+
+export interface BgpPair {
+  router: Frr;
+  frr: Record<BgpHost, Frr>;
+  /** Starts (or restarts) ucarp-ts on a host. */
+  startUcarpTs(h: BgpHost): LabProcess;
+}
+
+/** FRR on the router and both hosts; ucarp-ts is started by the caller. */
+export async function startBgpLab(lab: Lab): Promise<BgpPair> {
+  const router = await startFrr(lab, 'router', routerConf(lab));
+  const frr = { a: await startFrr(lab, 'a', hostConf(lab, 'a')), b: await startFrr(lab, 'b', hostConf(lab, 'b')) };
+  const startUcarpTs = (h: BgpHost): LabProcess => {
+    const host = lab.host(h);
+    const config = join(lab.tmpDir, `${h}.conf`);
+    // The AS number reaches the scripts from the config file, as in the example.
+    writeFileSync(config, `UCARP_BGP_ASN=${HOSTS[h].asn}\nUCARP_NO_ANNOUNCE=1\nUCARP_PEER_MIN_TTL=${BGP_MIN_TTL}\n`);
+    return lab.spawn(h, nodeArgv(UCARP_TS_CLI,
+      `--config=${config}`, `--interface=${host.ifname}`, `--srcip=${host.addr}`, `--peer=${lab.host(h === 'a' ? 'b' : 'a').addr}`,
+      '--protocol=vrrp3', `--vhid=${BGP_VRID}`, `--priority=${HOSTS[h].priority}`, `--advbase=${BGP_ADVBASE}`, `--addr=${BGP_VIP}`,
+      `--upscript=${EXAMPLE}bgp-up.sh`, `--downscript=${EXAMPLE}bgp-down.sh`, `--xparam=${frr[h].instance}`,
+      '--shutdown', '--facility=none'), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  };
+  return { router, frr, startUcarpTs };
+}
+
+export const waitForState = (p: LabProcess, s: 'MASTER' | 'BACKUP', since = 0): Promise<RegExpExecArray> =>
+  p.waitForOutput(new RegExp(`Switching to state: ${s}`), 15_000, since);
+
+/** A MASTER and a BACKUP settled, the router's route via a alone; diagnostics if it never comes. */
+export async function settleBgpPair(lab: Lab, pair: BgpPair): Promise<Record<BgpHost, LabProcess>> {
+  const a = pair.startUcarpTs('a');
+  await waitForState(a, 'MASTER');
+  const b = pair.startUcarpTs('b');
+  await waitForState(b, 'BACKUP');
+  await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('a').addr], 20_000).catch(async (e: unknown) => {
+    const show = async (f: Frr) => (await f.vtysh('show ip bgp summary', 'show ip bgp')).stdout;
+    throw new Error(`${String(e)}\n--- router\n${await show(pair.router)}\n--- a\n${await show(pair.frr.a)}\n--- ucarp-ts a\n${a.output.slice(-2000)}`);
+  });
+  return { a, b };
+}
