@@ -70,6 +70,8 @@ test('the init-script config file alone drives a complete Settings', () => {
     facility: 'daemon',
     xparam: null,
     peers: [],
+    peerMinTtl: 255,
+    announce: true,
     scriptTimeoutMs: 30_000,
     pidfile: null,
     checks: [],
