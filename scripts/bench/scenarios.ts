@@ -1,6 +1,6 @@
 // The measurements, each in a lab of its own: a failover seen by a pinging client,
 // an idle pair, a master under a flood.
-import { withLab, type Lab, type LabProcess } from '../../test/lab/lab.js';
+import { withLab, type Lab, type LabOptions, type LabProcess, type Pinger } from '../../test/lab/lab.js';
 import { startHttpClient, startServices } from '../../test/support/http-service.js';
 import { startDaemon, VIP, type BenchDaemon } from './daemons.js';
 import { outageAround } from './outage.js';
@@ -50,15 +50,23 @@ async function sniffAdverts(lab: Lab, from: string): Promise<LabProcess> {
   return p;
 }
 
+/** What one failover trial needs from its pair: how to fire the event and when it is over. */
+export interface TrialPlan {
+  /** The client pings the address; the pair is settled. */
+  pinger: Pinger;
+  /** Waits for the right moment, right before the event. */
+  before(): Promise<void>;
+  /** The master dies or is stopped. */
+  event(): Promise<void>;
+  /** Resolves once the successor has taken over (the client's replies are awaited after it). */
+  settled(): Promise<void>;
+}
+
 /**
- * One failover: a client pings the address every few ms while the master dies or is
- * stopped. The event comes right after an advertisement of the master, so a backup
- * that waits for silence waits its whole Master_Down_Interval in every trial, and rows
- * compare without the luck of where in the interval the master went.
+ * One failover seen by a client pinging the address every few ms, in a lab of its own:
+ * the replies relative to the event and the outage around it.
  */
-export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
-  if (spec.topology === 'bgp') return routedTrial(kind, PING_INTERVAL_MS);
-  const labOpts = { hosts: ['master', 'backup'], client: true };
+export async function outageTrial(labOpts: LabOptions, plan: (lab: Lab) => Promise<TrialPlan>): Promise<Trial> {
   let eventAt = 0;
   let replies: number[] = [];
   let duplicates = 0;
@@ -66,33 +74,22 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
   let windowTo = 0;
   try {
     await withLab(labOpts, async (lab) => {
-      const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;
-      const { master, backup } = await startPair(lab, spec);
-      const sniffer = await sniffAdverts(lab, 'master');
-      // The service rows: a client of the service, since the address alone still answers pings.
-      const pinger = services ? await startHttpClient(lab, 'client', VIP, PING_INTERVAL_MS) : await lab.startPinger('client', VIP, PING_INTERVAL_MS);
+      const p = await plan(lab);
       const startedAt = Date.now();
       let failure: unknown;
       try {
         await sleep(BEFORE_MS);
-        await sniffer.waitForOutput(/ IP /, 5_000, sniffer.mark());
-        // The service dies right after a probe, as the other events come right after an
-        // advert: every trial then waits the checks' whole fall x interval, whoever runs them.
-        if (kind === 'service') await services!.get('master')!.probed();
-        const mark = backup.process.mark();
+        await p.before();
         eventAt = Date.now();
-        if (kind === 'crash') await lab.crash('master');
-        else if (kind === 'service') await services!.get('master')!.kill();
-        else master.terminate();
-        const detect = kind === 'service' ? SERVICE_CHECK.fall * SERVICE_CHECK.intervalS * 1000 : 0;
-        await backup.waitForState('MASTER', detect + masterDownMs(spec.proto) + 5_000, mark);
+        await p.event();
+        await p.settled();
         // Then until the client hears the address again, and a little longer.
-        await pinger.process.waitForOutput(/bytes from/, 5_000, pinger.process.mark());
+        await p.pinger.process.waitForOutput(/bytes from/, 5_000, p.pinger.process.mark());
         await sleep(AFTER_MS);
       } catch (e) {
         failure = e;
       }
-      const report = await pinger.stop();
+      const report = await p.pinger.stop();
       if (eventAt === 0) eventAt = report.stoppedAt; // failed before the event
       replies = report.replies.map((t) => t - eventAt);
       duplicates = report.duplicates;
@@ -106,6 +103,42 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
   const o = outageAround(replies, 0);
   if (!o) return { replies, duplicates, windowFrom, windowTo, error: 'no reply before or after the event' };
   return { replies, duplicates, windowFrom, windowTo, outageMs: o.ms, gapFrom: o.from, gapTo: o.to };
+}
+
+/**
+ * One failover on a segment. The event comes right after an advertisement of the master,
+ * so a backup that waits for silence waits its whole Master_Down_Interval in every trial,
+ * and rows compare without the luck of where in the interval the master went.
+ */
+export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
+  if (spec.topology === 'bgp') return routedTrial(kind, PING_INTERVAL_MS);
+  return outageTrial({ hosts: ['master', 'backup'], client: true }, async (lab) => {
+    const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;
+    const { master, backup } = await startPair(lab, spec);
+    const sniffer = await sniffAdverts(lab, 'master');
+    // The service rows: a client of the service, since the address alone still answers pings.
+    const pinger = services ? await startHttpClient(lab, 'client', VIP, PING_INTERVAL_MS) : await lab.startPinger('client', VIP, PING_INTERVAL_MS);
+    let mark = 0;
+    return {
+      pinger,
+      before: async () => {
+        await sniffer.waitForOutput(/ IP /, 5_000, sniffer.mark());
+        // The service dies right after a probe, as the other events come right after an
+        // advert: every trial then waits the checks' whole fall x interval, whoever runs them.
+        if (kind === 'service') await services!.get('master')!.probed();
+        mark = backup.process.mark();
+      },
+      event: async () => {
+        if (kind === 'crash') await lab.crash('master');
+        else if (kind === 'service') await services!.get('master')!.kill();
+        else master.terminate();
+      },
+      settled: async () => {
+        const detect = kind === 'service' ? SERVICE_CHECK.fall * SERVICE_CHECK.intervalS * 1000 : 0;
+        await backup.waitForState('MASTER', detect + masterDownMs(spec.proto) + 5_000, mark);
+      },
+    };
+  });
 }
 
 /** A settled pair left alone: the master's CPU time over the window and its memory at the end. */
