@@ -61,7 +61,8 @@ describe('BGP anycast across a router (examples/bgp-anycast)', () => {
         await waitForBgpNextHops(router, prefix, [B]);
       });
       console.log(`# SIGTERM outage ${term.longestGapMs} ms (pings every 5 ms)`);
-      assert.ok(term.longestGapMs <= 500, `SIGTERM outage ${term.longestGapMs} ms, expected at most 500 ms`);
+      // Bow-out, the successor announces, the old master withdraws and keeps the address a moment.
+      assert.ok(term.longestGapMs <= 300, `SIGTERM outage ${term.longestGapMs} ms, expected at most 300 ms`);
       assert.equal((await ucarpA.exited).code, 0);
 
       // --- A returns (no preemption: B keeps it); then B's host dies

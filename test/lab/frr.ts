@@ -38,11 +38,15 @@ export async function startFrr(lab: Lab, host: string, bgpdConf: string): Promis
   const { uid, gid } = frrIds();
   mkdirSync(dir, { recursive: true });
   lab.onDestroy(() => rmSync(dir, { recursive: true, force: true }));
+  // vtysh -N reads /etc/frr/<instance>/vtysh.conf, and complains on every call without it.
+  const etc = `/etc/frr/${instance}`;
+  mkdirSync(etc, { recursive: true });
+  lab.onDestroy(() => rmSync(etc, { recursive: true, force: true }));
+  writeFileSync(`${etc}/vtysh.conf`, '');
   chownSync(dir, uid, gid);
-  const files = { zebra: `${dir}/zebra.conf`, bgpd: `${dir}/bgpd.conf`, vtysh: `${dir}/vtysh.conf` };
+  const files = { zebra: `${dir}/zebra.conf`, bgpd: `${dir}/bgpd.conf` };
   writeFileSync(files.zebra, `hostname ${host}\n`);
   writeFileSync(files.bgpd, bgpdConf);
-  writeFileSync(files.vtysh, '');
   for (const f of Object.values(files)) chownSync(f, uid, gid);
   const inLab = (argv: string[]): LabProcess => (host === 'router' ? lab.spawnInRouter(argv) : lab.spawn(host, argv));
   const daemon = (name: 'zebra' | 'bgpd'): LabProcess =>
