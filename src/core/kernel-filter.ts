@@ -3,7 +3,7 @@
 // they wake the process. It applies the checks of inbound-filter.ts that need no
 // state and no cryptography, plus the group's version and id:
 //
-//   protocol 112, TTL 255, not our own source, the destination screenInbound wants
+//   protocol 112, TTL 255 (with --peer-min-ttl: at least that, peers only), not our own source, the destination screenInbound wants
 //   (with --peer: from a peer only), a sane length, then the first payload byte
 //   (version and type: CARP and VRRPv2 are both 0x21, VRRPv3 0x31) and our vhid/vrid.
 //
@@ -40,6 +40,8 @@ export interface KernelFilterPolicy {
   self: Ipv4;
   group: Ipv4;
   peers: readonly Ipv4[];
+  /** --peer-min-ttl (255 when absent): with peers, the lowest TTL let through. */
+  peerMinTtl?: number;
 }
 
 const ACCEPT_BYTES = 0xffff;
@@ -65,7 +67,10 @@ export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
   op(BPF.LD_B_ABS, 9);
   require(112);
   op(BPF.LD_B_ABS, 8);
-  require(255); // routers decrement it: only senders on our link
+  const minTtl = p.peers.length > 0 ? (p.peerMinTtl ?? 255) : 255;
+  // Routers decrement it: only senders on our link, or listed peers (checked next) from as far as allowed.
+  if (minTtl < 255) code.push({ code: BPF.JGE_K, k: minTtl, jt: 'next', jf: 'drop' });
+  else require(255);
   op(BPF.LD_W_ABS, 12);
   jeq(p.self, 'drop', 'next');
   if (p.peers.length > 0) {

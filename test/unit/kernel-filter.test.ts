@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { screenInbound } from '../../src/core/inbound-filter.js';
 import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
 import { kernelFilterProgram, type KernelFilterPolicy } from '../../src/core/kernel-filter.js';
+import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { IPV4_HEADER_LENGTH } from '../../src/core/packets/ipv4-header.js';
 import { encodeBpfProgram } from '../../src/net/bpf-encode.js';
 import { runBpf } from '../support/bpf.js';
@@ -62,6 +63,23 @@ describe('kernel socket filter', () => {
         assert.ok(accepts(peers, edited(pkt, (b) => b.writeUInt32BE(RECEIVER, 16))));
         assert.equal(accepts({ ...c.policy, peers: [ip('10.77.0.99')] }, pkt), false);
         assert.equal(accepts(peers, edited(pkt, (b) => b.writeUInt32BE(ip('10.77.0.50'), 16))), false);
+      });
+      it('with --peer-min-ttl: lets the peers through from that far, nobody else below 255', () => {
+        const src = pkt.readUInt32BE(12);
+        const routed = { ...c.policy, peers: [src], peerMinTtl: 250 };
+        // A new TTL and the header checksum to match, as a router leaves it.
+        const ttl = (t: number) => edited(pkt, (b) => {
+          b[8] = t;
+          b.writeUInt16BE(0, 10);
+          b.writeUInt16BE(internetChecksum(b.subarray(0, (b[0]! & 0xf) * 4)), 10);
+        });
+        assert.ok(accepts(routed, ttl(250)));
+        assert.ok(accepts(routed, ttl(255)));
+        assert.equal(accepts(routed, ttl(249)), false);
+        assert.equal(accepts({ ...routed, peers: [ip('10.77.0.99')] }, ttl(254)), false);
+        // Agrees with the daemon's own screen at every TTL.
+        const policy = { self: RECEIVER, group: c.policy.group, peers: [src], peerMinTtl: 250 };
+        for (let t = 0; t <= 255; t++) assert.equal(accepts(routed, ttl(t)), screenInbound(ttl(t), policy).ok, `TTL ${t}`);
       });
       it('never drops what screenInbound lets through with the right version and vhid (any byte changed)', () => {
         const policy = { self: RECEIVER, group: c.policy.group, peers: [], peerMinTtl: 255 };
