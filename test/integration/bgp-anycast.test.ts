@@ -3,6 +3,8 @@
 // other host, --peer-min-ttl, --no-announce) driving examples/bgp-anycast's scripts.
 // The service address lives on lo and reaches the client through the router's BGP table.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForBgpNextHops } from '../lab/frr.js';
@@ -92,6 +94,24 @@ describe('BGP anycast across a router (examples/bgp-anycast)', () => {
       // Master-down (3.6 intervals) plus the up script and one BGP update; the router drops
       // the dead host's session when the link goes (fast external failover), not after the hold time.
       assert.ok(crash.longestGapMs <= 2000, `crash outage ${crash.longestGapMs} ms, expected at most 2000 ms`);
+    });
+  });
+  it('a failing health check on the master (FAULT) withdraws the route; the backup announces', { timeout: 120_000 }, async () => {
+    requireLab();
+    await withLab(BGP_LAB, async (lab) => {
+      const pair = await startBgpLab(lab);
+      const flag = join(lab.tmpDir, 'service-state');
+      writeFileSync(flag, '0\n');
+      const { a, b } = await settleBgpPair(lab, pair, [`--check=file:${flag},interval=0.2,fall=1,rise=1`]);
+      const mark = b.mark();
+      const report = await outageDuring(lab, VIP, async () => writeFileSync(flag, '1\n'), async () => {
+        await state(b, 'MASTER', mark);
+        await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('b').addr]);
+      });
+      await a.waitForOutput(/Switching to state: FAULT/, 5000);
+      console.log(`# FAULT outage ${report.longestGapMs} ms (check every 200 ms, fall 1)`);
+      // The check's interval, then bow-out, B's announcement and A's withdrawal.
+      assert.ok(report.longestGapMs <= 1000, `FAULT outage ${report.longestGapMs} ms, expected at most 1000 ms`);
     });
   });
 });

@@ -39,15 +39,15 @@ function hostConf(lab: Lab, h: BgpHost): string {
 export interface BgpPair {
   router: Frr;
   frr: Record<BgpHost, Frr>;
-  /** Starts (or restarts) ucarp-ts on a host. */
-  startUcarpTs(h: BgpHost): LabProcess;
+  /** Starts (or restarts) ucarp-ts on a host, with extra options (e.g. a --check). */
+  startUcarpTs(h: BgpHost, extra?: string[]): LabProcess;
 }
 
 /** FRR on the router and both hosts; ucarp-ts is started by the caller. */
 export async function startBgpLab(lab: Lab): Promise<BgpPair> {
   const router = await startFrr(lab, 'router', routerConf(lab));
   const frr = { a: await startFrr(lab, 'a', hostConf(lab, 'a')), b: await startFrr(lab, 'b', hostConf(lab, 'b')) };
-  const startUcarpTs = (h: BgpHost): LabProcess => {
+  const startUcarpTs = (h: BgpHost, extra: string[] = []): LabProcess => {
     const host = lab.host(h);
     const config = join(lab.tmpDir, `${h}.conf`);
     // The AS number reaches the scripts from the config file, as in the example.
@@ -56,7 +56,7 @@ export async function startBgpLab(lab: Lab): Promise<BgpPair> {
       `--config=${config}`, `--interface=${host.ifname}`, `--srcip=${host.addr}`, `--peer=${lab.host(h === 'a' ? 'b' : 'a').addr}`,
       '--protocol=vrrp3', `--vhid=${BGP_VRID}`, `--priority=${HOSTS[h].priority}`, `--advbase=${BGP_ADVBASE}`, `--addr=${BGP_VIP}`,
       `--upscript=${EXAMPLE}bgp-up.sh`, `--downscript=${EXAMPLE}bgp-down.sh`, `--xparam=${frr[h].instance}`,
-      '--shutdown', '--facility=none'), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      '--shutdown', '--facility=none', ...extra), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   };
   return { router, frr, startUcarpTs };
 }
@@ -65,8 +65,8 @@ export const waitForState = (p: LabProcess, s: 'MASTER' | 'BACKUP', since = 0): 
   p.waitForOutput(new RegExp(`Switching to state: ${s}`), 15_000, since);
 
 /** A MASTER and a BACKUP settled, the router's route via a alone; diagnostics if it never comes. */
-export async function settleBgpPair(lab: Lab, pair: BgpPair): Promise<Record<BgpHost, LabProcess>> {
-  const a = pair.startUcarpTs('a');
+export async function settleBgpPair(lab: Lab, pair: BgpPair, extraA: string[] = []): Promise<Record<BgpHost, LabProcess>> {
+  const a = pair.startUcarpTs('a', extraA);
   await waitForState(a, 'MASTER');
   const b = pair.startUcarpTs('b');
   await waitForState(b, 'BACKUP');
