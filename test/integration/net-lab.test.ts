@@ -136,6 +136,9 @@ describe('lab harness', () => {
 
   it('netem: loss is emulated (tc netem where the kernel has it, a BPF filter otherwise); delay needs netem', async () => {
     await withLab({ hosts: ['a', 'b'] }, async (lab) => {
+      // Resolve b's MAC first: with the loss on, a lost ARP request costs every ping until
+      // the kernel's next ARP try, a second later, and the loss measured is no longer the emulated one.
+      await lab.exec('a', ['ping', '-n', '-q', '-c', '1', '-W', '1', lab.host('b').addr]);
       const how = await lab.netem('a', 'loss 50%');
       const r = await lab.exec('a', ['ping', '-n', '-q', '-c', '300', '-i', '0.002', '-W', '1', lab.host('b').addr]);
       const loss = Number(/(\d+(?:\.\d+)?)% packet loss/.exec(r.stdout)?.[1]);
