@@ -2,7 +2,7 @@
 // HMAC: they reject floods of forged or stray packets for the price of a few reads.
 import { drop, type Decoded } from './drop-reason.js';
 import type { Ipv4 } from './ipv4-address.js';
-import { parseIpv4Packet, type Ipv4Packet } from './packets/ipv4-header.js';
+import { decodeIpv4Packet, type Ipv4Packet } from './packets/ipv4-header.js';
 
 /** Every advert leaves with TTL 255; one that arrives with 255 crossed no router. */
 export const LINK_LOCAL_TTL = 255;
@@ -21,7 +21,7 @@ export interface InboundPolicy {
 }
 
 export function screenInbound(buf: Buffer, policy: InboundPolicy): Decoded<Ipv4Packet> {
-  const parsed = parseIpv4Packet(buf);
+  const parsed = decodeIpv4Packet(buf);
   if (!parsed.ok) return parsed;
   const pkt = parsed.value;
   if (pkt.protocol !== 112) return drop('protocol');

@@ -4,9 +4,9 @@
 import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
 import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
-import { buildGratuitousArp } from '../core/packets/arp.js';
-import { BROADCAST_MAC, buildEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
-import { buildIpv4Packet } from '../core/packets/ipv4-header.js';
+import { encodeGratuitousArp } from '../core/packets/arp.js';
+import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
+import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
 import { kernelFilterProgram } from '../core/kernel-filter.js';
 import { encodeBpfProgram } from '../net/bpf-encode.js';
 import type { Settings } from '../config/settings.js';
@@ -315,8 +315,8 @@ export class Daemon {
       if (s.nomcast && s.peers.length === 0) {
         // ucarp --nomcast: Ethernet broadcast, IP destination still the group.
         this.ipId = (this.ipId + 1) & 0xffff;
-        const ip = buildIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos, id: this.ipId }, payload);
-        this.sendFrame(buildEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
+        const ip = encodeIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos, id: this.ipId }, payload);
+        this.sendFrame(encodeEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
         continue;
       }
       const ip = this.advertPacket(dst, payload);
@@ -331,7 +331,7 @@ export class Daemon {
   private advertPacket(dst: Ipv4, payload: Buffer): Buffer {
     const last = this.lastAdvert.get(dst);
     if (last && last.payload.equals(payload)) return last.packet;
-    const packet = buildIpv4Packet({ src: this.settings.srcip, dst, tos: this.driver.tos }, payload);
+    const packet = encodeIpv4Packet({ src: this.settings.srcip, dst, tos: this.driver.tos }, payload);
     this.lastAdvert.set(dst, { payload, packet });
     return packet;
   }
@@ -384,7 +384,7 @@ export class Daemon {
   }
 
   private gratuitousArpFor(addr: Ipv4): void {
-    this.sendFrame(buildGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
+    this.sendFrame(encodeGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
   }
 
   private checkInterface(link: LinkState | undefined): void {

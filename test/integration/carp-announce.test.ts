@@ -8,7 +8,7 @@ import { it, type TestContext } from 'node:test';
 import { nodeArgv, withLab } from '../lab/lab.js';
 import { requireLab, requireProgram } from '../lab/requirements.js';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
-import { parseArp } from '../../src/core/packets/arp.js';
+import { decodeArp } from '../../src/core/packets/arp.js';
 import { formatMac } from '../../src/core/packets/ethernet.js';
 import { parsePcap } from '../support/pcap.js';
 import { carpArgs, UCARP_TS_CLI, waitForHolders } from '../support/carp-lab.js';
@@ -23,7 +23,7 @@ const SCRIPT_MS = 600;
 function announcements(pcap: Buffer, ip: string, mac: string): number[] {
   return parsePcap(pcap)
     .records.filter(({ frame }) => {
-      const arp = parseArp(frame);
+      const arp = decodeArp(frame);
       return arp !== null && arp.senderIp === parseIpv4(ip) && formatMac(arp.senderHw) === mac;
     })
     .map((r) => r.time);

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import type { Settings } from '../../src/config/settings.js';
 import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { parseEthernetFrame } from '../../src/core/packets/ethernet.js';
-import { KEEPALIVED_TOS, parseIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
+import { KEEPALIVED_TOS, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { createDriver } from '../../src/daemon/create-driver.js';
 import { createVrrpDriver, sameAddressSet } from '../../src/daemon/vrrp-driver.js';
 import { VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
@@ -25,9 +25,9 @@ function settings(over: Partial<Settings>): Settings {
 
 function packets(file: string): Ipv4Packet[] {
   return readEthernetFixture(file).map(({ frame }) => {
-    const eth = parseEthernetFrame(frame);
+    const eth = decodeEthernetFrame(frame);
     assert.ok(eth.ok);
-    const pkt = parseIpv4Packet(eth.value.payload);
+    const pkt = decodeIpv4Packet(eth.value.payload);
     assert.ok(pkt.ok);
     return pkt.value;
   });

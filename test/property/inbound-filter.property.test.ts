@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
-import { buildIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 
 const SELF = 0x0a000001;
 const GROUP = 0xe0000012;
@@ -19,7 +19,7 @@ const policy: fc.Arbitrary<InboundPolicy> = fc.record({
 });
 const destination = fc.constantFrom(SELF, GROUP);
 
-const packet = (src: number, dst: number, t: number): Buffer => buildIpv4Packet({ src, dst, ttl: t, protocol: 112 }, Buffer.alloc(36));
+const packet = (src: number, dst: number, t: number): Buffer => encodeIpv4Packet({ src, dst, ttl: t, protocol: 112 }, Buffer.alloc(36));
 
 describe('inbound filter properties', () => {
   it('accepts exactly: a listed peer at or above the minimum TTL, or anyone admissible at 255', () => {

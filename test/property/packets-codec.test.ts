@@ -6,9 +6,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CARP_LENGTH, createCarpAuth, decodeCarp, encodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { parseArp } from '../../src/core/packets/arp.js';
-import { parseEthernetFrame } from '../../src/core/packets/ethernet.js';
-import { buildIpv4Packet, parseIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { decodeArp } from '../../src/core/packets/arp.js';
+import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
+import { encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { HmacSha1WithPrefix } from '../../src/core/packets/sha1.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp, vrrp2AuthBytes, type VrrpFields } from '../../src/core/packets/vrrp.js';
 
@@ -99,9 +99,9 @@ describe('CARP codec properties', () => {
     fc.assert(
       fc.property(carpCase, ipv4, ipv4, (c, src, dst) => {
         const auth = createCarpAuth(c.password, c.vhid, c.addrs);
-        const packet = buildIpv4Packet({ src, dst }, encodeCarp(c, auth));
+        const packet = encodeIpv4Packet({ src, dst }, encodeCarp(c, auth));
         for (let bit = 0; bit < packet.length * 8; bit++) {
-          const ip = parseIpv4Packet(flipBit(packet, bit));
+          const ip = decodeIpv4Packet(flipBit(packet, bit));
           if (!ip.ok) continue;
           const d = decodeCarp(ip.value.payload);
           assert.ok(!d.ok || !auth.verify(d.value), `bit ${bit} went through`);
@@ -188,9 +188,9 @@ describe('VRRP codec properties', () => {
 
 describe('decoders never throw', () => {
   const decodeEverything = (buf: Buffer, src: number, dst: number, auth: ReturnType<typeof createCarpAuth>): void => {
-    parseEthernetFrame(buf);
-    parseArp(buf);
-    const ip = parseIpv4Packet(buf);
+    decodeEthernetFrame(buf);
+    decodeArp(buf);
+    const ip = decodeIpv4Packet(buf);
     const payloads = ip.ok ? [buf, ip.value.payload] : [buf];
     for (const p of payloads) {
       const c = decodeCarp(p);
@@ -228,7 +228,7 @@ describe('decoders never throw', () => {
         fc.boolean(),
         fc.array(edit, { minLength: 1, maxLength: 5 }),
         (payload, withIp, edits) => {
-          let b = withIp ? buildIpv4Packet({ src: 1, dst: 2 }, payload) : Buffer.from(payload);
+          let b = withIp ? encodeIpv4Packet({ src: 1, dst: 2 }, payload) : Buffer.from(payload);
           for (const e of edits) {
             if (e.kind === 'set' && b.length > 0) b[e.at % b.length] = e.value;
             else if (e.kind === 'truncate') b = b.subarray(0, e.at % (b.length + 1));

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { formatIpv4, parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
 import { createCarpAuth, encodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { buildIpv4Packet, parseIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
 import { VRRP_FLOOD_KINDS, vrrpForgers, type FloodProtocol, type VrrpFloodKind } from './flood-vrrp.js';
 import { Random } from './random.js';
@@ -95,7 +95,7 @@ if (values.mode === 'capture') {
     fail(`no advertisement from ${formatIpv4(from)} for vhid ${vhid} within ${timeoutMs} ms`);
   }, timeoutMs);
   sock.onPacket((ip) => {
-    const p = parseIpv4Packet(ip);
+    const p = decodeIpv4Packet(ip);
     if (!p.ok || p.value.src !== from || p.value.protocol !== 112) return;
     const carp = p.value.payload;
     if (carp.length < 36 || carp[0] !== 0x21 || carp[1] !== vhid) return;
@@ -164,12 +164,12 @@ async function flood(): Promise<void> {
     : undefined;
   const build: Record<FloodKind, () => Buffer> = {
     ...(Object.fromEntries(VRRP_FLOOD_KINDS.map((k) => [k, () => vrrp![k]()])) as Record<VrrpFloodKind, () => Buffer>),
-    random: () => buildIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, randomBytes(rng.int(0, 64))),
-    forged: () => buildIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, forgedCarp()),
+    random: () => encodeIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, randomBytes(rng.int(0, 64))),
+    forged: () => encodeIpv4Packet({ src: srcip, dst: group, id: rng.int(1, 0xffff) }, forgedCarp()),
     replay: () => replay!,
     'wrong-ttl': () => {
       const carp = realAuth ? encodeCarp({ vhid, advbase: 1, advskew: 0, counter: ++counter }, realAuth) : forgedCarp();
-      return buildIpv4Packet({ src: srcip, dst: group, ttl: rng.int(1, 254), id: rng.int(1, 0xffff) }, carp);
+      return encodeIpv4Packet({ src: srcip, dst: group, ttl: rng.int(1, 254), id: rng.int(1, 0xffff) }, carp);
     },
   };
 

@@ -16,7 +16,7 @@
 // Pure: no sockets, no side effects on import, so flood.ts and the benchmark can use the
 // kind lists and tests can decode what the sender would send.
 import type { Ipv4 } from '../../src/core/ipv4-address.js';
-import { buildIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 import type { Random } from './random.js';
 
@@ -88,7 +88,7 @@ export function vrrpForgers(o: VrrpForgeOptions): Record<VrrpFloodKind, () => Bu
     );
   };
   const packet = (vrrp: Buffer, ttl = 255): Buffer =>
-    buildIpv4Packet({ ...ip, ttl, tos: KEEPALIVED_TOS, id: o.rng.int(1, 0xffff) }, vrrp);
+    encodeIpv4Packet({ ...ip, ttl, tos: KEEPALIVED_TOS, id: o.rng.int(1, 0xffff) }, vrrp);
 
   // A password of the same length as the real one (or "wrong" when there is none), never equal to it.
   const wrongPassword = (): Buffer => {

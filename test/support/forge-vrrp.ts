@@ -4,7 +4,7 @@
 // every field is right except who sent it or how far it came.
 import { parseArgs } from 'node:util';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
-import { buildIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
 
@@ -40,7 +40,7 @@ const payload = encodeVrrp(
 );
 let sent = 0;
 for (let i = 0; i < Number(values.count); i++) {
-  await sock.send(buildIpv4Packet({ src, dst, ttl: Number(values.ttl), tos: KEEPALIVED_TOS }, payload), dst);
+  await sock.send(encodeIpv4Packet({ src, dst, ttl: Number(values.ttl), tos: KEEPALIVED_TOS }, payload), dst);
   sent++;
   await new Promise((r) => setTimeout(r, 20));
 }

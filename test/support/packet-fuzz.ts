@@ -1,13 +1,13 @@
 // A seeded fuzz of the receive path: random and mutated packets (starting from the
-// reference captures) go through parseIpv4Packet, decodeCarp + verify and decodeVrrp for
+// reference captures) go through decodeIpv4Packet, decodeCarp + verify and decodeVrrp for
 // both versions. Outcomes are counted by reason; any exception, or a forged packet that
 // verifies, stops the run with the seed, iteration and bytes needed to replay it.
 // Used by scripts/fuzz-decoder.ts and by test/unit/packets-fuzz.test.ts.
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
 import { createCarpAuth, decodeCarp, encodeCarp, type CarpAuth } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { parseEthernetFrame } from '../../src/core/packets/ethernet.js';
-import { parseIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
+import { decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { CARP_CAPTURES, VRRP_CAPTURES, readEthernetFixture } from './pcap.js';
 import { Random } from './random.js';
@@ -38,9 +38,9 @@ function loadCorpus(): Corpus {
   const genuine = new Set<string>();
   const captured = new Set<string>();
   const ipOf = (frame: Buffer): Buffer => {
-    const eth = parseEthernetFrame(frame);
+    const eth = decodeEthernetFrame(frame);
     if (!eth.ok) throw new Error('fixture frame does not parse');
-    const ip = parseIpv4Packet(eth.value.payload);
+    const ip = decodeIpv4Packet(eth.value.payload);
     if (!ip.ok) throw new Error(`fixture IP packet refused: ${ip.reason}`);
     return eth.value.payload.subarray(0, 20 + ip.value.payload.length);
   };
@@ -145,7 +145,7 @@ class Outcomes {
 }
 
 function examine(packet: Buffer, corpus: Corpus, out: Outcomes): void {
-  const ip = parseIpv4Packet(packet);
+  const ip = decodeIpv4Packet(packet);
   if (!ip.ok) {
     out.add(`ip:${ip.reason}`);
     return;

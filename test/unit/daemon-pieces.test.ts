@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
-import { buildIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import type { Settings } from '../../src/config/settings.js';
 import { maskedCommandLine } from '../../src/daemon/process-title.js';
 import { scriptEnvironment } from '../../src/daemon/script-environment.js';
@@ -56,7 +56,7 @@ describe('script environment', () => {
 describe('inbound filter', () => {
   const policy: InboundPolicy = { self: ip('10.0.0.1'), group: ip('224.0.0.18'), peers: [], peerMinTtl: 255 };
   const pkt = (o: { src?: string; dst?: string; ttl?: number; protocol?: number }): Buffer =>
-    buildIpv4Packet({ src: ip(o.src ?? '10.0.0.2'), dst: ip(o.dst ?? '224.0.0.18'), ttl: o.ttl ?? 255, protocol: o.protocol ?? 112 }, Buffer.alloc(36));
+    encodeIpv4Packet({ src: ip(o.src ?? '10.0.0.2'), dst: ip(o.dst ?? '224.0.0.18'), ttl: o.ttl ?? 255, protocol: o.protocol ?? 112 }, Buffer.alloc(36));
   const reason = (b: Buffer, p = policy): string => {
     const r = screenInbound(b, p);
     return r.ok ? 'ok' : r.reason;

@@ -2,22 +2,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
-import { buildGratuitousArp, parseArp } from '../../src/core/packets/arp.js';
+import { encodeGratuitousArp, decodeArp } from '../../src/core/packets/arp.js';
 import {
   BROADCAST_MAC,
   IPV4_MULTICAST_MAC,
   VIRTUAL_ROUTER_MAC,
-  buildEthernetFrame,
+  encodeEthernetFrame,
   formatMac,
-  parseEthernetFrame,
+  decodeEthernetFrame,
   ucarpAdvertMac,
 } from '../../src/core/packets/ethernet.js';
 
 const mac = Buffer.from([0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
 const vip = parseIpv4('10.77.0.252')!;
 
-describe('buildGratuitousArp', () => {
-  const frame = buildGratuitousArp(mac, vip);
+describe('encodeGratuitousArp', () => {
+  const frame = encodeGratuitousArp(mac, vip);
 
   it('is a 60-byte broadcast frame from our MAC with EtherType 0x0806', () => {
     assert.equal(frame.length, 60);
@@ -44,12 +44,12 @@ describe('buildGratuitousArp', () => {
   });
 
   it('can put another target hardware address (ucarp puts its own MAC there)', () => {
-    const f = buildGratuitousArp(mac, vip, mac);
+    const f = encodeGratuitousArp(mac, vip, mac);
     assert.deepEqual(f.subarray(32, 38), mac);
   });
 
-  it('parses back with parseArp', () => {
-    const a = parseArp(frame);
+  it('parses back with decodeArp', () => {
+    const a = decodeArp(frame);
     assert.ok(a);
     assert.equal(a.op, 1);
     assert.deepEqual(a.ethDst, BROADCAST_MAC);
@@ -60,18 +60,18 @@ describe('buildGratuitousArp', () => {
     assert.equal(a.targetIp, vip);
   });
 
-  it('parseArp refuses non-ARP and short frames', () => {
+  it('decodeArp refuses non-ARP and short frames', () => {
     const ipFrame = Buffer.from(frame);
     ipFrame.writeUInt16BE(0x0800, 12);
-    assert.equal(parseArp(ipFrame), null);
-    assert.equal(parseArp(frame.subarray(0, 41)), null);
+    assert.equal(decodeArp(ipFrame), null);
+    assert.equal(decodeArp(frame.subarray(0, 41)), null);
     const notIpv4 = Buffer.from(frame);
     notIpv4.writeUInt16BE(0x86dd, 16);
-    assert.equal(parseArp(notIpv4), null);
+    assert.equal(decodeArp(notIpv4), null);
   });
 
   it('refuses a MAC that is not 6 bytes', () => {
-    assert.throws(() => buildGratuitousArp(Buffer.alloc(5), vip), RangeError);
+    assert.throws(() => encodeGratuitousArp(Buffer.alloc(5), vip), RangeError);
   });
 });
 
@@ -96,14 +96,14 @@ describe('MAC helpers', () => {
 describe('Ethernet framing', () => {
   it('builds dst, src, EtherType, payload without padding, and splits it back', () => {
     const payload = Buffer.from('abc');
-    const f = buildEthernetFrame(BROADCAST_MAC, mac, 0x0800, payload);
+    const f = encodeEthernetFrame(BROADCAST_MAC, mac, 0x0800, payload);
     assert.equal(f.toString('hex'), 'ffffffffffff' + '021122334455' + '0800' + '616263');
-    const p = parseEthernetFrame(f);
+    const p = decodeEthernetFrame(f);
     assert.ok(p.ok);
     assert.deepEqual(p.value.dst, BROADCAST_MAC);
     assert.deepEqual(p.value.src, mac);
     assert.equal(p.value.etherType, 0x0800);
     assert.deepEqual(p.value.payload, payload);
-    assert.deepEqual(parseEthernetFrame(f.subarray(0, 13)), { ok: false, reason: 'short' });
+    assert.deepEqual(decodeEthernetFrame(f.subarray(0, 13)), { ok: false, reason: 'short' });
   });
 });

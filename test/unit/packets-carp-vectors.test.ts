@@ -8,10 +8,10 @@ import {
   BROADCAST_MAC,
   ETHERTYPE_IPV4,
   IPV4_MULTICAST_MAC,
-  parseEthernetFrame,
+  decodeEthernetFrame,
   ucarpAdvertMac,
 } from '../../src/core/packets/ethernet.js';
-import { buildIpv4Header, parseIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Header, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { CARP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
 function addr(text: string): Ipv4 {
@@ -31,10 +31,10 @@ function load(file: string): Captured[] {
   const records = readEthernetFixture(file);
   assert.ok(records.length >= 2, `${file} holds several advertisements`);
   return records.map(({ frame }) => {
-    const eth = parseEthernetFrame(frame);
+    const eth = decodeEthernetFrame(frame);
     assert.ok(eth.ok);
     assert.equal(eth.value.etherType, ETHERTYPE_IPV4);
-    const ip = parseIpv4Packet(eth.value.payload);
+    const ip = decodeIpv4Packet(eth.value.payload);
     assert.ok(ip.ok, `IPv4 parse: ${ip.ok ? '' : ip.reason}`);
     const carp = decodeCarp(ip.value.payload);
     assert.ok(carp.ok, `CARP decode: ${carp.ok ? '' : carp.reason}`);
@@ -71,9 +71,9 @@ for (const c of CARP_CAPTURES) {
       }
     });
 
-    it('buildIpv4Header with the captured id reproduces the captured header', () => {
+    it('encodeIpv4Header with the captured id reproduces the captured header', () => {
       for (const p of packets) {
-        const h = buildIpv4Header({ src: p.ip.src, dst: p.ip.dst, payloadLength: CARP_LENGTH, id: p.ip.id });
+        const h = encodeIpv4Header({ src: p.ip.src, dst: p.ip.dst, payloadLength: CARP_LENGTH, id: p.ip.id });
         assert.deepEqual(h, p.ipBytes.subarray(0, 20));
       }
     });

@@ -4,7 +4,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parseIpv4 } from '../../src/core/ipv4-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { buildIpv4Header, buildIpv4Packet, parseIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { encodeIpv4Header, encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { HmacSha1WithPrefix, sha1 } from '../../src/core/packets/sha1.js';
 
 const src = parseIpv4('10.77.0.11')!;
@@ -25,18 +25,18 @@ describe('internetChecksum', () => {
 
   it('of nothing is 0xffff, of a buffer holding its checksum is 0', () => {
     assert.equal(internetChecksum(), 0xffff);
-    const h = buildIpv4Header({ src, dst, payloadLength: 36 });
+    const h = encodeIpv4Header({ src, dst, payloadLength: 36 });
     assert.equal(internetChecksum(h), 0);
   });
 });
 
-describe('parseIpv4Packet', () => {
+describe('decodeIpv4Packet', () => {
   const payload = Buffer.from('0123456789', 'latin1');
-  const packet = buildIpv4Packet({ src, dst, id: 0x1234 }, payload);
+  const packet = encodeIpv4Packet({ src, dst, id: 0x1234 }, payload);
 
   it('reads the fields and bounds the payload by the total length', () => {
     const padded = Buffer.concat([packet, Buffer.alloc(16)]);
-    const p = parseIpv4Packet(padded);
+    const p = decodeIpv4Packet(padded);
     assert.ok(p.ok);
     assert.deepEqual(p.value, {
       src,
@@ -57,7 +57,7 @@ describe('parseIpv4Packet', () => {
     h.writeUInt16BE(24 + payload.length, 2);
     h.writeUInt16BE(0, 10);
     h.writeUInt16BE(internetChecksum(h), 10);
-    const p = parseIpv4Packet(Buffer.concat([h, payload]));
+    const p = decodeIpv4Packet(Buffer.concat([h, payload]));
     assert.ok(p.ok);
     assert.deepEqual(p.value.payload, payload);
   });
@@ -74,30 +74,30 @@ describe('parseIpv4Packet', () => {
   const refused = (reason: string): unknown => ({ ok: false, reason });
 
   it('names why it refuses', () => {
-    assert.deepEqual(parseIpv4Packet(packet.subarray(0, 19)), refused('short'));
-    assert.deepEqual(parseIpv4Packet(packet.subarray(0, packet.length - 1)), refused('short'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => (b[0] = 0x65))), refused('ip-header'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => (b[0] = 0x44))), refused('ip-header'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => b.writeUInt16BE(19, 2))), refused('ip-header'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => (b[0] = 0x4f))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(packet.subarray(0, 19)), refused('short'));
+    assert.deepEqual(decodeIpv4Packet(packet.subarray(0, packet.length - 1)), refused('short'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => (b[0] = 0x65))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => (b[0] = 0x44))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => b.writeUInt16BE(19, 2))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => (b[0] = 0x4f))), refused('ip-header'));
     const longHeader = withHeader((b) => ((b[0] = 0x4f), b.writeUInt16BE(60, 2)));
-    assert.deepEqual(parseIpv4Packet(longHeader), refused('short'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => b.writeUInt16BE(0x2000, 6))), refused('ip-header'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => b.writeUInt16BE(0x0001, 6))), refused('ip-header'));
-    assert.deepEqual(parseIpv4Packet(withHeader((b) => (b[8] = 1), false)), refused('checksum'));
+    assert.deepEqual(decodeIpv4Packet(longHeader), refused('short'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => b.writeUInt16BE(0x2000, 6))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => b.writeUInt16BE(0x0001, 6))), refused('ip-header'));
+    assert.deepEqual(decodeIpv4Packet(withHeader((b) => (b[8] = 1), false)), refused('checksum'));
   });
 
   it('leaves TTL and protocol to the caller', () => {
-    const p = parseIpv4Packet(withHeader((b) => ((b[8] = 1), (b[9] = 17))));
+    const p = decodeIpv4Packet(withHeader((b) => ((b[8] = 1), (b[9] = 17))));
     assert.ok(p.ok);
     assert.equal(p.value.ttl, 1);
     assert.equal(p.value.protocol, 17);
   });
 
-  it('buildIpv4Header refuses out-of-range fields', () => {
-    assert.throws(() => buildIpv4Header({ src, dst, payloadLength: 65516 }), RangeError);
-    assert.throws(() => buildIpv4Header({ src, dst, payloadLength: 1, ttl: 256 }), RangeError);
-    assert.throws(() => buildIpv4Header({ src, dst, payloadLength: 1, id: -1 }), RangeError);
+  it('encodeIpv4Header refuses out-of-range fields', () => {
+    assert.throws(() => encodeIpv4Header({ src, dst, payloadLength: 65516 }), RangeError);
+    assert.throws(() => encodeIpv4Header({ src, dst, payloadLength: 1, ttl: 256 }), RangeError);
+    assert.throws(() => encodeIpv4Header({ src, dst, payloadLength: 1, id: -1 }), RangeError);
   });
 });
 

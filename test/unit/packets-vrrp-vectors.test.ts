@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
 import { decodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { ETHERTYPE_IPV4, IPV4_MULTICAST_MAC, parseEthernetFrame } from '../../src/core/packets/ethernet.js';
-import { buildIpv4Header, parseIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { ETHERTYPE_IPV4, IPV4_MULTICAST_MAC, decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
+import { encodeIpv4Header, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { CARP_CAPTURES, VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
@@ -20,10 +20,10 @@ function ipPackets(file: string): { frame: Buffer; ip: Ipv4Packet; ipBytes: Buff
   const records = readEthernetFixture(file);
   assert.ok(records.length >= 2);
   return records.map(({ frame }) => {
-    const eth = parseEthernetFrame(frame);
+    const eth = decodeEthernetFrame(frame);
     assert.ok(eth.ok);
     assert.equal(eth.value.etherType, ETHERTYPE_IPV4);
-    const ip = parseIpv4Packet(eth.value.payload);
+    const ip = decodeIpv4Packet(eth.value.payload);
     assert.ok(ip.ok, ip.ok ? '' : ip.reason);
     return { frame, ip: ip.value, ipBytes: eth.value.payload };
   });
@@ -52,7 +52,7 @@ for (const c of VRRP_CAPTURES) {
         const vrrpLength = 8 + 4 * addrs.length + (version === 2 ? 8 : 0);
         assert.equal(p.ip.payload.length, vrrpLength);
         assert.equal(p.frame.length, 14 + 20 + vrrpLength);
-        const h = buildIpv4Header({
+        const h = encodeIpv4Header({
           src: p.ip.src,
           dst: p.ip.dst,
           payloadLength: vrrpLength,

@@ -1,6 +1,6 @@
 // Gratuitous ARP: how a new master tells the segment that the virtual address moved.
 import { ipv4FromBytes, type Ipv4 } from '../ipv4-address.js';
-import { BROADCAST_MAC, ETHERNET_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, buildEthernetFrame } from './ethernet.js';
+import { BROADCAST_MAC, ETHERNET_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeEthernetFrame } from './ethernet.js';
 
 export const ARP_LENGTH = 28;
 export const ARP_OP_REQUEST = 1;
@@ -12,7 +12,7 @@ const HTYPE_ETHERNET = 1;
  * padded to 60 bytes. The target hardware address is broadcast by default; ucarp
  * 1.5.2 puts its own MAC there instead, which receivers ignore in a request.
  */
-export function buildGratuitousArp(mac: Buffer, addr: Ipv4, targetHw: Buffer = BROADCAST_MAC): Buffer {
+export function encodeGratuitousArp(mac: Buffer, addr: Ipv4, targetHw: Buffer = BROADCAST_MAC): Buffer {
   if (mac.length !== 6 || targetHw.length !== 6) throw new RangeError('MAC addresses must be 6 bytes');
   const arp = Buffer.alloc(ETHERNET_MIN_FRAME - 14);
   arp.writeUInt16BE(HTYPE_ETHERNET, 0);
@@ -24,7 +24,7 @@ export function buildGratuitousArp(mac: Buffer, addr: Ipv4, targetHw: Buffer = B
   arp.writeUInt32BE(addr >>> 0, 14);
   targetHw.copy(arp, 18);
   arp.writeUInt32BE(addr >>> 0, 24);
-  return buildEthernetFrame(BROADCAST_MAC, mac, ETHERTYPE_ARP, arp);
+  return encodeEthernetFrame(BROADCAST_MAC, mac, ETHERTYPE_ARP, arp);
 }
 
 export interface ArpFrame {
@@ -37,8 +37,8 @@ export interface ArpFrame {
   targetIp: Ipv4;
 }
 
-/** Parses an Ethernet frame carrying IPv4-over-Ethernet ARP; null for anything else. */
-export function parseArp(frame: Buffer): ArpFrame | null {
+/** Decodes an Ethernet frame carrying IPv4-over-Ethernet ARP; null for anything else. */
+export function decodeArp(frame: Buffer): ArpFrame | null {
   if (frame.length < 14 + ARP_LENGTH || frame.readUInt16BE(12) !== ETHERTYPE_ARP) return null;
   const a = frame.subarray(14);
   if (a.readUInt16BE(0) !== HTYPE_ETHERNET || a.readUInt16BE(2) !== ETHERTYPE_IPV4 || a[4] !== 6 || a[5] !== 4) {

@@ -40,7 +40,7 @@ export function formatMac(mac: Uint8Array): string {
 }
 
 /** Header plus payload; no padding (the kernel pads short frames it sends). */
-export function buildEthernetFrame(dst: Buffer, src: Buffer, etherType: number, payload: Buffer): Buffer {
+export function encodeEthernetFrame(dst: Buffer, src: Buffer, etherType: number, payload: Buffer): Buffer {
   checkMac(dst, 'destination');
   checkMac(src, 'source');
   if (!Number.isInteger(etherType) || etherType < 0 || etherType > 0xffff) {
@@ -63,7 +63,7 @@ export interface EthernetFrame {
 }
 
 /** Splits an untagged Ethernet II frame. */
-export function parseEthernetFrame(frame: Buffer): Decoded<EthernetFrame> {
+export function decodeEthernetFrame(frame: Buffer): Decoded<EthernetFrame> {
   if (frame.length < ETHERNET_HEADER_LENGTH) return drop('short');
   return {
     ok: true,

@@ -31,12 +31,12 @@ export interface Ipv4Packet {
 }
 
 /**
- * Parses an IPv4 packet. Checks the version, header length, total length, header
+ * Decodes an IPv4 packet. Checks the version, header length, total length, header
  * checksum, and refuses fragments (an advertisement is never fragmented and a
  * fragment's payload cannot be checked). TTL and protocol are left to the caller so
  * that it can count them.
  */
-export function parseIpv4Packet(buf: Buffer): Decoded<Ipv4Packet> {
+export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Packet> {
   if (buf.length < IPV4_HEADER_LENGTH) return drop('short');
   const b0 = buf[0]!;
   if (b0 >>> 4 !== 4) return drop('ip-header');
@@ -85,8 +85,8 @@ function checkField(name: string, value: number, max: number): void {
   }
 }
 
-/** Builds a 20-byte IPv4 header (no options) with its checksum filled in. */
-export function buildIpv4Header(o: Ipv4HeaderOptions): Buffer {
+/** Encodes a 20-byte IPv4 header (no options) with its checksum filled in. */
+export function encodeIpv4Header(o: Ipv4HeaderOptions): Buffer {
   const ttl = o.ttl ?? 255;
   const tos = o.tos ?? UCARP_TOS;
   const protocol = o.protocol ?? IPPROTO_CARP;
@@ -113,6 +113,6 @@ export function buildIpv4Header(o: Ipv4HeaderOptions): Buffer {
 }
 
 /** Header and payload in one buffer, ready for a raw socket with IP_HDRINCL. */
-export function buildIpv4Packet(o: Omit<Ipv4HeaderOptions, 'payloadLength'>, payload: Buffer): Buffer {
-  return Buffer.concat([buildIpv4Header({ ...o, payloadLength: payload.length }), payload]);
+export function encodeIpv4Packet(o: Omit<Ipv4HeaderOptions, 'payloadLength'>, payload: Buffer): Buffer {
+  return Buffer.concat([encodeIpv4Header({ ...o, payloadLength: payload.length }), payload]);
 }
