@@ -6,7 +6,7 @@
 // rather than adding to it. Every failure is a UsageError naming where the value came
 // from; parseSettings turns it into { kind: 'exit' } and never lets a stack escape.
 import { resolve as resolvePath } from 'node:path';
-import type { Ipv4 } from '../core/ipv4-address.js';
+import { parseIp, type IpAddress } from '../core/ip-address.js';
 import type { Protocol, Settings } from './settings.js';
 import { parseCommandLine } from './command-line.js';
 import { CHECK_SEPARATOR, parseCheck } from './check-spec.js';
@@ -26,7 +26,7 @@ export type ParseOutcome =
   | { kind: 'status'; json: boolean; runDir: string }
   | { kind: 'exit'; code: number; stdout?: string; stderr?: string };
 
-const DEFAULT_MCAST = 0xe0000012; // 224.0.0.18, CARP's and VRRP's group
+const DEFAULT_MCAST = parseIp('224.0.0.18')!; // CARP's and VRRP's group
 const CARP_MAX_PASSWORD = 19;
 const VRRP2_MAX_PASSWORD = 8;
 const IFNAMSIZ = 16;
@@ -359,8 +359,8 @@ function parse(
   return { kind: 'run', settings, warnings };
 }
 
-function uniqueAddresses(items: { raw: Raw; text: string }[]): Ipv4[] {
-  const seen = new Set<Ipv4>();
+function uniqueAddresses(items: { raw: Raw; text: string }[]): IpAddress[] {
+  const seen = new Set<IpAddress>();
   return items.map(({ raw, text }) => {
     const addr = readIpv4(raw, 'unicast', text);
     if (seen.has(addr)) throw new UsageError(raw.where, 'lists the same address twice', EX_USAGE, text);

@@ -2,6 +2,7 @@
 // runs them (across exec, or over --daemonize's channel). JSON with the password as
 // base64; the daemon checks the shape, so a stray or truncated hand-over is one clear
 // error line instead of a daemon running on half its settings.
+import { parseIp } from '../core/ip-address.js';
 import type { Settings } from './settings.js';
 
 /** What the daemon image receives: its settings, the warnings still to log, and its title for ps. */
@@ -15,16 +16,16 @@ export interface Handover {
 const FORMAT = 'ucarp-ts-handover/1';
 
 // The JSON type each field must have.
-const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'nullable-string' | 'object' | 'objects' | 'nullable-object'> = {
+const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'numbers' | 'address' | 'addresses' | 'nullable-string' | 'object' | 'objects' | 'nullable-object'> = {
   protocol: 'string',
   interface: 'string',
-  srcip: 'number',
-  mcast: 'number',
+  srcip: 'address',
+  mcast: 'address',
   vhid: 'number',
   password: 'nullable-string',
   preempt: 'boolean',
   neutral: 'boolean',
-  addrs: 'numbers',
+  addrs: 'addresses',
   advbase: 'number',
   advskew: 'number',
   priority: 'number',
@@ -38,7 +39,7 @@ const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'num
   nomcast: 'boolean',
   facility: 'string',
   xparam: 'nullable-string',
-  peers: 'numbers',
+  peers: 'addresses',
   peerMinTtl: 'number',
   announce: 'boolean',
   scriptTimeoutMs: 'number',
@@ -47,6 +48,11 @@ const FIELD_TYPES: Record<keyof Settings, 'string' | 'number' | 'boolean' | 'num
   metrics: 'nullable-object',
   runDir: 'string',
   extraEnv: 'object',
+};
+
+const TYPE_WORDS: Partial<Record<(typeof FIELD_TYPES)[keyof Settings], string>> = {
+  address: 'an IP address in canonical form',
+  addresses: 'a list of IP addresses in canonical form',
 };
 
 export function encodeHandover(h: Handover): Buffer {
@@ -66,7 +72,7 @@ export function decodeHandover(data: Buffer | string): Handover {
   const { settings, warnings, title } = raw;
   if (!isRecord(settings)) throw new Error('settings hand-over has no settings');
   for (const [key, type] of Object.entries(FIELD_TYPES)) {
-    if (!hasType(settings[key], type)) throw new Error(`settings hand-over: "${key}" is not a ${type}`);
+    if (!hasType(settings[key], type)) throw new Error(`settings hand-over: "${key}" is not ${TYPE_WORDS[type] ?? `a ${type}`}`);
   }
   if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string')) throw new Error('settings hand-over: bad warnings');
   if (typeof title !== 'string') throw new Error('settings hand-over: bad title');
@@ -84,6 +90,10 @@ function hasType(v: unknown, type: (typeof FIELD_TYPES)[keyof Settings]): boolea
   switch (type) {
     case 'numbers':
       return Array.isArray(v) && v.every((n) => typeof n === 'number');
+    case 'address':
+      return isAddress(v);
+    case 'addresses':
+      return Array.isArray(v) && v.every(isAddress);
     case 'nullable-string':
       return v === null || typeof v === 'string';
     case 'object':
@@ -95,4 +105,9 @@ function hasType(v: unknown, type: (typeof FIELD_TYPES)[keyof Settings]): boolea
     default:
       return typeof v === type;
   }
+}
+
+/** An address in its canonical form, as parse-settings made it. */
+function isAddress(v: unknown): boolean {
+  return typeof v === 'string' && parseIp(v) === v;
 }

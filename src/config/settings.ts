@@ -1,6 +1,6 @@
 // The validated settings one ucarp-ts process runs with. Everything the daemon and
 // the protocol core read comes from here; parsing and validation produce it.
-import type { Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import type { CheckSpec } from './check-spec.js';
 
 /** The --protocol values (the shell completion offers these). */
@@ -10,9 +10,9 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export interface Settings {
   protocol: Protocol;
   interface: string;
-  srcip: Ipv4;
+  srcip: IpAddress;
   /** Multicast group advertisements go to (224.0.0.18 unless --mcast). */
-  mcast: Ipv4;
+  mcast: IpAddress;
   /** CARP vhid or VRRP vrid, 1..255. */
   vhid: number;
   /** From --pass, --passfile or UCARP_PASS; null only for VRRP without authentication. */
@@ -20,7 +20,7 @@ export interface Settings {
   preempt: boolean;
   neutral: boolean;
   /** Virtual addresses, at least one, in the order given. */
-  addrs: Ipv4[];
+  addrs: IpAddress[];
   /** Advertisement interval in seconds (CARP whole seconds, VRRPv3 0.01 steps). */
   advbase: number;
   /** CARP skew, 0..255 (1/256 s). */
@@ -39,7 +39,7 @@ export interface Settings {
   facility: string;
   xparam: string | null;
   /** Unicast peers; empty means multicast to the group. */
-  peers: Ipv4[];
+  peers: IpAddress[];
   /** Lowest TTL accepted from a listed peer (--peer-min-ttl); 255, the link-local rule, by default. */
   peerMinTtl: number;
   /** Gratuitous ARP on becoming MASTER; false with --no-announce (the address is routed, not on a segment). */

@@ -1,7 +1,7 @@
 // Strict readers for option values. Each names the option it reads (`where`) in the
 // UsageError it throws, says what is allowed, and shows what it got.
 import { isIPv4, isIPv6 } from 'node:net';
-import { isMulticast, parseIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import { ipFamily, ipv4Word, isMulticast, parseIp, type IpAddress } from '../core/ip-address.js';
 import { UsageError } from './errors.js';
 
 /** One value as given, and how to name it in an error ("--vhid", "UCARP_VHID (environment)", ...). */
@@ -60,17 +60,17 @@ export function readSwitch(raw: Raw): boolean {
 
 export type AddressKind = 'unicast' | 'multicast';
 
-/** A strict dotted quad of the given kind. */
-export function readIpv4(raw: Raw, kind: AddressKind, text: string = textOf(raw)): Ipv4 {
-  const addr = parseIpv4(text);
-  if (addr === undefined) {
+/** A strict dotted quad of the given kind (IPv6 is refused as anything else that is not one). */
+export function readIpv4(raw: Raw, kind: AddressKind, text: string = textOf(raw)): IpAddress {
+  const addr = parseIp(text);
+  if (addr === undefined || ipFamily(addr) !== 4) {
     throw new UsageError(raw.where, 'must be an IPv4 address in dotted-quad form, like 10.0.0.1', undefined, text);
   }
   if (kind === 'multicast' && !isMulticast(addr)) {
     throw new UsageError(raw.where, 'must be a multicast group address, 224.0.0.0 to 239.255.255.255', undefined, text);
   }
   // 0.0.0.0, multicast, and 240.0.0.0 and up (reserved, broadcast) can't be a host's address.
-  if (kind === 'unicast' && (addr === 0 || addr >>> 28 >= 0xe)) {
+  if (kind === 'unicast' && (ipv4Word(addr) === 0 || ipv4Word(addr) >>> 28 >= 0xe)) {
     throw new UsageError(raw.where, 'must be a unicast address (not 0.0.0.0, multicast or broadcast)', undefined, text);
   }
   return addr;

@@ -1,17 +1,17 @@
 // The cheap checks every received packet passes before any protocol decoding or
 // HMAC: they reject floods of forged or stray packets for the price of a few reads.
 import { drop, type Decoded } from './drop-reason.js';
-import type { Ipv4 } from './ipv4-address.js';
+import type { IpAddress } from './ip-address.js';
 import { decodeIpv4Packet, type Ipv4Packet } from './packets/ipv4-header.js';
 
 /** Every advert leaves with TTL 255; one that arrives with 255 crossed no router. */
 export const LINK_LOCAL_TTL = 255;
 
 export interface InboundPolicy {
-  self: Ipv4;
-  group: Ipv4;
+  self: IpAddress;
+  group: IpAddress;
   /** With unicast peers, only they are heard, and only when addressed to us or the group. */
-  peers: readonly Ipv4[];
+  peers: readonly IpAddress[];
   /**
    * --peer-min-ttl: the lowest TTL accepted from a listed peer, whose adverts may cross
    * routers (keepalived's min_ttl). 255 (the default) is the link-local rule, which

@@ -9,7 +9,7 @@
 //
 // Everything it lets through is screened again in JavaScript, so the filter only has
 // to never drop a packet the daemon would accept. Pure: returns the instructions.
-import type { Ipv4 } from './ipv4-address.js';
+import { ipv4Word, type IpAddress } from './ip-address.js';
 import { CARP_LENGTH } from './packets/carp.js';
 
 /** struct sock_filter. */
@@ -37,9 +37,9 @@ export const BPF = {
 export interface KernelFilterPolicy {
   protocol: 'carp' | 'vrrp2' | 'vrrp3';
   vhid: number;
-  self: Ipv4;
-  group: Ipv4;
-  peers: readonly Ipv4[];
+  self: IpAddress;
+  group: IpAddress;
+  peers: readonly IpAddress[];
   /** --peer-min-ttl (255 when absent): with peers, the lowest TTL let through. */
   peerMinTtl?: number;
 }
@@ -72,16 +72,16 @@ export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
   if (minTtl < 255) code.push({ code: BPF.JGE_K, k: minTtl, jt: 'next', jf: 'drop' });
   else require(255);
   op(BPF.LD_W_ABS, 12);
-  jeq(p.self, 'drop', 'next');
+  jeq(ipv4Word(p.self), 'drop', 'next');
   if (p.peers.length > 0) {
     const after = code.length + p.peers.length; // index right after the peer chain
-    p.peers.forEach((peer, i) => jeq(peer, after, i === p.peers.length - 1 ? 'drop' : 'next'));
+    p.peers.forEach((peer, i) => jeq(ipv4Word(peer), after, i === p.peers.length - 1 ? 'drop' : 'next'));
     op(BPF.LD_W_ABS, 16);
-    jeq(p.self, code.length + 2, 'next');
-    require(p.group);
+    jeq(ipv4Word(p.self), code.length + 2, 'next');
+    require(ipv4Word(p.group));
   } else {
     op(BPF.LD_W_ABS, 16);
-    require(p.group);
+    require(ipv4Word(p.group));
   }
   // X = IP header length; A = payload length
   op(BPF.LDX_B_MSH, 0);

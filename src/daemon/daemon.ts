@@ -1,7 +1,7 @@
 // The shell around the pure election: sockets in, timers, actions out (packets,
 // scripts, ARP, logs), signals. Everything here is I/O; every decision is the
 // election's. One Daemon runs one virtual host.
-import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
 import { encodeGratuitousArp } from '../core/packets/arp.js';
@@ -59,13 +59,13 @@ export class Daemon {
   private abandoned = false;
   private exitCode = 0;
   /** Up scripts queued or running, per address. */
-  private readonly upScriptsPending = new Map<Ipv4, number>();
+  private readonly upScriptsPending = new Map<IpAddress, number>();
   /** Addresses the election asked to announce while their up script was still running. */
-  private readonly announceWhenUp = new Set<Ipv4>();
+  private readonly announceWhenUp = new Set<IpAddress>();
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
   /** The last advertisement built per destination: a VRRP master sends the same bytes every interval. */
-  private readonly lastAdvert = new Map<Ipv4, { payload: Buffer; packet: Buffer }>();
+  private readonly lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   /** Wall-clock time of each check's last change of state, for the status snapshot. */
@@ -101,8 +101,8 @@ export class Daemon {
     this.attachKernelFilter(this.socket);
     this.linkUp = s.ignoreifstate || info.running;
     this.log.info(
-      `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${formatIpv4(s.srcip)}), ` +
-        `virtual ${s.addrs.map(formatIpv4).join(', ')}, ${this.driver.describe()}`,
+      `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${s.srcip}), ` +
+        `virtual ${s.addrs.join(', ')}, ${this.driver.describe()}`,
     );
     // The carrier is known before the election starts, so an owner never flashes MASTER.
     if (!this.linkUp) {
@@ -298,10 +298,10 @@ export class Daemon {
     }
     if (!decoded.ok) {
       this.drops.count(decoded.reason);
-      if (this.log.debugging) this.log.debug(`refused packet from ${formatIpv4(screened.value.src)}: ${decoded.reason}`);
+      if (this.log.debugging) this.log.debug(`refused packet from ${screened.value.src}: ${decoded.reason}`);
       return;
     }
-    if (this.log.debugging) this.log.debug(`advert from ${formatIpv4(screened.value.src)}: ${JSON.stringify(decoded.value, bigintJson)}`);
+    if (this.log.debugging) this.log.debug(`advert from ${screened.value.src}: ${JSON.stringify(decoded.value, bigintJson)}`);
     const actions = this.dispatch({ type: 'advert', advert: decoded.value });
     // Received means accepted: a replay the election refused is counted as refused only.
     if (!actions.some((a) => a.type === 'drop')) this.stats.heard(screened.value.src, { leaving: this.driver.isLeaving(decoded.value) });
@@ -309,7 +309,7 @@ export class Daemon {
 
   private advertise(out: unknown): void {
     const s = this.settings;
-    const destinations: Ipv4[] = s.peers.length > 0 ? s.peers : [s.mcast];
+    const destinations: IpAddress[] = s.peers.length > 0 ? s.peers : [s.mcast];
     for (const dst of destinations) {
       const payload = this.driver.encode(out, dst);
       if (s.nomcast && s.peers.length === 0) {
@@ -321,14 +321,14 @@ export class Daemon {
       }
       const ip = this.advertPacket(dst, payload);
       const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).catch((e: unknown) => {
-        if (this.linkUp) this.log.error(`sending advertisement to ${formatIpv4(dst)}: ${e instanceof Error ? e.message : String(e)}`);
+        if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
       });
       this.sends.add(sending);
       void sending.finally(() => this.sends.delete(sending));
     }
   }
 
-  private advertPacket(dst: Ipv4, payload: Buffer): Buffer {
+  private advertPacket(dst: IpAddress, payload: Buffer): Buffer {
     const last = this.lastAdvert.get(dst);
     if (last && last.payload.equals(payload)) return last.packet;
     const packet = encodeIpv4Packet({ src: this.settings.srcip, dst, tos: this.driver.tos }, payload);
@@ -367,7 +367,7 @@ export class Daemon {
     // size holds the loop for milliseconds. Never longer than a few ms, whatever the socket does.
     const sent = Promise.race([Promise.allSettled([...this.sends]), new Promise((r) => setTimeout(r, 20))]);
     for (const addr of s.addrs) {
-      const args = [s.interface, formatIpv4(addr), ...(s.xparam !== null ? [s.xparam] : [])];
+      const args = [s.interface, addr, ...(s.xparam !== null ? [s.xparam] : [])];
       const done = this.scripts.enqueue({ label: which, path, args, env: scriptEnvironment(s, state, addr, failing) }, sent);
       void done.then((result) => this.stats.scriptRan(which, path, addr, result));
       if (which !== 'up') continue;
@@ -383,8 +383,8 @@ export class Daemon {
     }
   }
 
-  private gratuitousArpFor(addr: Ipv4): void {
-    this.sendFrame(encodeGratuitousArp(this.mac, addr), `gratuitous ARP for ${formatIpv4(addr)}`);
+  private gratuitousArpFor(addr: IpAddress): void {
+    this.sendFrame(encodeGratuitousArp(this.mac, addr), `gratuitous ARP for ${addr}`);
   }
 
   private checkInterface(link: LinkState | undefined): void {

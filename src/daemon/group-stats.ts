@@ -1,7 +1,7 @@
 // What one group has done, counted where the shell performs it (adverts, state
 // changes, scripts) and read out as a snapshot for --status and the metrics. Only
 // counting: every decision stays in the election. Times are wall clock for people.
-import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import type { Settings } from '../config/settings.js';
 import {
   GROUP_STATES,
@@ -62,7 +62,7 @@ export class GroupStats {
   private readonly transitions = Object.fromEntries(GROUP_STATES.map((s) => [s, 0])) as Record<GroupState, number>;
   private readonly adverts = { sent: 0, received: 0 };
   private readonly bowOuts = { sent: 0, received: 0 };
-  private masterHeard: { address: Ipv4; at: number } | null = null;
+  private masterHeard: { address: IpAddress; at: number } | null = null;
   private lastScript: ScriptRunSnapshot | null = null;
   private readonly scriptRuns: Record<string, Partial<Record<ScriptResultKind, number>>> = {};
   private readonly durations = new Map<string, Histogram>();
@@ -88,19 +88,19 @@ export class GroupStats {
     if (facts.leaving) this.bowOuts.sent++;
   }
 
-  heard(from: Ipv4, facts: AdvertFacts): void {
+  heard(from: IpAddress, facts: AdvertFacts): void {
     this.adverts.received++;
     if (facts.leaving) this.bowOuts.received++;
     this.masterHeard = { address: from, at: Date.now() };
   }
 
-  scriptRan(script: 'up' | 'down', path: string, address: Ipv4, r: ScriptResult): void {
+  scriptRan(script: 'up' | 'down', path: string, address: IpAddress, r: ScriptResult): void {
     const result = scriptResultKind(r);
     const seconds = r.durationMs / 1000;
     this.lastScript = {
       script,
       path,
-      address: formatIpv4(address),
+      address,
       result,
       exitCode: r.exitCode ?? null,
       signal: r.signal ?? null,
@@ -124,8 +124,8 @@ export class GroupStats {
       state: this.state,
       since: iso(this.since),
       preference: { kind: s.protocol === 'carp' ? 'advskew' : 'priority', ...this.preference() },
-      masterHeard: this.masterHeard && { address: formatIpv4(this.masterHeard.address), at: iso(this.masterHeard.at) },
-      addresses: s.addrs.map(formatIpv4),
+      masterHeard: this.masterHeard && { address: this.masterHeard.address, at: iso(this.masterHeard.at) },
+      addresses: [...s.addrs],
       checks: this.checks(),
       adverts: { ...this.adverts },
       bowOuts: { ...this.bowOuts },

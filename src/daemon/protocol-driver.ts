@@ -2,7 +2,7 @@
 // the translation between packets and the election's inputs and outputs.
 import type { Decoded } from '../core/drop-reason.js';
 import type { Election } from '../core/election/types.js';
-import type { Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import type { Ipv4Packet } from '../core/packets/ipv4-header.js';
 
 export interface ProtocolDriver<In = unknown, Out = unknown> {
@@ -16,7 +16,7 @@ export interface ProtocolDriver<In = unknown, Out = unknown> {
   /** Decodes and authenticates a screened packet; 'other-group' when it belongs to another vhid/vrid. */
   decode(pkt: Ipv4Packet): Decoded<In> | 'other-group';
   /** The protocol payload for an advertisement to dst (VRRPv3's checksum covers dst). */
-  encode(out: Out, dst: Ipv4): Buffer;
+  encode(out: Out, dst: IpAddress): Buffer;
   /** Extra words for a status line, e.g. "advbase 1 advskew 50". */
   describe(): string;
   /** A bow-out (ours or heard): CARP advbase and advskew 255, VRRP priority 0. */

@@ -1,7 +1,7 @@
 // The environment a hook script runs with: clean (nothing inherited but PATH), the
 // state and settings as UCARP_* variables, the failing health checks, and the config
 // file's extra variables. Never the password.
-import { formatIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import type { Settings } from '../config/settings.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -10,7 +10,7 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * failing: the health checks failing now, as written in --check (UCARP_CHECK_FAILED, ";"
  * between them, as in UCARP_CHECK).
  */
-export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP' | 'FAULT', addr: Ipv4, failing: string[] = []): Record<string, string> {
+export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP' | 'FAULT', addr: IpAddress, failing: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.extraEnv)) if (!/PASS/i.test(k)) env[k] = v;
   Object.assign(env, {
@@ -19,9 +19,9 @@ export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP' | 'FAU
     UCARP_PROTOCOL: s.protocol,
     UCARP_VHID: String(s.vhid),
     UCARP_INTERFACE: s.interface,
-    UCARP_SRCIP: formatIpv4(s.srcip),
-    UCARP_ADDR: formatIpv4(addr),
-    UCARP_ADDRS: s.addrs.map(formatIpv4).join(' '),
+    UCARP_SRCIP: s.srcip,
+    UCARP_ADDR: addr,
+    UCARP_ADDRS: s.addrs.join(' '),
     UCARP_ADVBASE: String(s.advbase),
   });
   if (s.protocol === 'carp') env.UCARP_ADVSKEW = String(s.advskew);

@@ -1,7 +1,7 @@
 // VRRPv2 (RFC 3768) and VRRPv3 (RFC 5798) for IPv4, as keepalived 2.2.7 speaks them.
 import { drop, type Decoded } from '../core/drop-reason.js';
 import { VrrpElection, type VrrpHeard, type VrrpToSend } from '../core/election/vrrp-election.js';
-import type { Ipv4 } from '../core/ipv4-address.js';
+import type { IpAddress } from '../core/ip-address.js';
 import { KEEPALIVED_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../core/packets/vrrp.js';
 import type { Settings } from '../config/settings.js';
@@ -9,9 +9,9 @@ import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 
 /** True when both lists hold the same addresses, in any order (peers may list them differently). */
-export function sameAddressSet(theirs: readonly Ipv4[], ours: ReadonlySet<Ipv4>): boolean {
+export function sameAddressSet(theirs: readonly IpAddress[], ours: ReadonlySet<IpAddress>): boolean {
   if (theirs.length !== ours.size) return false;
-  const seen = new Set<Ipv4>();
+  const seen = new Set<IpAddress>();
   for (const a of theirs) {
     if (!ours.has(a) || seen.has(a)) return false;
     seen.add(a);
@@ -53,7 +53,7 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
       if (version === 2 && ad.intervalCs !== intervalCs) return drop('interval');
       return { ok: true, value: { src: pkt.src, priority: ad.priority, intervalCs: ad.intervalCs } };
     },
-    encode(out: VrrpToSend, dst: Ipv4): Buffer {
+    encode(out: VrrpToSend, dst: IpAddress): Buffer {
       // The v3 checksum covers the pseudo-header, so a unicast peer gets its own copy.
       return encodeVrrp(
         { version, vrid: s.vhid, priority: out.priority, intervalCs: out.intervalCs, addrs: s.addrs, password },

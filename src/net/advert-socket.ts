@@ -2,7 +2,7 @@
 // The caller hands complete IPv4 packets (IP_HDRINCL) and gets complete IPv4
 // packets back, each a private copy.
 import { endianness } from 'node:os';
-import { formatIpv4, ipv4ToBytes, type Ipv4 } from '../core/ipv4-address.js';
+import { ipv4Word, writeIp, type IpAddress } from '../core/ip-address.js';
 import { withCloexec } from './cloexec.js';
 import { readInterface } from './interface-info.js';
 import { rawFdAddon } from './kernel-addons.js';
@@ -18,8 +18,8 @@ const RECEIVE_BUFFER_BYTES = 1 << 20;
 export interface AdvertSocketOptions {
   ifname: string;
   /** This host's address on ifname: the membership and multicast source. */
-  srcip: Ipv4;
-  group: Ipv4;
+  srcip: IpAddress;
+  group: IpAddress;
   protocol?: number;
   /** Receive our own multicast packets. ucarp never does; tests use it as a control. */
   multicastLoop?: boolean;
@@ -31,7 +31,7 @@ export interface AdvertSocket {
   readonly ifindex: number;
   readonly closed: boolean;
   /** Sends one complete IPv4 packet. Rejects (never throws) on failure. */
-  send(ipPacket: Buffer, dst: Ipv4): Promise<void>;
+  send(ipPacket: Buffer, dst: IpAddress): Promise<void>;
   /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
   onPacket(cb: (ipPacket: Buffer) => void): () => void;
   /** Receive-side errors, and exceptions thrown by packet listeners. */
@@ -57,10 +57,10 @@ export function openAdvertSocketCount(): number {
 
 // struct ip_mreqn: group, local address (both network order), ifindex (host order).
 // Giving the index as well as the address keeps the choice of interface exact.
-function mreqn(group: Ipv4, local: Ipv4, ifindex: number): Buffer {
+function mreqn(group: IpAddress, local: IpAddress, ifindex: number): Buffer {
   const b = Buffer.alloc(12);
-  ipv4ToBytes(group).copy(b, 0);
-  ipv4ToBytes(local).copy(b, 4);
+  writeIp(group, b, 0);
+  writeIp(local, b, 4);
   if (endianness() === 'LE') b.writeInt32LE(ifindex, 8);
   else b.writeInt32BE(ifindex, 8);
   return b;
@@ -68,7 +68,7 @@ function mreqn(group: Ipv4, local: Ipv4, ifindex: number): Buffer {
 
 function describe(step: string, opts: AdvertSocketOptions, error: unknown): Error {
   const why = error instanceof Error ? error.message : String(error);
-  return new Error(`advert socket on ${opts.ifname} (${formatIpv4(opts.srcip)}): ${step}: ${why}`, { cause: error });
+  return new Error(`advert socket on ${opts.ifname} (${opts.srcip}): ${step}: ${why}`, { cause: error });
 }
 
 export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
@@ -181,25 +181,25 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     get closed() {
       return closed;
     },
-    send(ipPacket: Buffer, dst: Ipv4): Promise<void> {
+    send(ipPacket: Buffer, dst: IpAddress): Promise<void> {
       if (closed) return Promise.reject(new Error(`advert socket on ${opts.ifname} is closed`));
       if (direct && fd !== undefined) {
         try {
-          const bytes = direct.sendTo(fd, ipPacket, dst);
+          const bytes = direct.sendTo(fd, ipPacket, ipv4Word(dst));
           if (bytes === ipPacket.length) return Promise.resolve();
           return Promise.reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));
         } catch (e) {
           // A full send buffer: queue it with raw-socket, which waits until there is room.
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(describe(`send to ${formatIpv4(dst)}`, opts, e));
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(describe(`send to ${dst}`, opts, e));
         }
       }
       return new Promise<void>((resolve, reject) => {
         pending.add(reject);
         if (sendsQueued++ === 0) sock.pauseRecv();
-        sock.send(ipPacket, 0, ipPacket.length, formatIpv4(dst), (error, bytes) => {
+        sock.send(ipPacket, 0, ipPacket.length, dst, (error, bytes) => {
           if (--sendsQueued === 0 && !closed) sock.resumeRecv();
           pending.delete(reject);
-          if (error) reject(describe(`send to ${formatIpv4(dst)}`, opts, error));
+          if (error) reject(describe(`send to ${dst}`, opts, error));
           else if (bytes !== ipPacket.length) reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));
           else resolve();
         });

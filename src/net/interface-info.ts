@@ -3,7 +3,7 @@
 // moment, so every reader returns undefined instead of throwing.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { parseIpv4, type Ipv4 } from '../core/ipv4-address.js';
+import { ipFamily, ipv4FromWord, parseIp, type IpAddress } from '../core/ip-address.js';
 import { nativeAddonIfBuilt } from './native-addon.js';
 
 const IFF_UP = 0x1;
@@ -15,7 +15,7 @@ export interface InterfaceInfo {
   mac: Buffer;
   /** Administratively up and carrier present (IFF_UP and IFF_RUNNING). */
   running: boolean;
-  ipv4: Ipv4[];
+  ipv4: IpAddress[];
 }
 
 // Interface names never contain '/' and are at most 15 bytes; refusing others
@@ -42,21 +42,21 @@ function parseMac(text: string): Buffer | undefined {
 // running, so a link without carrier would seem to have lost its addresses;
 // getifaddrs through the addon does not filter. The fallback is for runs
 // without the native build.
-function ipv4Addresses(name: string): Ipv4[] {
+function ipv4Addresses(name: string): IpAddress[] {
   const native = nativeAddonIfBuilt();
   if (native) {
     try {
-      return native.ipv4Addresses(name).map((a) => a >>> 0);
+      return native.ipv4Addresses(name).map((a) => ipv4FromWord(a >>> 0));
     } catch {
       /* fall back */
     }
   }
   const list = networkInterfaces()[name] ?? [];
-  const out: Ipv4[] = [];
+  const out: IpAddress[] = [];
   for (const a of list) {
     if (a.family !== 'IPv4') continue;
-    const ip = parseIpv4(a.address);
-    if (ip !== undefined) out.push(ip);
+    const ip = parseIp(a.address);
+    if (ip !== undefined && ipFamily(ip) === 4) out.push(ip);
   }
   return out;
 }

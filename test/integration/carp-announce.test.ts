@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { nodeArgv, withLab } from '../lab/lab.js';
 import { requireLab, requireProgram } from '../lab/requirements.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { decodeArp } from '../../src/core/packets/arp.js';
 import { formatMac } from '../../src/core/packets/ethernet.js';
 import { parsePcap } from '../support/pcap.js';
@@ -24,7 +24,7 @@ function announcements(pcap: Buffer, ip: string, mac: string): number[] {
   return parsePcap(pcap)
     .records.filter(({ frame }) => {
       const arp = decodeArp(frame);
-      return arp !== null && arp.senderIp === parseIpv4(ip) && formatMac(arp.senderHw) === mac;
+      return arp !== null && arp.senderIp === parseIp(ip) && formatMac(arp.senderHw) === mac;
     })
     .map((r) => r.time);
 }

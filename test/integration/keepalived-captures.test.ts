@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Settings } from '../../src/config/settings.js';
-import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
 import { KEEPALIVED_TOS, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
@@ -11,7 +11,7 @@ import { createDriver } from '../../src/daemon/create-driver.js';
 import { createVrrpDriver, sameAddressSet } from '../../src/daemon/vrrp-driver.js';
 import { VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
-const ip = (s: string): Ipv4 => parseIpv4(s)!;
+const ip = (s: string): IpAddress => parseIp(s)!;
 
 function settings(over: Partial<Settings>): Settings {
   return {
@@ -42,8 +42,8 @@ function tamper(pkt: Ipv4Packet, version: 2 | 3, edit: (p: Buffer) => void): Ipv
   if (version === 2) sum = internetChecksum(payload);
   else {
     const pseudo = Buffer.alloc(12);
-    pseudo.writeUInt32BE(pkt.src, 0);
-    pseudo.writeUInt32BE(pkt.dst, 4);
+    writeIp(pkt.src, pseudo, 0);
+    writeIp(pkt.dst, pseudo, 4);
     pseudo[9] = 112;
     pseudo.writeUInt16BE(payload.length, 10);
     sum = internetChecksum(pseudo, payload);
@@ -86,7 +86,7 @@ for (const c of VRRP_CAPTURES) {
       for (const addrs of [[ip('10.77.0.233')], [ip('10.77.0.233'), ip('10.77.0.235')], [...ours.addrs, ip('10.77.0.235')]]) {
         assert.deepEqual(driverFor({ ...ours, addrs }).decode(captured[0]!), { ok: false, reason: 'addresses' });
       }
-      assert.equal(sameAddressSet([1, 1], new Set([1, 2])), false, 'a repeated address is not the set');
+      assert.equal(sameAddressSet([ip('10.0.0.1'), ip('10.0.0.1')], new Set([ip('10.0.0.1'), ip('10.0.0.2')])), false, 'a repeated address is not the set');
     });
 
     it('leaves other virtual routers alone', () => {

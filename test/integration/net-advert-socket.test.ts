@@ -1,7 +1,7 @@
 // The advertisement socket, for real, between two lab hosts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv, supportScript } from '../lab/support-paths.js';
@@ -98,7 +98,7 @@ describe('advert socket (IP protocol 112) in a lab', () => {
     const rx = await startReceiver('b', '--expect', '3');
     const a = lab.host('a');
     const frames = [0, 1, 2].map((seq) =>
-      ethernetFrame(Buffer.alloc(6, 0xff), parseMac(a.mac), 0x0800, testIpPacket(parseIpv4(a.addr)!, parseIpv4('224.0.0.18')!, seq)).toString('hex'),
+      ethernetFrame(Buffer.alloc(6, 0xff), parseMac(a.mac), 0x0800, testIpPacket(parseIp(a.addr)!, parseIp('224.0.0.18')!, seq)).toString('hex'),
     );
     const r = await lab.exec('a', supportArgv('net-frame', ...frames.flatMap((h) => ['--hex', h])));
     assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 3 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
@@ -46,7 +46,7 @@ describe('packet socket in a lab', () => {
     await sleep(1200);
 
     const capture = await lab.tcpdump('b', 'arp');
-    const frame = gratuitousArp(parseMac(a.mac), parseIpv4(VIP)!);
+    const frame = gratuitousArp(parseMac(a.mac), parseIp(VIP)!);
     assert.deepEqual(await sendFrames('a', '--hex', frame.toString('hex')), { ok: true, sent: 1 });
 
     let mac: string | undefined;
@@ -73,7 +73,7 @@ describe('packet socket in a lab', () => {
     const short = await sendFrames('a', '--hex', '00');
     assert.equal(short.ok, false);
     assert.match(short.message!, /Ethernet header/);
-    const closed = await sendFrames('a', '--close-first', '--hex', gratuitousArp(parseMac(lab.host('a').mac), parseIpv4(VIP)!).toString('hex'));
+    const closed = await sendFrames('a', '--close-first', '--hex', gratuitousArp(parseMac(lab.host('a').mac), parseIp(VIP)!).toString('hex'));
     assert.equal(closed.ok, false);
     assert.match(closed.message!, /closed/);
   });
@@ -81,7 +81,7 @@ describe('packet socket in a lab', () => {
   it('reports ENETDOWN on an interface that is administratively down', async () => {
     assert.equal((await lab.exec('a', ['ip', 'link', 'set', 'eth0', 'down'])).code, 0);
     try {
-      const r = await sendFrames('a', '--hex', gratuitousArp(parseMac(lab.host('a').mac), parseIpv4(VIP)!).toString('hex'));
+      const r = await sendFrames('a', '--hex', gratuitousArp(parseMac(lab.host('a').mac), parseIp(VIP)!).toString('hex'));
       assert.equal(r.ok, false);
       assert.equal(r.code, 'ENETDOWN');
     } finally {

@@ -7,9 +7,10 @@ import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js
 import type { CheckRule } from '../../src/core/election/health.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
 import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { ipv4FromWord } from '../../src/core/ip-address.js';
 
 const heard = fc.record({
-  src: fc.integer({ min: 1, max: 0xffffffff }),
+  src: fc.integer({ min: 1, max: 0xffffffff }).map(ipv4FromWord),
   advbase: fc.integer({ min: 0, max: 255 }),
   advskew: fc.integer({ min: 0, max: 255 }),
   // Below 2^63: the 64-bit wrap-around of a counter copied from a peer is not what this checks.
@@ -41,7 +42,7 @@ describe('CARP election properties', () => {
       fc.property(config.chain((cfg) => fc.tuple(fc.constant(cfg), checkRules)).chain(([cfg, rules]) =>
         fc.tuple(fc.constant(cfg), fc.constant(rules), fc.array(fc.tuple(events(rules), fc.integer({ min: 0, max: 5000 })), { maxLength: 80 }))),
       ([cfg, rules, steps]) => {
-        const e = new CarpElection({ ...cfg, checks: rules, self: 0x0a000001, initialCounter: 1000n });
+        const e = new CarpElection({ ...cfg, checks: rules, self: ipv4FromWord(0x0a000001), initialCounter: 1000n });
         const oracle = new HealthOracle(rules);
         const minSkew = cfg.advbase === 0 ? 1 : 0;
         const skewOf = (delta: number): number => Math.max(minSkew, delta === 0 ? cfg.advskew : Math.min(254, Math.max(0, cfg.advskew - delta)));
@@ -101,7 +102,7 @@ describe('CARP election properties', () => {
   it('hands over with a bow-out advert when a master stops, keeps the address until a successor speaks, then stays silent', () => {
     fc.assert(
       fc.property(config, fc.boolean(), (cfg, successorSpeaks) => {
-        const e = new CarpElection({ ...cfg, self: 1, initialCounter: 0n });
+        const e = new CarpElection({ ...cfg, self: ipv4FromWord(1), initialCounter: 0n });
         e.handle({ type: 'start' }, 0);
         e.handle({ type: 'timeout' }, e.deadline()!);
         assert.equal(e.role, 'MASTER');
@@ -115,7 +116,7 @@ describe('CARP election properties', () => {
         const wait = e.deadline()! - stopAt;
         assert.ok(wait > 0 && wait <= 1500 && wait < cfg.advbase * 1000 + (cfg.advskew * 1000) / 256 + 500, `waits ${wait} ms`);
         const finish = successorSpeaks
-          ? e.handle({ type: 'advert', advert: { src: 2, advbase: 1, advskew: 0, counter: 99n } }, stopAt + 1)
+          ? e.handle({ type: 'advert', advert: { src: ipv4FromWord(2), advbase: 1, advskew: 0, counter: 99n } }, stopAt + 1)
           : e.handle({ type: 'timeout' }, e.deadline()!);
         assert.deepEqual(finish.map((a) => a.type), cfg.downOnStop ? ['run-script', 'stopped'] : ['stopped']);
         assert.equal(e.deadline(), null);
@@ -128,7 +129,7 @@ describe('CARP election properties', () => {
       fc.property(config.chain((cfg) => fc.tuple(fc.constant(cfg), checkRules)).chain(([cfg, rules]) =>
         fc.tuple(fc.constant(cfg), fc.constant(rules), fc.array(fc.tuple(events(rules), fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }), fc.boolean())),
       ([cfg, rules, steps, stopFirst]) => {
-        const e = new CarpElection({ ...cfg, checks: rules, self: 0x0a000001, initialCounter: 1000n });
+        const e = new CarpElection({ ...cfg, checks: rules, self: ipv4FromWord(0x0a000001), initialCounter: 1000n });
         let now = 0;
         e.handle({ type: 'start' }, now);
         for (const [ev, gap] of steps) e.handle(ev, (now += gap));
@@ -160,8 +161,8 @@ describe('replay guard properties', () => {
       fc.property(fc.bigInt({ min: 0n, max: 1n << 62n }), fc.array(fc.bigInt({ min: 1n, max: 1000n }), { maxLength: 50 }), (start, steps) => {
         const g = new ReplayGuard();
         let c = start;
-        assert.ok(g.accept(7, c));
-        for (const s of steps) assert.ok(g.accept(7, (c += s)));
+        assert.ok(g.accept(ipv4FromWord(7), c));
+        for (const s of steps) assert.ok(g.accept(ipv4FromWord(7), (c += s)));
       }),
     );
   });
@@ -170,8 +171,8 @@ describe('replay guard properties', () => {
     fc.assert(
       fc.property(fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 50 }), (counters, times) => {
         const g = new ReplayGuard();
-        const accepted = counters.filter((c) => g.accept(9, c));
-        for (let i = 0; i < times; i++) for (const c of accepted) assert.equal(g.accept(9, c), false);
+        const accepted = counters.filter((c) => g.accept(ipv4FromWord(9), c));
+        for (let i = 0; i < times; i++) for (const c of accepted) assert.equal(g.accept(ipv4FromWord(9), c), false);
       }),
     );
   });
@@ -180,9 +181,9 @@ describe('replay guard properties', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 100n, max: 1n << 62n }), fc.bigInt({ min: 1n, max: 99n }), fc.integer({ min: 1, max: 200 }), (high, back, times) => {
         const g = new ReplayGuard();
-        g.accept(9, high - 1n);
-        g.accept(9, high);
-        for (let i = 0; i < times; i++) assert.equal(g.accept(9, high - back), false);
+        g.accept(ipv4FromWord(9), high - 1n);
+        g.accept(ipv4FromWord(9), high);
+        for (let i = 0; i < times; i++) assert.equal(g.accept(ipv4FromWord(9), high - back), false);
       }),
     );
   });
@@ -194,7 +195,7 @@ describe('replay guard properties', () => {
         // Random 64-bit values essentially never land within MAX_STEP above the previous one.
         const looksSequenced = counters.some((c, i) => i > 0 && c > counters[i - 1]! && c - counters[i - 1]! <= 16n);
         fc.pre(!looksSequenced);
-        for (const c of counters) assert.ok(g.accept(4, c));
+        for (const c of counters) assert.ok(g.accept(ipv4FromWord(4), c));
       }),
     );
   });
@@ -203,9 +204,9 @@ describe('replay guard properties', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n << 40n, max: 1n << 62n }), fc.bigInt({ min: 0n, max: 1n << 39n }), (high, restart) => {
         const g = new ReplayGuard();
-        g.accept(3, high - 1n);
-        g.accept(3, high);
-        const verdicts = Array.from({ length: RESYNC_RUN + 2 }, (_, i) => g.accept(3, restart + BigInt(i)));
+        g.accept(ipv4FromWord(3), high - 1n);
+        g.accept(ipv4FromWord(3), high);
+        const verdicts = Array.from({ length: RESYNC_RUN + 2 }, (_, i) => g.accept(ipv4FromWord(3), restart + BigInt(i)));
         assert.deepEqual(verdicts, [...new Array<boolean>(RESYNC_RUN - 1).fill(false), true, true, true]);
       }),
     );
@@ -213,9 +214,9 @@ describe('replay guard properties', () => {
 
   it('tracks senders separately', () => {
     const g = new ReplayGuard();
-    assert.ok(g.accept(1, 100n));
-    assert.ok(g.accept(2, 5n));
-    assert.equal(g.accept(1, 100n), false);
-    assert.ok(g.accept(2, 6n));
+    assert.ok(g.accept(ipv4FromWord(1), 100n));
+    assert.ok(g.accept(ipv4FromWord(2), 5n));
+    assert.equal(g.accept(ipv4FromWord(1), 100n), false);
+    assert.ok(g.accept(ipv4FromWord(2), 6n));
   });
 });

@@ -4,22 +4,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
+import { ipv4FromWord, type IpAddress } from '../../src/core/ip-address.js';
 import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 
-const SELF = 0x0a000001;
-const GROUP = 0xe0000012;
+const SELF_WORD = 0x0a000001;
+const SELF = ipv4FromWord(SELF_WORD);
+const GROUP = ipv4FromWord(0xe0000012);
 const ttl = fc.integer({ min: 0, max: 255 });
 // Sources from a small range, so that they are often listed peers, sometimes ourselves.
-const source = fc.integer({ min: SELF, max: SELF + 12 });
+const source = fc.integer({ min: SELF_WORD, max: SELF_WORD + 12 }).map(ipv4FromWord);
 const policy: fc.Arbitrary<InboundPolicy> = fc.record({
   self: fc.constant(SELF),
   group: fc.constant(GROUP),
-  peers: fc.uniqueArray(fc.integer({ min: SELF + 1, max: SELF + 12 }), { maxLength: 4 }),
+  peers: fc.uniqueArray(fc.integer({ min: SELF_WORD + 1, max: SELF_WORD + 12 }).map(ipv4FromWord), { maxLength: 4 }),
   peerMinTtl: fc.integer({ min: 1, max: 255 }),
 });
 const destination = fc.constantFrom(SELF, GROUP);
 
-const packet = (src: number, dst: number, t: number): Buffer => encodeIpv4Packet({ src, dst, ttl: t, protocol: 112 }, Buffer.alloc(36));
+const packet = (src: IpAddress, dst: IpAddress, t: number): Buffer => encodeIpv4Packet({ src, dst, ttl: t, protocol: 112 }, Buffer.alloc(36));
 
 describe('inbound filter properties', () => {
   it('accepts exactly: a listed peer at or above the minimum TTL, or anyone admissible at 255', () => {

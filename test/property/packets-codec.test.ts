@@ -11,9 +11,10 @@ import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
 import { encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { HmacSha1WithPrefix } from '../../src/core/packets/sha1.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp, vrrp2AuthBytes, type VrrpFields } from '../../src/core/packets/vrrp.js';
+import { ipv4FromWord, ipv4Word, type IpAddress } from '../../src/core/ip-address.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
-const ipv4 = fc.integer({ min: 0, max: 0xffffffff });
+const ipv4 = fc.integer({ min: 0, max: 0xffffffff }).map(ipv4FromWord);
 const counter = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const bytes = (maxLength: number): fc.Arbitrary<Buffer> =>
   fc.uint8Array({ maxLength }).map((a) => Buffer.from(a));
@@ -28,7 +29,7 @@ const carpCase = fc.record({
   addrs: fc.array(ipv4, { minLength: 1, maxLength: 6 }),
 });
 
-const vrrpCase: fc.Arbitrary<VrrpFields & { src: number; dst: number }> = fc.oneof(
+const vrrpCase: fc.Arbitrary<VrrpFields & { src: IpAddress; dst: IpAddress }> = fc.oneof(
   fc.record({
     version: fc.constant(2 as const),
     vrid: byte,
@@ -88,7 +89,7 @@ describe('CARP codec properties', () => {
         msg[0] = 2;
         msg[1] = 1;
         msg[2] = c.vhid;
-        [...c.addrs].sort((a, b) => a - b).forEach((a, i) => msg.writeUInt32BE(a, 3 + 4 * i));
+        c.addrs.map(ipv4Word).sort((a, b) => a - b).forEach((a, i) => msg.writeUInt32BE(a, 3 + 4 * i));
         msg.writeBigUInt64BE(c.counter, msg.length - 8);
         assert.deepEqual(auth.sign(c.counter), createHmac('sha1', c.password).update(msg).digest());
       }),
@@ -175,7 +176,7 @@ describe('VRRP codec properties', () => {
         if (c.version === 3) {
           // The v3 checksum also covers the addresses the packet travelled between.
           for (let bit = 0; bit < 32; bit++) {
-            const flip = (a: number): number => (a ^ (1 << bit)) >>> 0;
+            const flip = (a: IpAddress): IpAddress => ipv4FromWord((ipv4Word(a) ^ (1 << bit)) >>> 0);
             assert.equal(decodeVrrp(wire, 3, { src: flip(c.src), dst: c.dst }).ok, false);
             assert.equal(decodeVrrp(wire, 3, { src: c.src, dst: flip(c.dst) }).ok, false);
           }
@@ -187,7 +188,7 @@ describe('VRRP codec properties', () => {
 });
 
 describe('decoders never throw', () => {
-  const decodeEverything = (buf: Buffer, src: number, dst: number, auth: ReturnType<typeof createCarpAuth>): void => {
+  const decodeEverything = (buf: Buffer, src: IpAddress, dst: IpAddress, auth: ReturnType<typeof createCarpAuth>): void => {
     decodeEthernetFrame(buf);
     decodeArp(buf);
     const ip = decodeIpv4Packet(buf);
@@ -201,7 +202,7 @@ describe('decoders never throw', () => {
       }
     }
   };
-  const auth = createCarpAuth(Buffer.from('pw'), 33, [0x0a000001]);
+  const auth = createCarpAuth(Buffer.from('pw'), 33, [ipv4FromWord(0x0a000001)]);
 
   it('on arbitrary buffers of 0..200 bytes', () => {
     fc.assert(
@@ -228,13 +229,13 @@ describe('decoders never throw', () => {
         fc.boolean(),
         fc.array(edit, { minLength: 1, maxLength: 5 }),
         (payload, withIp, edits) => {
-          let b = withIp ? encodeIpv4Packet({ src: 1, dst: 2 }, payload) : Buffer.from(payload);
+          let b = withIp ? encodeIpv4Packet({ src: ipv4FromWord(1), dst: ipv4FromWord(2) }, payload) : Buffer.from(payload);
           for (const e of edits) {
             if (e.kind === 'set' && b.length > 0) b[e.at % b.length] = e.value;
             else if (e.kind === 'truncate') b = b.subarray(0, e.at % (b.length + 1));
             else if (e.kind === 'append') b = Buffer.concat([b, e.data]);
           }
-          decodeEverything(b, 1, 2, auth);
+          decodeEverything(b, ipv4FromWord(1), ipv4FromWord(2), auth);
         },
       ),
       { numRuns: 2000 },

@@ -5,8 +5,10 @@ import fc from 'fast-check';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
 import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { compareIp, ipv4FromWord } from '../../src/core/ip-address.js';
 
-const SELF = 0x0a000005;
+const SELF_WORD = 0x0a000005;
+const SELF = ipv4FromWord(SELF_WORD);
 const QUIET_MS = 3000;
 
 const config: fc.Arbitrary<VrrpElectionConfig> = fc
@@ -31,7 +33,7 @@ const config: fc.Arbitrary<VrrpElectionConfig> = fc
 /** Adverts as the driver would pass them: v2 ones always carry our interval (others are dropped). */
 function heard(cfg: VrrpElectionConfig): fc.Arbitrary<VrrpHeard> {
   return fc.record({
-    src: fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(SELF - 1, SELF + 1)),
+    src: fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(SELF_WORD - 1, SELF_WORD + 1)).map(ipv4FromWord),
     priority: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, cfg.priority)),
     intervalCs: cfg.version === 2 ? fc.constant(cfg.intervalCs) : fc.integer({ min: 1, max: 4095 }),
   });
@@ -54,7 +56,7 @@ const scenario = config.chain((cfg) =>
 );
 
 const outranks = (ad: VrrpHeard, cfg: VrrpElectionConfig, priority: number): boolean =>
-  ad.priority > priority || (ad.priority === priority && ad.src > cfg.self);
+  ad.priority > priority || (ad.priority === priority && compareIp(ad.src, cfg.self) > 0);
 
 describe('VRRP election properties', () => {
   it('keeps actions consistent with its role and the RFC rules for any event sequence', () => {
@@ -149,7 +151,7 @@ describe('VRRP election properties', () => {
         const wait = e.deadline()! - stopAt;
         assert.ok(wait > 0 && wait <= 1500 && wait < cfg.intervalCs * 10 + 500, `waits ${wait} ms for a successor`);
         const finish = successorSpeaks
-          ? e.handle({ type: 'advert', advert: { src: 0x0a000009, priority: 50, intervalCs: cfg.intervalCs } }, stopAt + 1)
+          ? e.handle({ type: 'advert', advert: { src: ipv4FromWord(0x0a000009), priority: 50, intervalCs: cfg.intervalCs } }, stopAt + 1)
           : e.handle({ type: 'timeout' }, e.deadline()!);
         // With or without --shutdown: a VRRP router in Initialize must not answer for the addresses.
         assert.deepEqual(finish, [{ type: 'run-script', script: 'down' }, { type: 'stopped' }]);

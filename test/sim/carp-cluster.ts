@@ -1,7 +1,7 @@
 // Builds simulated CARP clusters for the tests.
 import { CarpElection, type CarpElectionConfig, type CarpHeard, type CarpToSend } from '../../src/core/election/carp-election.js';
 import { initialCounter } from '../../src/core/election/replay-guard.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { Random } from '../support/random.js';
 import { Simulator, type SimNodeSpec } from './simulator.js';
 
@@ -11,7 +11,7 @@ export type CarpNodeOptions = Partial<Omit<CarpElectionConfig, 'self' | 'initial
 const EPOCH_MS = 1_780_000_000_000;
 
 export function carpNode(o: CarpNodeOptions): SimNodeSpec<CarpHeard, CarpToSend> {
-  const self = parseIpv4(o.addr);
+  const self = parseIp(o.addr);
   if (self === undefined) throw new Error(`bad address ${o.addr}`);
   return {
     addr: self,

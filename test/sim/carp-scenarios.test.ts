@@ -1,10 +1,10 @@
 // Whole-cluster behaviour of the CARP election on a simulated segment.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { carpCluster } from './carp-cluster.js';
 
-const ip = (s: string): number => parseIpv4(s)!;
+const ip = (s: string) => parseIp(s)!;
 
 describe('CARP election on a simulated segment', () => {
   it('elects the node with the shorter interval and fails over after the master-down interval', () => {

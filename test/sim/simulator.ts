@@ -4,6 +4,7 @@
 // recorded, so tests can check who held the address at every instant.
 import type { CheckResult, CheckStatus } from '../../src/core/election/health.js';
 import type { Election, ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
+import type { IpAddress } from '../../src/core/ip-address.js';
 import { Random } from '../support/random.js';
 
 export interface NetworkConditions {
@@ -16,7 +17,7 @@ export interface NetworkConditions {
 export const PERFECT: NetworkConditions = { loss: 0, duplicate: 0, minDelayMs: 0.2, maxDelayMs: 1 };
 
 export interface SimNodeSpec<In, Out> {
-  addr: number;
+  addr: IpAddress;
   create: (now: number) => Election<In, Out>;
 }
 
@@ -61,7 +62,7 @@ export class Simulator<In, Out> {
 
   constructor(
     specs: SimNodeSpec<In, Out>[],
-    private readonly toHeard: (sent: Out, src: number) => In,
+    private readonly toHeard: (sent: Out, src: IpAddress) => In,
     readonly random: Random,
   ) {
     this.nodes = specs.map((spec) => ({

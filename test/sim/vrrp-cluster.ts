@@ -1,5 +1,5 @@
 // Builds simulated VRRP groups for the tests.
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard, type VrrpToSend } from '../../src/core/election/vrrp-election.js';
 import { Random } from '../support/random.js';
 import { Simulator, type SimNodeSpec } from './simulator.js';
@@ -7,7 +7,7 @@ import { Simulator, type SimNodeSpec } from './simulator.js';
 export type VrrpNodeOptions = Partial<Omit<VrrpElectionConfig, 'self'>> & { addr: string };
 
 export function vrrpNode(o: VrrpNodeOptions): SimNodeSpec<VrrpHeard, VrrpToSend> {
-  const self = parseIpv4(o.addr);
+  const self = parseIp(o.addr);
   if (self === undefined) throw new Error(`bad address ${o.addr}`);
   const version = o.version ?? 3;
   return {

@@ -1,10 +1,10 @@
 // Whole-group behaviour of the VRRP election (RFC 3768 / RFC 5798) on a simulated segment.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { vrrpCluster } from './vrrp-cluster.js';
 
-const ip = (s: string): number => parseIpv4(s)!;
+const ip = (s: string) => parseIp(s)!;
 
 /** Master_Down_Interval in ms for a backup of this priority listening to this interval. */
 function masterDownMs(version: 2 | 3, priority: number, intervalCs: number): number {

@@ -12,7 +12,7 @@
 // flood really starts. Nothing here runs forever: a flood stops after rate*seconds
 // packets, a capture after --timeout-ms.
 import { parseArgs } from 'node:util';
-import { formatIpv4, parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { createCarpAuth, encodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
@@ -67,8 +67,8 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function address(name: string, text: string | undefined): Ipv4 {
-  const a = text === undefined ? undefined : parseIpv4(text);
+function address(name: string, text: string | undefined): IpAddress {
+  const a = text === undefined ? undefined : parseIp(text);
   if (a === undefined) fail(`--${name} needs an IPv4 address, got ${JSON.stringify(text)}`);
   return a;
 }
@@ -92,7 +92,7 @@ if (values.mode === 'capture') {
   const timeoutMs = positive('timeout-ms', values['timeout-ms'], 600_000);
   const timer = setTimeout(() => {
     sock.close();
-    fail(`no advertisement from ${formatIpv4(from)} for vhid ${vhid} within ${timeoutMs} ms`);
+    fail(`no advertisement from ${from} for vhid ${vhid} within ${timeoutMs} ms`);
   }, timeoutMs);
   sock.onPacket((ip) => {
     const p = decodeIpv4Packet(ip);

@@ -15,7 +15,7 @@
 //
 // Pure: no sockets, no side effects on import, so flood.ts and the benchmark can use the
 // kind lists and tests can decode what the sender would send.
-import type { Ipv4 } from '../../src/core/ipv4-address.js';
+import { ipv4FromWord, ipv4Word, type IpAddress } from '../../src/core/ip-address.js';
 import { encodeIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 import type { Random } from './random.js';
@@ -51,10 +51,10 @@ export function defaultFloodKinds(protocol: FloodProtocol): string[] {
 export interface VrrpForgeOptions {
   version: 2 | 3;
   vrid: number;
-  src: Ipv4;
-  group: Ipv4;
+  src: IpAddress;
+  group: IpAddress;
   /** The group's virtual addresses, in its order. */
-  addrs: Ipv4[];
+  addrs: IpAddress[];
   /** The group's interval in seconds (v2: whole seconds), so only the intended fault differs. */
   advbase: number;
   /** v2: the group's password (null: no authentication). */
@@ -67,13 +67,13 @@ export function vrrpForgers(o: VrrpForgeOptions): Record<VrrpFloodKind, () => Bu
   if (o.addrs.length === 0) throw new Error('VRRP flood kinds need the group\'s addresses (--addr)');
   const ours = new Set(o.addrs);
   let foreign = o.addrs[0]!;
-  do foreign = (foreign + 1) >>> 0;
+  do foreign = ipv4FromWord((ipv4Word(foreign) + 1) >>> 0);
   while (ours.has(foreign));
   const ip = { src: o.src, dst: o.group };
   const intervalCs = (version: 2 | 3): number =>
     version === 2 ? Math.max(1, Math.min(255, Math.round(o.advbase))) * 100 : Math.max(1, Math.min(4095, Math.round(o.advbase * 100)));
 
-  const advert = (f: { version?: 2 | 3; vrid?: number; priority?: number; addrs?: Ipv4[]; password?: Buffer | null }): Buffer => {
+  const advert = (f: { version?: 2 | 3; vrid?: number; priority?: number; addrs?: IpAddress[]; password?: Buffer | null }): Buffer => {
     const version = f.version ?? o.version;
     return encodeVrrp(
       {

@@ -3,7 +3,7 @@
 // prints {"sent":N}. For the refusal checks of routed elections (--peer, --peer-min-ttl):
 // every field is right except who sent it or how far it came.
 import { parseArgs } from 'node:util';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { encodeIpv4Packet, KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
@@ -26,14 +26,14 @@ const { values } = parseArgs({
     count: { type: 'string', default: '5' },
   },
 });
-const ip = (name: string, text: string | undefined): number => {
-  const a = text === undefined ? undefined : parseIpv4(text);
+const ip = (name: string, text: string | undefined): IpAddress => {
+  const a = text === undefined ? undefined : parseIp(text);
   if (a === undefined) throw new Error(`--${name} needs an IPv4 address`);
   return a;
 };
 const src = ip('src', values.src);
 const dst = ip('dst', values.dst);
-const sock = openAdvertSocket({ ifname: values.ifname!, srcip: ip('local', values.local), group: parseIpv4('224.0.0.18')! });
+const sock = openAdvertSocket({ ifname: values.ifname!, srcip: ip('local', values.local), group: parseIp('224.0.0.18')! });
 const payload = encodeVrrp(
   { version: 3, vrid: Number(values.vrid), priority: 255, intervalCs: Number(values['interval-cs']), addrs: values.addr!.map((a) => ip('addr', a)), password: null },
   { src, dst },

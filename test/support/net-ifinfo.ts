@@ -1,5 +1,4 @@
 // Run inside a lab host: prints what interface-info reports, as JSON.
-import { formatIpv4 } from '../../src/core/ipv4-address.js';
 import { firstNonLoopbackInterface, interfaceExists, readInterface } from '../../src/net/interface-info.js';
 
 const name = process.argv[2] ?? 'eth0';
@@ -12,7 +11,7 @@ process.stdout.write(
       ifindex: info.ifindex,
       mac: [...info.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'),
       running: info.running,
-      ipv4: info.ipv4.map(formatIpv4),
+      ipv4: info.ipv4,
     },
     first: firstNonLoopbackInterface() ?? null,
   }) + '\n',

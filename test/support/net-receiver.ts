@@ -5,7 +5,7 @@
 // set stands between raw-socket and the garbage collector (run with --expose-gc
 // and --gc-every-ms to force the question).
 import { parseArgs } from 'node:util';
-import { formatIpv4, ipv4FromBytes, parseIpv4 } from '../../src/core/ipv4-address.js';
+import { ipFromBytes, parseIp } from '../../src/core/ip-address.js';
 import { openAdvertSocket, type AdvertSocket } from '../../src/net/advert-socket.js';
 import { readTestSeq } from './net-test-frames.js';
 
@@ -20,8 +20,8 @@ const { values } = parseArgs({
   },
 });
 
-const srcip = parseIpv4(values.srcip ?? '');
-const group = parseIpv4(values.group!);
+const srcip = parseIp(values.srcip ?? '');
+const group = parseIp(values.group!);
 if (srcip === undefined || group === undefined) throw new Error('need --srcip and --group');
 const expect = Number(values.expect);
 
@@ -81,8 +81,8 @@ function finish(why: string): void {
     count: kept.length,
     intact,
     distinctSeqs: new Set(seqsAtArrival).size,
-    sources: [...new Set(kept.map((p) => formatIpv4(ipv4FromBytes(p, 12))))],
-    destinations: [...new Set(kept.map((p) => formatIpv4(ipv4FromBytes(p, 16))))],
+    sources: [...new Set(kept.map((p) => ipFromBytes(p, 12, 4)))],
+    destinations: [...new Set(kept.map((p) => ipFromBytes(p, 16, 4)))],
     ttls: [...new Set(kept.map((p) => p[8]))],
     toses: [...new Set(kept.map((p) => p[1]))],
     protocols: [...new Set(kept.map((p) => p[9]))],

@@ -1,7 +1,7 @@
 // Run inside a lab host: opens an advert socket and sends test packets to the
 // group, then reports (JSON on stdout) what it sent and what it heard itself.
 import { parseArgs } from 'node:util';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
 import { testIpPacket } from './net-test-frames.js';
 
@@ -17,8 +17,8 @@ const { values } = parseArgs({
   },
 });
 
-const srcip = parseIpv4(values.srcip ?? '');
-const group = parseIpv4(values.group!);
+const srcip = parseIp(values.srcip ?? '');
+const group = parseIp(values.group!);
 if (srcip === undefined || group === undefined) throw new Error('need --srcip and --group');
 const sock = openAdvertSocket({ ifname: values.ifname!, srcip, group, multicastLoop: values.loop });
 let heard = 0;

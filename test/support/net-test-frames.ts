@@ -1,6 +1,6 @@
 // Hand-built packets for the net-layer tests. The real codecs live in
 // src/core/packets; these only need to be recognisable on the wire.
-import { ipv4ToBytes, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { ipToBytes, type IpAddress } from '../../src/core/ip-address.js';
 
 export const TEST_MAGIC = 0x75636172; // "ucar"
 
@@ -12,7 +12,7 @@ export function ipChecksum(header: Buffer): number {
 }
 
 /** IPv4 packet as ucarp sends it (TOS 0x10, DF, TTL 255), payload: magic + seq. */
-export function testIpPacket(src: Ipv4, dst: Ipv4, seq: number, protocol = 112): Buffer {
+export function testIpPacket(src: IpAddress, dst: IpAddress, seq: number, protocol = 112): Buffer {
   const payload = Buffer.alloc(36);
   payload.writeUInt32BE(TEST_MAGIC, 0);
   payload.writeUInt32BE(seq >>> 0, 4);
@@ -24,8 +24,8 @@ export function testIpPacket(src: Ipv4, dst: Ipv4, seq: number, protocol = 112):
   h.writeUInt16BE(0x4000, 6);
   h[8] = 255;
   h[9] = protocol;
-  ipv4ToBytes(src).copy(h, 12);
-  ipv4ToBytes(dst).copy(h, 16);
+  ipToBytes(src).copy(h, 12);
+  ipToBytes(dst).copy(h, 16);
   h.writeUInt16BE(ipChecksum(h), 10);
   return Buffer.concat([h, payload]);
 }
@@ -49,7 +49,7 @@ export function ethernetFrame(dst: Buffer, src: Buffer, ethertype: number, paylo
 }
 
 /** Gratuitous ARP request: "ip is at mac", sender and target address both ip. */
-export function gratuitousArp(mac: Buffer, ip: Ipv4): Buffer {
+export function gratuitousArp(mac: Buffer, ip: IpAddress): Buffer {
   const arp = Buffer.alloc(28);
   arp.writeUInt16BE(1, 0); // Ethernet
   arp.writeUInt16BE(0x0800, 2);
@@ -57,7 +57,7 @@ export function gratuitousArp(mac: Buffer, ip: Ipv4): Buffer {
   arp[5] = 4;
   arp.writeUInt16BE(1, 6); // request
   mac.copy(arp, 8);
-  ipv4ToBytes(ip).copy(arp, 14);
-  ipv4ToBytes(ip).copy(arp, 24);
+  ipToBytes(ip).copy(arp, 14);
+  ipToBytes(ip).copy(arp, 24);
   return ethernetFrame(Buffer.alloc(6, 0xff), mac, 0x0806, arp);
 }

@@ -3,7 +3,7 @@
 // both versions. Outcomes are counted by reason; any exception, or a forged packet that
 // verifies, stops the run with the seed, iteration and bytes needed to replay it.
 // Used by scripts/fuzz-decoder.ts and by test/unit/packets-fuzz.test.ts.
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { createCarpAuth, decodeCarp, encodeCarp, type CarpAuth } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
@@ -45,7 +45,7 @@ function loadCorpus(): Corpus {
     return eth.value.payload.subarray(0, 20 + ip.value.payload.length);
   };
   for (const c of CARP_CAPTURES) {
-    authByVhid.set(c.vhid, createCarpAuth(Buffer.from(c.password), c.vhid, [parseIpv4(c.addr)!]));
+    authByVhid.set(c.vhid, createCarpAuth(Buffer.from(c.password), c.vhid, [parseIp(c.addr)!]));
     for (const r of readEthernetFixture(c.file)) {
       const ip = ipOf(r.frame);
       seeds.push(ip);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseSettings, type ParseOutcome } from '../../src/config/parse-settings.js';
 import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { OPTIONS } from '../../src/config/options.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import type { Settings } from '../../src/config/settings.js';
 
 const host = memoryHostChecks({
@@ -21,7 +21,7 @@ const host = memoryHostChecks({
   ],
 });
 
-const ip = (s: string) => parseIpv4(s)!;
+const ip = (s: string) => parseIp(s)!;
 const REQUIRED: Record<string, string> = {
   interface: 'eth0',
   srcip: '10.0.0.1',

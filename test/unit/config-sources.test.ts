@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { parseSettings, type ParseOutcome } from '../../src/config/parse-settings.js';
 import { memoryHostChecks, realHostChecks, type MemoryHost } from '../../src/config/host-checks.js';
 import { parseConfigFile } from '../../src/config/config-file.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import type { Settings } from '../../src/config/settings.js';
 
-const ip = (s: string) => parseIpv4(s)!;
+const ip = (s: string) => parseIp(s)!;
 
 // The file an init script keeps next to its ucarp invocation.
 const INIT_SCRIPT_CONF = `# /etc/ucarp/vip-042.conf - sourced by /etc/init.d/ucarp

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import type { Settings } from '../../src/config/settings.js';
 import { maskedCommandLine } from '../../src/daemon/process-title.js';
@@ -12,7 +12,7 @@ import { TEST_FAULT_ENV, withInjectedFault } from '../../src/daemon/fault-inject
 import type { ProtocolDriver } from '../../src/daemon/protocol-driver.js';
 import type { Election } from '../../src/core/election/types.js';
 
-const ip = (s: string): number => parseIpv4(s)!;
+const ip = (s: string) => parseIp(s)!;
 
 describe('masked command line', () => {
   const cases: [string[], string][] = [

@@ -9,7 +9,7 @@ import type { Settings } from '../../src/config/settings.js';
 import type { ElectionAction } from '../../src/core/election/types.js';
 import type { VrrpHeard, VrrpToSend } from '../../src/core/election/vrrp-election.js';
 import { screenInbound } from '../../src/core/inbound-filter.js';
-import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { IPV4_HEADER_LENGTH } from '../../src/core/packets/ipv4-header.js';
 import { createVrrpDriver } from '../../src/daemon/vrrp-driver.js';
 import { floodOptions } from '../../scripts/bench/flood.js';
@@ -17,7 +17,7 @@ import { VIP, VRRP_ADVBASE } from '../../scripts/bench/daemons.js';
 import { defaultFloodKinds, FORGED_MISMATCH_PRIORITY, LOWER_PRIORITY, vrrpForgers, type VrrpFloodKind } from '../support/flood-vrrp.js';
 import { Random } from '../support/random.js';
 
-const ip = (s: string): Ipv4 => parseIpv4(s)!;
+const ip = (s: string): IpAddress => parseIp(s)!;
 const GROUP = ip('224.0.0.18');
 const MASTER = ip('10.77.0.11');
 const FLOODER = ip('10.77.0.13');

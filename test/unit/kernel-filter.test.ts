@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { screenInbound } from '../../src/core/inbound-filter.js';
-import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { ipFromBytes, parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { kernelFilterProgram, type KernelFilterPolicy } from '../../src/core/kernel-filter.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { IPV4_HEADER_LENGTH } from '../../src/core/packets/ipv4-header.js';
@@ -15,7 +15,7 @@ import { encodeBpfProgram } from '../../src/net/bpf-encode.js';
 import { runBpf } from '../support/bpf.js';
 import { CARP_CAPTURES, readEthernetFixture, VRRP_CAPTURES } from '../support/pcap.js';
 
-const ip = (s: string): Ipv4 => parseIpv4(s)!;
+const ip = (s: string): IpAddress => parseIp(s)!;
 const RECEIVER = ip('10.77.0.12');
 
 interface Case {
@@ -48,8 +48,8 @@ describe('kernel socket filter', () => {
       it('drops a wrong TTL, another vhid, our own source, another destination, a cut packet', () => {
         assert.equal(accepts(c.policy, edited(pkt, (b) => (b[8] = 254))), false);
         assert.equal(accepts(c.policy, edited(pkt, (b) => (b[IPV4_HEADER_LENGTH + 1] = (c.policy.vhid % 255) + 1))), false);
-        assert.equal(accepts(c.policy, edited(pkt, (b) => b.writeUInt32BE(RECEIVER, 12))), false);
-        assert.equal(accepts(c.policy, edited(pkt, (b) => b.writeUInt32BE(ip('224.0.0.19'), 16))), false);
+        assert.equal(accepts(c.policy, edited(pkt, (b) => writeIp(RECEIVER, b, 12))), false);
+        assert.equal(accepts(c.policy, edited(pkt, (b) => writeIp(ip('224.0.0.19'), b, 16))), false);
         assert.equal(accepts(c.policy, pkt.subarray(0, IPV4_HEADER_LENGTH + 1)), false);
       });
       it("drops the other protocol's version (CARP and VRRPv2 share 0x21, VRRPv3 is 0x31)", () => {
@@ -57,15 +57,15 @@ describe('kernel socket filter', () => {
         assert.equal(accepts(c.policy, edited(pkt, (b) => (b[IPV4_HEADER_LENGTH] = v3 ? 0x21 : 0x31))), false);
       });
       it('with --peer: hears the peers only, addressed to us or the group', () => {
-        const src = pkt.readUInt32BE(12);
+        const src = ipFromBytes(pkt, 12, 4);
         const peers = { ...c.policy, peers: [ip('10.77.0.99'), src] };
         assert.ok(accepts(peers, pkt));
-        assert.ok(accepts(peers, edited(pkt, (b) => b.writeUInt32BE(RECEIVER, 16))));
+        assert.ok(accepts(peers, edited(pkt, (b) => writeIp(RECEIVER, b, 16))));
         assert.equal(accepts({ ...c.policy, peers: [ip('10.77.0.99')] }, pkt), false);
-        assert.equal(accepts(peers, edited(pkt, (b) => b.writeUInt32BE(ip('10.77.0.50'), 16))), false);
+        assert.equal(accepts(peers, edited(pkt, (b) => writeIp(ip('10.77.0.50'), b, 16))), false);
       });
       it('with --peer-min-ttl: lets the peers through from that far, nobody else below 255', () => {
-        const src = pkt.readUInt32BE(12);
+        const src = ipFromBytes(pkt, 12, 4);
         const routed = { ...c.policy, peers: [src], peerMinTtl: 250 };
         // A new TTL and the header checksum to match, as a router leaves it.
         const ttl = (t: number) => edited(pkt, (b) => {

@@ -1,7 +1,7 @@
 // Gratuitous ARP frame layout and the MAC address helpers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { encodeGratuitousArp, decodeArp } from '../../src/core/packets/arp.js';
 import {
   BROADCAST_MAC,
@@ -14,7 +14,7 @@ import {
 } from '../../src/core/packets/ethernet.js';
 
 const mac = Buffer.from([0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
-const vip = parseIpv4('10.77.0.252')!;
+const vip = parseIp('10.77.0.252')!;
 
 describe('encodeGratuitousArp', () => {
   const frame = encodeGratuitousArp(mac, vip);
@@ -87,9 +87,9 @@ describe('MAC helpers', () => {
   });
 
   it('multicast MAC keeps the low 23 bits of the group', () => {
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIpv4('224.0.0.18')!)), '01:00:5e:00:00:12');
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIpv4('239.192.0.5')!)), '01:00:5e:40:00:05');
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIpv4('239.128.0.5')!)), '01:00:5e:00:00:05');
+    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('224.0.0.18')!)), '01:00:5e:00:00:12');
+    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('239.192.0.5')!)), '01:00:5e:40:00:05');
+    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('239.128.0.5')!)), '01:00:5e:00:00:05');
   });
 });
 

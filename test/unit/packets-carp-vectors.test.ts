@@ -2,7 +2,7 @@
 // and be reproduced byte for byte by our encoder from the same parameters and counter.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { ipv4FromWord, ipv4Word, parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { CARP_LENGTH, createCarpAuth, decodeCarp, encodeCarp, type CarpAdvert } from '../../src/core/packets/carp.js';
 import {
   BROADCAST_MAC,
@@ -14,8 +14,8 @@ import {
 import { encodeIpv4Header, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { CARP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
-function addr(text: string): Ipv4 {
-  const a = parseIpv4(text);
+function addr(text: string): IpAddress {
+  const a = parseIp(text);
   assert.ok(a !== undefined, text);
   return a;
 }
@@ -96,7 +96,7 @@ for (const c of CARP_CAPTURES) {
 
     it('the HMAC verifies with the right password, vhid and address, and only with them', () => {
       const wrongPass = createCarpAuth(Buffer.from(`${c.password}x`), c.vhid, [vaddr]);
-      const wrongAddr = createCarpAuth(Buffer.from(c.password), c.vhid, [(vaddr + 1) >>> 0]);
+      const wrongAddr = createCarpAuth(Buffer.from(c.password), c.vhid, [ipv4FromWord((ipv4Word(vaddr) + 1) >>> 0)]);
       const otherVhid = (c.vhid % 255) + 1;
       const wrongVhid = createCarpAuth(Buffer.from(c.password), otherVhid, [vaddr]);
       for (const p of packets) {

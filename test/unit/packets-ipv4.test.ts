@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { encodeIpv4Header, encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { HmacSha1WithPrefix, sha1 } from '../../src/core/packets/sha1.js';
 
-const src = parseIpv4('10.77.0.11')!;
-const dst = parseIpv4('224.0.0.18')!;
+const src = parseIp('10.77.0.11')!;
+const dst = parseIp('224.0.0.18')!;
 
 describe('internetChecksum', () => {
   it('matches the RFC 1071 worked example', () => {

@@ -2,7 +2,7 @@
 // and make sure no decoder mistakes one protocol (or version) for another.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIpv4, type Ipv4 } from '../../src/core/ipv4-address.js';
+import { ipv4FromWord, ipv4Word, parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { decodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { ETHERTYPE_IPV4, IPV4_MULTICAST_MAC, decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
@@ -10,8 +10,8 @@ import { encodeIpv4Header, decodeIpv4Packet, type Ipv4Packet } from '../../src/c
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { CARP_CAPTURES, VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
-function addr(text: string): Ipv4 {
-  const a = parseIpv4(text);
+function addr(text: string): IpAddress {
+  const a = parseIp(text);
   assert.ok(a !== undefined, text);
   return a;
 }
@@ -116,7 +116,7 @@ describe('VRRPv2 authentication', () => {
   it('keeps 8 bytes of a longer password, as keepalived does', () => {
     const ip = { src: addr('10.0.0.1'), dst: addr('224.0.0.18') };
     const long = Buffer.from('0123456789');
-    const e = encodeVrrp({ version: 2, vrid: 1, priority: 100, intervalCs: 100, addrs: [1], password: long }, ip);
+    const e = encodeVrrp({ version: 2, vrid: 1, priority: 100, intervalCs: 100, addrs: [ipv4FromWord(1)], password: long }, ip);
     assert.deepEqual(e.subarray(e.length - 8), Buffer.from('01234567'));
     const back = decodeVrrp(e, 2, ip);
     assert.ok(back.ok);
@@ -126,7 +126,7 @@ describe('VRRPv2 authentication', () => {
 
   it('without a password sends auth type 0 and zero bytes', () => {
     const ip = { src: addr('10.0.0.1'), dst: addr('224.0.0.18') };
-    const e = encodeVrrp({ version: 2, vrid: 1, priority: 100, intervalCs: 300, addrs: [1] }, ip);
+    const e = encodeVrrp({ version: 2, vrid: 1, priority: 100, intervalCs: 300, addrs: [ipv4FromWord(1)] }, ip);
     assert.equal(e[4], 0);
     assert.equal(e[5], 3);
     assert.deepEqual(e.subarray(12), Buffer.alloc(8));
@@ -139,8 +139,8 @@ describe('VRRPv3 checksum covers the IPv4 pseudo-header', () => {
   it('sums to zero only with the pseudo-header', () => {
     for (const p of packets) {
       const pseudo = Buffer.alloc(12);
-      pseudo.writeUInt32BE(p.ip.src, 0);
-      pseudo.writeUInt32BE(p.ip.dst, 4);
+      writeIp(p.ip.src, pseudo, 0);
+      writeIp(p.ip.dst, pseudo, 4);
       pseudo[9] = 112;
       pseudo.writeUInt16BE(p.ip.payload.length, 10);
       assert.equal(internetChecksum(pseudo, p.ip.payload), 0);
@@ -150,8 +150,8 @@ describe('VRRPv3 checksum covers the IPv4 pseudo-header', () => {
 
   it('is refused when the addresses it was sent between differ', () => {
     const p = packets[0]!;
-    const bad = (src: Ipv4, dst: Ipv4): unknown => decodeVrrp(p.ip.payload, 3, { src, dst });
-    assert.deepEqual(bad((p.ip.src + 1) >>> 0, p.ip.dst), { ok: false, reason: 'checksum' });
+    const bad = (src: IpAddress, dst: IpAddress): unknown => decodeVrrp(p.ip.payload, 3, { src, dst });
+    assert.deepEqual(bad(ipv4FromWord((ipv4Word(p.ip.src) + 1) >>> 0), p.ip.dst), { ok: false, reason: 'checksum' });
     assert.deepEqual(bad(p.ip.src, addr('224.0.0.19')), { ok: false, reason: 'checksum' });
   });
 });
@@ -181,7 +181,7 @@ describe('one protocol is never read as another', () => {
 
   it('a 36-byte VRRPv2 (5 addresses) is still not CARP: its count is not authlen 7', () => {
     const ip = { src: addr('10.0.0.1'), dst: addr('224.0.0.18') };
-    const five = encodeVrrp({ version: 2, vrid: 9, priority: 100, intervalCs: 100, addrs: [1, 2, 3, 4, 5] }, ip);
+    const five = encodeVrrp({ version: 2, vrid: 9, priority: 100, intervalCs: 100, addrs: [ipv4FromWord(1), ipv4FromWord(2), ipv4FromWord(3), ipv4FromWord(4), ipv4FromWord(5)] }, ip);
     assert.equal(five.length, 36);
     assert.deepEqual(decodeCarp(five), refused('length'));
   });
@@ -191,7 +191,7 @@ describe('VRRP decoder and encoder limits', () => {
   const ip = { src: addr('10.0.0.1'), dst: addr('224.0.0.18') };
 
   it('refuses interval 0, wrong type, and a length that disagrees with the count', () => {
-    const v3 = encodeVrrp({ version: 3, vrid: 1, priority: 100, intervalCs: 5, addrs: [7] }, ip);
+    const v3 = encodeVrrp({ version: 3, vrid: 1, priority: 100, intervalCs: 5, addrs: [ipv4FromWord(7)] }, ip);
     const zeroInterval = Buffer.from(v3);
     zeroInterval.writeUInt16BE(0xf000, 4); // reserved bits set, interval 0
     zeroInterval.writeUInt16BE(0, 6);
@@ -206,7 +206,7 @@ describe('VRRP decoder and encoder limits', () => {
   });
 
   it('ignores the reserved bits of the v3 interval field', () => {
-    const v3 = encodeVrrp({ version: 3, vrid: 1, priority: 100, intervalCs: 4095, addrs: [7] }, ip);
+    const v3 = encodeVrrp({ version: 3, vrid: 1, priority: 100, intervalCs: 4095, addrs: [ipv4FromWord(7)] }, ip);
     const b = Buffer.from(v3);
     b[4] = b[4]! | 0xf0;
     b.writeUInt16BE(0, 6);
@@ -217,21 +217,21 @@ describe('VRRP decoder and encoder limits', () => {
   });
 
   it('refuses to encode what the wire cannot carry', () => {
-    const base = { vrid: 1, priority: 100, addrs: [7] };
+    const base = { vrid: 1, priority: 100, addrs: [ipv4FromWord(7)] };
     assert.throws(() => encodeVrrp({ ...base, version: 2, intervalCs: 150 }, ip), RangeError);
     assert.throws(() => encodeVrrp({ ...base, version: 2, intervalCs: 25600 }, ip), RangeError);
     assert.throws(() => encodeVrrp({ ...base, version: 3, intervalCs: 4096 }, ip), RangeError);
     assert.throws(() => encodeVrrp({ ...base, version: 3, intervalCs: 0 }, ip), RangeError);
     assert.throws(() => encodeVrrp({ ...base, version: 3, intervalCs: 100, priority: 256 }, ip), RangeError);
-    const many = Array.from({ length: 256 }, (_, i) => i);
+    const many = Array.from({ length: 256 }, (_, i) => ipv4FromWord(i));
     assert.throws(() => encodeVrrp({ ...base, version: 3, intervalCs: 100, addrs: many }, ip), RangeError);
   });
 });
 
-function pseudo(ip: { src: Ipv4; dst: Ipv4 }, length: number): Buffer {
+function pseudo(ip: { src: IpAddress; dst: IpAddress }, length: number): Buffer {
   const p = Buffer.alloc(12);
-  p.writeUInt32BE(ip.src, 0);
-  p.writeUInt32BE(ip.dst, 4);
+  writeIp(ip.src, p, 0);
+  writeIp(ip.dst, p, 4);
   p[9] = 112;
   p.writeUInt16BE(length, 10);
   return p;

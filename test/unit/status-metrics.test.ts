@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { parseSettings } from '../../src/config/parse-settings.js';
-import { parseIpv4 } from '../../src/core/ipv4-address.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { openControlServer } from '../../src/control/control-server.js';
 import { socketPath } from '../../src/control/run-dir.js';
 import { STATUS_FORMAT, type ProcessSnapshot } from '../../src/control/snapshot.js';
@@ -193,7 +193,7 @@ describe('options', () => {
       assert.match(error([...BASE, `--metrics=${bad}`]), /--metrics: must be HOST:PORT/, bad);
     }
     // ucarp's abbreviation still means --mcast.
-    assert.equal(settings(['--m=239.1.2.3']).mcast, parseIpv4('239.1.2.3'));
+    assert.equal(settings(['--m=239.1.2.3']).mcast, parseIp('239.1.2.3'));
   });
 
   it('--status takes only --json, --run-dir and --config; the run directory from any source', () => {

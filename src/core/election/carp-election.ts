@@ -1,13 +1,13 @@
 // CARP election with ucarp 1.5.2's rules, so mixed ucarp / ucarp-ts clusters agree.
 // Pure: every input arrives as (event, now) and every effect leaves as an action.
-import { ucarpOrderKey, type Ipv4 } from '../ipv4-address.js';
+import { ucarpOrderKey, type IpAddress } from '../ip-address.js';
 import { ElectionBase, type CommonElectionConfig } from './election-base.js';
 import { carpEffectiveSkew } from './health.js';
 import { ReplayGuard } from './replay-guard.js';
 import type { ElectionAction } from './types.js';
 
 export interface CarpElectionConfig extends CommonElectionConfig {
-  self: Ipv4;
+  self: IpAddress;
   advbase: number;
   advskew: number;
   deadratio: number;
@@ -17,7 +17,7 @@ export interface CarpElectionConfig extends CommonElectionConfig {
 
 /** What the election learns from a received, authenticated CARP advertisement. */
 export interface CarpHeard {
-  src: Ipv4;
+  src: IpAddress;
   advbase: number;
   advskew: number;
   counter: bigint;

@@ -17,6 +17,8 @@
 // So a dead master's captured adverts never reset a backup's timer, ucarp's random
 // counters are heard, and a restarted peer is heard again after a few adverts.
 
+import type { IpAddress } from '../ip-address.js';
+
 export const RESYNC_RUN = 3;
 export const MAX_STEP = 16n;
 export const SEEN_MEMORY = 4096;
@@ -55,10 +57,10 @@ class SenderTrack {
 }
 
 export class ReplayGuard {
-  private readonly senders = new Map<number, SenderTrack>();
+  private readonly senders = new Map<IpAddress, SenderTrack>();
 
   /** True when the advertisement is fresh and may reach the election. */
-  accept(sender: number, counter: bigint): boolean {
+  accept(sender: IpAddress, counter: bigint): boolean {
     const track = this.senders.get(sender);
     if (!track) {
       this.addSender(sender, new SenderTrack(counter));
@@ -79,7 +81,7 @@ export class ReplayGuard {
     return true;
   }
 
-  private addSender(sender: number, track: SenderTrack): void {
+  private addSender(sender: IpAddress, track: SenderTrack): void {
     if (this.senders.size >= MAX_SENDERS) {
       // Only authenticated senders get here, so this is a bound, not a defence.
       const oldest = this.senders.keys().next().value;

@@ -6,7 +6,7 @@
 // both preempt by default, but ucarp-ts is a drop-in for ucarp, whose users expect a
 // recovered node to wait until the master fails; the address owner (priority 255)
 // always preempts, as the RFC demands.
-import type { Ipv4 } from '../ipv4-address.js';
+import { compareIp, type IpAddress } from '../ip-address.js';
 import { ElectionBase, type CommonElectionConfig } from './election-base.js';
 import { vrrpEffectivePriority } from './health.js';
 import type { ElectionAction } from './types.js';
@@ -18,7 +18,7 @@ export const VRRP_PRIORITY_STOP = 0;
 export interface VrrpElectionConfig extends CommonElectionConfig {
   version: 2 | 3;
   /** Our primary address: the tie-break between equal priorities. */
-  self: Ipv4;
+  self: IpAddress;
   /** 1..255; 255 means we own the addresses. */
   priority: number;
   /** Our advertisement interval in centiseconds (v2: whole seconds, so a multiple of 100). */
@@ -29,7 +29,7 @@ export interface VrrpElectionConfig extends CommonElectionConfig {
 /** What the election learns from a received advertisement that passed every check. */
 export interface VrrpHeard {
   /** The sender's primary address (the IP source). */
-  src: Ipv4;
+  src: IpAddress;
   priority: number;
   intervalCs: number;
 }
@@ -145,7 +145,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
       return [this.ownAdvert()];
     }
     // VRRP compares primary addresses numerically (CARP's ucarp order does not apply).
-    const theyWin = ad.priority > this.priority || (ad.priority === this.priority && ad.src > this.cfg.self);
+    const theyWin = ad.priority > this.priority || (ad.priority === this.priority && compareIp(ad.src, this.cfg.self) > 0);
     if (!theyWin) {
       // RFC: discard. keepalived answers with an advert so the other master steps down
       // without waiting for our next interval; we do too, once per interval.

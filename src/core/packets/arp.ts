@@ -1,5 +1,5 @@
 // Gratuitous ARP: how a new master tells the segment that the virtual address moved.
-import { ipv4FromBytes, type Ipv4 } from '../ipv4-address.js';
+import { ipFamily, ipFromBytes, writeIp, type IpAddress } from '../ip-address.js';
 import { BROADCAST_MAC, ETHERNET_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeEthernetFrame } from './ethernet.js';
 
 export const ARP_LENGTH = 28;
@@ -12,8 +12,9 @@ const HTYPE_ETHERNET = 1;
  * padded to 60 bytes. The target hardware address is broadcast by default; ucarp
  * 1.5.2 puts its own MAC there instead, which receivers ignore in a request.
  */
-export function encodeGratuitousArp(mac: Buffer, addr: Ipv4, targetHw: Buffer = BROADCAST_MAC): Buffer {
+export function encodeGratuitousArp(mac: Buffer, addr: IpAddress, targetHw: Buffer = BROADCAST_MAC): Buffer {
   if (mac.length !== 6 || targetHw.length !== 6) throw new RangeError('MAC addresses must be 6 bytes');
+  if (ipFamily(addr) !== 4) throw new RangeError(`ARP announces IPv4 addresses only, got ${addr}`);
   const arp = Buffer.alloc(ETHERNET_MIN_FRAME - 14);
   arp.writeUInt16BE(HTYPE_ETHERNET, 0);
   arp.writeUInt16BE(ETHERTYPE_IPV4, 2);
@@ -21,9 +22,9 @@ export function encodeGratuitousArp(mac: Buffer, addr: Ipv4, targetHw: Buffer = 
   arp[5] = 4;
   arp.writeUInt16BE(ARP_OP_REQUEST, 6);
   mac.copy(arp, 8);
-  arp.writeUInt32BE(addr >>> 0, 14);
+  writeIp(addr, arp, 14);
   targetHw.copy(arp, 18);
-  arp.writeUInt32BE(addr >>> 0, 24);
+  writeIp(addr, arp, 24);
   return encodeEthernetFrame(BROADCAST_MAC, mac, ETHERTYPE_ARP, arp);
 }
 
@@ -32,9 +33,9 @@ export interface ArpFrame {
   ethSrc: Buffer;
   op: number;
   senderHw: Buffer;
-  senderIp: Ipv4;
+  senderIp: IpAddress;
   targetHw: Buffer;
-  targetIp: Ipv4;
+  targetIp: IpAddress;
 }
 
 /** Decodes an Ethernet frame carrying IPv4-over-Ethernet ARP; null for anything else. */
@@ -49,8 +50,8 @@ export function decodeArp(frame: Buffer): ArpFrame | null {
     ethSrc: frame.subarray(6, 12),
     op: a.readUInt16BE(6),
     senderHw: a.subarray(8, 14),
-    senderIp: ipv4FromBytes(a, 14),
+    senderIp: ipFromBytes(a, 14, 4),
     targetHw: a.subarray(18, 24),
-    targetIp: ipv4FromBytes(a, 24),
+    targetIp: ipFromBytes(a, 24, 4),
   };
 }

@@ -8,7 +8,7 @@
 // advbase, advskew and demote are protected by nothing but the checksum.
 import { sameBytesConstantTime } from './constant-time.js';
 import { drop, type Decoded } from '../drop-reason.js';
-import type { Ipv4 } from '../ipv4-address.js';
+import { compareIp, ipFamily, writeIp, type IpAddress } from '../ip-address.js';
 import { internetChecksum } from './checksum.js';
 import { HmacSha1WithPrefix } from './sha1.js';
 
@@ -40,23 +40,24 @@ export interface CarpAdvert {
 export class CarpAuth {
   readonly vhid: number;
   /** The addresses the HMAC covers, sorted. */
-  readonly addrs: readonly Ipv4[];
+  readonly addrs: readonly IpAddress[];
   private readonly hmac: HmacSha1WithPrefix;
   private readonly counterBytes = Buffer.alloc(8);
   // DataView's 64-bit write is several times cheaper than Buffer's, but wraps silently.
   private readonly counterView = new DataView(this.counterBytes.buffer, this.counterBytes.byteOffset, 8);
   private readonly scratch = Buffer.alloc(CARP_HMAC_LENGTH);
 
-  constructor(password: Buffer, vhid: number, addrs: readonly Ipv4[]) {
+  constructor(password: Buffer, vhid: number, addrs: readonly IpAddress[]) {
     if (!Number.isInteger(vhid) || vhid < 0 || vhid > 255) throw new RangeError(`vhid must be 0..255, got ${vhid}`);
     if (addrs.length === 0) throw new RangeError('CARP authentication needs at least one address');
+    if (addrs.some((a) => ipFamily(a) !== 4)) throw new RangeError('CARP authenticates IPv4 addresses only');
     this.vhid = vhid;
-    this.addrs = Object.freeze([...addrs].sort((a, b) => a - b));
+    this.addrs = Object.freeze([...addrs].sort(compareIp));
     const prefix = Buffer.alloc(3 + 4 * addrs.length);
     prefix[0] = CARP_VERSION;
     prefix[1] = CARP_TYPE_ADVERTISEMENT;
     prefix[2] = vhid;
-    this.addrs.forEach((addr, i) => prefix.writeUInt32BE(addr >>> 0, 3 + 4 * i));
+    this.addrs.forEach((addr, i) => writeIp(addr, prefix, 3 + 4 * i));
     this.hmac = new HmacSha1WithPrefix(password, prefix, 8);
   }
 
@@ -83,7 +84,7 @@ export class CarpAuth {
   }
 }
 
-export function createCarpAuth(password: Buffer, vhid: number, addrs: readonly Ipv4[]): CarpAuth {
+export function createCarpAuth(password: Buffer, vhid: number, addrs: readonly IpAddress[]): CarpAuth {
   return new CarpAuth(password, vhid, addrs);
 }
 

@@ -1,6 +1,6 @@
 // Ethernet II framing and the MAC addresses CARP and VRRP use.
 import { drop, type Decoded } from '../drop-reason.js';
-import type { Ipv4 } from '../ipv4-address.js';
+import { ipv4Word, type IpAddress } from '../ip-address.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;
 /** Smallest frame without the FCS; shorter ones are padded with zeros. */
@@ -31,7 +31,8 @@ export function ucarpAdvertMac(vhid: number): Buffer {
 }
 
 /** RFC 1112 mapping: 01:00:5e plus the low 23 bits of the group. */
-export function IPV4_MULTICAST_MAC(group: Ipv4): Buffer {
+export function IPV4_MULTICAST_MAC(address: IpAddress): Buffer {
+  const group = ipv4Word(address);
   return Buffer.from([0x01, 0x00, 0x5e, (group >>> 16) & 0x7f, (group >>> 8) & 0xff, group & 0xff]);
 }
 

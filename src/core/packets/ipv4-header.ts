@@ -1,7 +1,7 @@
 // IPv4 header parsing and building for the advertisement path. Only what CARP and
 // VRRP need: no options are built, fragments are refused.
 import { drop, type Decoded } from '../drop-reason.js';
-import { ipv4FromBytes, type Ipv4 } from '../ipv4-address.js';
+import { ipFamily, ipFromBytes, writeIp, type IpAddress } from '../ip-address.js';
 import { internetChecksum } from './checksum.js';
 
 export const IPV4_HEADER_LENGTH = 20;
@@ -18,8 +18,8 @@ const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
 export interface Ipv4Packet {
-  src: Ipv4;
-  dst: Ipv4;
+  src: IpAddress;
+  dst: IpAddress;
   ttl: number;
   tos: number;
   protocol: number;
@@ -51,8 +51,8 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Packet> {
   return {
     ok: true,
     value: {
-      src: ipv4FromBytes(buf, 12),
-      dst: ipv4FromBytes(buf, 16),
+      src: ipFromBytes(buf, 12, 4),
+      dst: ipFromBytes(buf, 16, 4),
       ttl: buf[8]!,
       tos: buf[1]!,
       protocol: buf[9]!,
@@ -64,8 +64,8 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Packet> {
 }
 
 export interface Ipv4HeaderOptions {
-  src: Ipv4;
-  dst: Ipv4;
+  src: IpAddress;
+  dst: IpAddress;
   payloadLength: number;
   /** Default 255: CARP and VRRP receivers drop anything else. */
   ttl?: number;
@@ -96,8 +96,8 @@ export function encodeIpv4Header(o: Ipv4HeaderOptions): Buffer {
   checkField('tos', tos, 255);
   checkField('protocol', protocol, 255);
   checkField('id', id, 0xffff);
-  checkField('source', o.src, 0xffffffff);
-  checkField('destination', o.dst, 0xffffffff);
+  if (ipFamily(o.src) !== 4) throw new RangeError(`IPv4 source must be an IPv4 address, got ${o.src}`);
+  if (ipFamily(o.dst) !== 4) throw new RangeError(`IPv4 destination must be an IPv4 address, got ${o.dst}`);
   const h = Buffer.alloc(IPV4_HEADER_LENGTH);
   h[0] = 0x45;
   h[1] = tos;
@@ -106,8 +106,8 @@ export function encodeIpv4Header(o: Ipv4HeaderOptions): Buffer {
   h.writeUInt16BE((o.dontFragment ?? true) ? FLAG_DF : 0, 6);
   h[8] = ttl;
   h[9] = protocol;
-  h.writeUInt32BE(o.src, 12);
-  h.writeUInt32BE(o.dst, 16);
+  writeIp(o.src, h, 12);
+  writeIp(o.dst, h, 16);
   h.writeUInt16BE(internetChecksum(h), 10);
   return h;
 }

@@ -8,7 +8,7 @@
 // The v2 checksum covers the VRRP packet; the v3 one also covers an IPv4 pseudo-header.
 import { sameBytesConstantTime } from './constant-time.js';
 import { drop, type Decoded } from '../drop-reason.js';
-import { ipv4FromBytes, type Ipv4 } from '../ipv4-address.js';
+import { ipFamily, ipFromBytes, writeIp, type IpAddress } from '../ip-address.js';
 import { internetChecksum } from './checksum.js';
 import { IPPROTO_VRRP } from './ipv4-header.js';
 
@@ -25,7 +25,7 @@ export interface VrrpAdvert {
   priority: number;
   /** Advertisement interval in centiseconds; for v2 the wire's seconds times 100. */
   intervalCs: number;
-  addrs: Ipv4[];
+  addrs: IpAddress[];
   /** v2 only; 0 for v3. */
   authType: number;
   /** v2: a copy of the 8 bytes; empty for v3. */
@@ -38,14 +38,14 @@ export interface VrrpFields {
   priority: number;
   /** v2: a whole number of seconds times 100 (100..25500); v3: 1..4095. */
   intervalCs: number;
-  addrs: Ipv4[];
+  addrs: IpAddress[];
   /** v2: simple-text password (type 1), truncated or zero-padded to 8 bytes; null for type 0. Ignored by v3. */
   password?: Buffer | null;
 }
 
 export interface IpPair {
-  src: Ipv4;
-  dst: Ipv4;
+  src: IpAddress;
+  dst: IpAddress;
 }
 
 /** The 8 authentication bytes for a password: cut or zero-padded to 8, as keepalived does. */
@@ -57,8 +57,8 @@ export function vrrp2AuthBytes(password: Buffer | null): Buffer {
 
 function pseudoHeader(ip: IpPair, length: number): Buffer {
   const p = Buffer.alloc(12);
-  p.writeUInt32BE(ip.src >>> 0, 0);
-  p.writeUInt32BE(ip.dst >>> 0, 4);
+  writeIp(ip.src, p, 0);
+  writeIp(ip.dst, p, 4);
   p[9] = IPPROTO_VRRP;
   p.writeUInt16BE(length, 10);
   return p;
@@ -97,8 +97,8 @@ export function encodeVrrp(a: VrrpFields, ip: IpPair): Buffer {
     p.writeUInt16BE(a.intervalCs, 4);
   }
   a.addrs.forEach((addr, i) => {
-    checkInt('address', addr, 0, 0xffffffff);
-    p.writeUInt32BE(addr, VRRP_HEADER_LENGTH + 4 * i);
+    if (ipFamily(addr) !== 4) throw new RangeError(`VRRP over IPv4 carries IPv4 addresses only, got ${addr}`);
+    writeIp(addr, p, VRRP_HEADER_LENGTH + 4 * i);
   });
   const sum = v2 ? internetChecksum(p) : internetChecksum(pseudoHeader(ip, length), p);
   p.writeUInt16BE(sum, 6);
@@ -123,8 +123,8 @@ export function decodeVrrp(payload: Buffer, version: 2 | 3, ip: IpPair): Decoded
   if (sum !== 0) return drop('checksum');
   const intervalCs = v2 ? payload[5]! * 100 : payload.readUInt16BE(4) & VRRP3_MAX_INTERVAL_CS;
   if (intervalCs === 0) return drop('interval');
-  const addrs: Ipv4[] = new Array<Ipv4>(count);
-  for (let i = 0; i < count; i++) addrs[i] = ipv4FromBytes(payload, VRRP_HEADER_LENGTH + 4 * i);
+  const addrs: IpAddress[] = new Array<IpAddress>(count);
+  for (let i = 0; i < count; i++) addrs[i] = ipFromBytes(payload, VRRP_HEADER_LENGTH + 4 * i, 4);
   const authAt = VRRP_HEADER_LENGTH + 4 * count;
   return {
     ok: true,
