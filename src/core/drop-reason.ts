@@ -5,7 +5,7 @@ export const DROP_REASONS = [
   'short', // shorter than the headers it claims
   'ip-header', // not IPv4, bad header length, or inconsistent total length
   'protocol', // IP protocol is not 112
-  'ttl', // TTL below 255 (or below --peer-min-ttl from a listed peer): routed from too far
+  'ttl', // TTL (hop limit) below 255 (or below --peer-min-ttl from a listed peer): routed from too far
   'destination', // not our group (or, with --peer, not addressed to us)
   'version', // protocol version field does not match our mode
   'type', // not an advertisement

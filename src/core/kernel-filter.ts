@@ -3,7 +3,7 @@
 // they wake the process. It applies the checks of inbound-filter.ts that need no
 // state and no cryptography, plus the group's version and id:
 //
-//   protocol 112, TTL 255 (with --peer-min-ttl: at least that, peers only), not our own source, the destination screenInbound wants
+//   protocol 112, TTL 255 (with --peer-min-ttl: at least that, peers only), not our own source, the destination screenIpv4 wants
 //   (with --peer: from a peer only), a sane length, then the first payload byte
 //   (version and type: CARP and VRRPv2 are both 0x21, VRRPv3 0x31) and our vhid/vrid.
 //

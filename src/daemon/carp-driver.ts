@@ -3,7 +3,8 @@ import { drop, type Decoded } from '../core/drop-reason.js';
 import { CarpElection, isBowOut, type CarpHeard, type CarpToSend } from '../core/election/carp-election.js';
 import { initialCounter } from '../core/election/replay-guard.js';
 import { createCarpAuth, decodeCarp, encodeCarp } from '../core/packets/carp.js';
-import { UCARP_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
+import type { InboundPacket } from '../core/inbound-packet.js';
+import { UCARP_TOS } from '../core/packets/ipv4-header.js';
 import type { Settings } from '../config/settings.js';
 import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
@@ -28,7 +29,7 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
     election,
     tos: UCARP_TOS,
     advertIntervalMs: election.advertIntervalMs,
-    decode(pkt: Ipv4Packet): Decoded<CarpHeard> | 'other-group' {
+    decode(pkt: InboundPacket): Decoded<CarpHeard> | 'other-group' {
       const decoded = decodeCarp(pkt.payload);
       if (!decoded.ok) return decoded;
       const ad = decoded.value;
@@ -36,7 +37,7 @@ export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriv
       // Cheap sanity before the HMAC: an interval of zero cannot come from a real peer.
       if (ad.advbase === 0 && ad.advskew === 0) return drop('interval');
       if (!auth.verify(ad)) return drop('auth');
-      return { ok: true, value: { src: pkt.src, advbase: ad.advbase, advskew: ad.advskew, counter: ad.counter } };
+      return { ok: true, value: { src: pkt.source, advbase: ad.advbase, advskew: ad.advskew, counter: ad.counter } };
     },
     encode(out: CarpToSend): Buffer {
       return encodeCarp({ vhid: s.vhid, advbase: out.advbase, advskew: out.advskew, counter: out.counter }, auth);

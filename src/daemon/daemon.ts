@@ -2,7 +2,7 @@
 // scripts, ARP, logs), signals. Everything here is I/O; every decision is the
 // election's. One Daemon runs one virtual host.
 import type { IpAddress } from '../core/ip-address.js';
-import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
+import { screenIpv4, type InboundPolicy } from '../core/inbound-filter.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
 import { encodeGratuitousArp } from '../core/packets/arp.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
@@ -286,7 +286,7 @@ export class Daemon {
   }
 
   private onPacket(buf: Buffer): void {
-    const screened = screenInbound(buf, this.policy);
+    const screened = screenIpv4(buf, this.policy);
     if (!screened.ok) {
       if (screened.reason !== 'own') this.drops.count(screened.reason);
       return;
@@ -298,13 +298,13 @@ export class Daemon {
     }
     if (!decoded.ok) {
       this.drops.count(decoded.reason);
-      if (this.log.debugging) this.log.debug(`refused packet from ${screened.value.src}: ${decoded.reason}`);
+      if (this.log.debugging) this.log.debug(`refused packet from ${screened.value.source}: ${decoded.reason}`);
       return;
     }
-    if (this.log.debugging) this.log.debug(`advert from ${screened.value.src}: ${JSON.stringify(decoded.value, bigintJson)}`);
+    if (this.log.debugging) this.log.debug(`advert from ${screened.value.source}: ${JSON.stringify(decoded.value, bigintJson)}`);
     const actions = this.dispatch({ type: 'advert', advert: decoded.value });
     // Received means accepted: a replay the election refused is counted as refused only.
-    if (!actions.some((a) => a.type === 'drop')) this.stats.heard(screened.value.src, { leaving: this.driver.isLeaving(decoded.value) });
+    if (!actions.some((a) => a.type === 'drop')) this.stats.heard(screened.value.source, { leaving: this.driver.isLeaving(decoded.value) });
   }
 
   private advertise(out: unknown): void {

@@ -3,7 +3,7 @@
 import type { Decoded } from '../core/drop-reason.js';
 import type { Election } from '../core/election/types.js';
 import type { IpAddress } from '../core/ip-address.js';
-import type { Ipv4Packet } from '../core/packets/ipv4-header.js';
+import type { InboundPacket } from '../core/inbound-packet.js';
 
 export interface ProtocolDriver<In = unknown, Out = unknown> {
   /** For logs: "CARP", "VRRPv3". */
@@ -14,7 +14,7 @@ export interface ProtocolDriver<In = unknown, Out = unknown> {
   /** The advertisement interval, so the shell can size its link polling. */
   readonly advertIntervalMs: number;
   /** Decodes and authenticates a screened packet; 'other-group' when it belongs to another vhid/vrid. */
-  decode(pkt: Ipv4Packet): Decoded<In> | 'other-group';
+  decode(pkt: InboundPacket): Decoded<In> | 'other-group';
   /** The protocol payload for an advertisement to dst (VRRPv3's checksum covers dst). */
   encode(out: Out, dst: IpAddress): Buffer;
   /** Extra words for a status line, e.g. "advbase 1 advskew 50". */

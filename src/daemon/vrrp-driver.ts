@@ -2,7 +2,8 @@
 import { drop, type Decoded } from '../core/drop-reason.js';
 import { VrrpElection, type VrrpHeard, type VrrpToSend } from '../core/election/vrrp-election.js';
 import type { IpAddress } from '../core/ip-address.js';
-import { KEEPALIVED_TOS, type Ipv4Packet } from '../core/packets/ipv4-header.js';
+import type { InboundPacket } from '../core/inbound-packet.js';
+import { KEEPALIVED_TOS } from '../core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../core/packets/vrrp.js';
 import type { Settings } from '../config/settings.js';
 import { checkRule } from '../checks/probe.js';
@@ -40,8 +41,8 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
     election,
     tos: KEEPALIVED_TOS,
     advertIntervalMs: election.advertIntervalMs,
-    decode(pkt: Ipv4Packet): Decoded<VrrpHeard> | 'other-group' {
-      const decoded = decodeVrrp(pkt.payload, version, { src: pkt.src, dst: pkt.dst });
+    decode(pkt: InboundPacket): Decoded<VrrpHeard> | 'other-group' {
+      const decoded = decodeVrrp(pkt.payload, version, { src: pkt.source, dst: pkt.destination });
       if (!decoded.ok) return decoded;
       const ad = decoded.value;
       if (ad.vrid !== s.vhid) return 'other-group';
@@ -51,7 +52,7 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
       if (!sameAddressSet(ad.addrs, ours)) return drop('addresses');
       // RFC 3768: a v2 interval that differs from ours is dropped; v3 adopts the master's.
       if (version === 2 && ad.intervalCs !== intervalCs) return drop('interval');
-      return { ok: true, value: { src: pkt.src, priority: ad.priority, intervalCs: ad.intervalCs } };
+      return { ok: true, value: { src: pkt.source, priority: ad.priority, intervalCs: ad.intervalCs } };
     },
     encode(out: VrrpToSend, dst: IpAddress): Buffer {
       // The v3 checksum covers the pseudo-header, so a unicast peer gets its own copy.

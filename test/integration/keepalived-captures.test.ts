@@ -6,7 +6,8 @@ import type { Settings } from '../../src/config/settings.js';
 import { parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
-import { KEEPALIVED_TOS, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
+import { decodeIpv4Inbound, type InboundPacket } from '../../src/core/inbound-packet.js';
+import { KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { createDriver } from '../../src/daemon/create-driver.js';
 import { createVrrpDriver, sameAddressSet } from '../../src/daemon/vrrp-driver.js';
 import { VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
@@ -23,18 +24,18 @@ function settings(over: Partial<Settings>): Settings {
   };
 }
 
-function packets(file: string): Ipv4Packet[] {
+function packets(file: string): InboundPacket[] {
   return readEthernetFixture(file).map(({ frame }) => {
     const eth = decodeEthernetFrame(frame);
     assert.ok(eth.ok);
-    const pkt = decodeIpv4Packet(eth.value.payload);
+    const pkt = decodeIpv4Inbound(eth.value.payload);
     assert.ok(pkt.ok);
     return pkt.value;
   });
 }
 
 /** A copy of pkt with its VRRP payload changed and the VRRP checksum fixed up (v3 over the pseudo-header). */
-function tamper(pkt: Ipv4Packet, version: 2 | 3, edit: (p: Buffer) => void): Ipv4Packet {
+function tamper(pkt: InboundPacket, version: 2 | 3, edit: (p: Buffer) => void): InboundPacket {
   const payload = Buffer.from(pkt.payload);
   edit(payload);
   payload.writeUInt16BE(0, 6);
@@ -42,8 +43,8 @@ function tamper(pkt: Ipv4Packet, version: 2 | 3, edit: (p: Buffer) => void): Ipv
   if (version === 2) sum = internetChecksum(payload);
   else {
     const pseudo = Buffer.alloc(12);
-    writeIp(pkt.src, pseudo, 0);
-    writeIp(pkt.dst, pseudo, 4);
+    writeIp(pkt.source, pseudo, 0);
+    writeIp(pkt.destination, pseudo, 4);
     pseudo[9] = 112;
     pseudo.writeUInt16BE(payload.length, 10);
     sum = internetChecksum(pseudo, payload);
@@ -75,7 +76,7 @@ for (const c of VRRP_CAPTURES) {
     it('sends, in keepalived\'s place, the very bytes keepalived sent', () => {
       const driver = driverFor(settings({ protocol: c.kind, password, advbase: c.intervalCs / 100, srcip: ip(c.srcip), priority: c.priority }));
       for (const pkt of captured) {
-        assert.deepEqual(driver.encode({ priority: c.priority, intervalCs: c.intervalCs }, pkt.dst), pkt.payload);
+        assert.deepEqual(driver.encode({ priority: c.priority, intervalCs: c.intervalCs }, pkt.destination), pkt.payload);
       }
     });
 
@@ -114,14 +115,14 @@ for (const c of VRRP_CAPTURES) {
         assert.ok(d !== 'other-group' && d.ok);
         assert.equal(d.value.intervalCs, 5);
         // The same bytes sent to another destination fail the checksum.
-        assert.deepEqual(driverFor(ours).decode({ ...captured[0]!, dst: ip('10.77.0.12') }), { ok: false, reason: 'checksum' });
+        assert.deepEqual(driverFor(ours).decode({ ...captured[0]!, destination: ip('10.77.0.12') }), { ok: false, reason: 'checksum' });
       });
 
       it('computes a unicast peer\'s checksum over that peer\'s address', () => {
         const peer = ip('10.77.0.11');
         const driver = driverFor({ ...ours, peers: [peer] });
         const payload = driver.encode({ priority: 100, intervalCs: 5 }, peer);
-        const back = driverFor(settings({ srcip: peer })).decode({ ...captured[0]!, src: ours.srcip, dst: peer, payload });
+        const back = driverFor(settings({ srcip: peer })).decode({ ...captured[0]!, source: ours.srcip, destination: peer, payload });
         assert.ok(back !== 'other-group' && back.ok);
         assert.deepEqual(back.value, { src: ours.srcip, priority: 100, intervalCs: 5 });
       });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
 import { ipv4FromWord, type IpAddress } from '../../src/core/ip-address.js';
-import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
+import type { InboundPacket } from '../../src/core/inbound-packet.js';
 
 const SELF_WORD = 0x0a000001;
 const SELF = ipv4FromWord(SELF_WORD);
@@ -21,7 +21,7 @@ const policy: fc.Arbitrary<InboundPolicy> = fc.record({
 });
 const destination = fc.constantFrom(SELF, GROUP);
 
-const packet = (src: IpAddress, dst: IpAddress, t: number): Buffer => encodeIpv4Packet({ src, dst, ttl: t, protocol: 112 }, Buffer.alloc(36));
+const packet = (source: IpAddress, destination: IpAddress, hopLimit: number): InboundPacket => ({ source, destination, hopLimit, payload: Buffer.alloc(36) });
 
 describe('inbound filter properties', () => {
   it('accepts exactly: a listed peer at or above the minimum TTL, or anyone admissible at 255', () => {

@@ -2,7 +2,7 @@
 // filter, the test-only fault switch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { screenInbound, type InboundPolicy } from '../../src/core/inbound-filter.js';
+import { screenIpv4, type InboundPolicy } from '../../src/core/inbound-filter.js';
 import { parseIp } from '../../src/core/ip-address.js';
 import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import type { Settings } from '../../src/config/settings.js';
@@ -58,7 +58,7 @@ describe('inbound filter', () => {
   const pkt = (o: { src?: string; dst?: string; ttl?: number; protocol?: number }): Buffer =>
     encodeIpv4Packet({ src: ip(o.src ?? '10.0.0.2'), dst: ip(o.dst ?? '224.0.0.18'), ttl: o.ttl ?? 255, protocol: o.protocol ?? 112 }, Buffer.alloc(36));
   const reason = (b: Buffer, p = policy): string => {
-    const r = screenInbound(b, p);
+    const r = screenIpv4(b, p);
     return r.ok ? 'ok' : r.reason;
   };
   it('accepts a peer advert to the group', () => assert.equal(reason(pkt({})), 'ok'));

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { Settings } from '../../src/config/settings.js';
 import type { ElectionAction } from '../../src/core/election/types.js';
 import type { VrrpHeard, VrrpToSend } from '../../src/core/election/vrrp-election.js';
-import { screenInbound } from '../../src/core/inbound-filter.js';
+import { screenIpv4 } from '../../src/core/inbound-filter.js';
 import { parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { IPV4_HEADER_LENGTH } from '../../src/core/packets/ipv4-header.js';
 import { createVrrpDriver } from '../../src/daemon/vrrp-driver.js';
@@ -36,7 +36,7 @@ function settings(version: 2 | 3, password: string | null): Settings {
 
 /** What the receive path makes of a packet: a drop reason, 'other-group', or the advert. */
 function receive(s: Settings, version: 2 | 3, packet: Buffer): string | VrrpHeard {
-  const screened = screenInbound(packet, { self: s.srcip, group: s.mcast, peers: [], peerMinTtl: 255 });
+  const screened = screenIpv4(packet, { self: s.srcip, group: s.mcast, peers: [], peerMinTtl: 255 });
   if (!screened.ok) return screened.reason;
   const decoded = createVrrpDriver(s, version).decode(screened.value);
   if (decoded === 'other-group') return decoded;

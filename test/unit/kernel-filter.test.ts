@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { screenInbound } from '../../src/core/inbound-filter.js';
+import { screenIpv4 } from '../../src/core/inbound-filter.js';
 import { ipFromBytes, parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { kernelFilterProgram, type KernelFilterPolicy } from '../../src/core/kernel-filter.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
@@ -79,14 +79,14 @@ describe('kernel socket filter', () => {
         assert.equal(accepts({ ...routed, peers: [ip('10.77.0.99')] }, ttl(254)), false);
         // Agrees with the daemon's own screen at every TTL.
         const policy = { self: RECEIVER, group: c.policy.group, peers: [src], peerMinTtl: 250 };
-        for (let t = 0; t <= 255; t++) assert.equal(accepts(routed, ttl(t)), screenInbound(ttl(t), policy).ok, `TTL ${t}`);
+        for (let t = 0; t <= 255; t++) assert.equal(accepts(routed, ttl(t)), screenIpv4(ttl(t), policy).ok, `TTL ${t}`);
       });
       it('never drops what screenInbound lets through with the right version and vhid (any byte changed)', () => {
         const policy = { self: RECEIVER, group: c.policy.group, peers: [], peerMinTtl: 255 };
         fc.assert(
           fc.property(fc.nat(pkt.length - 1), fc.nat(255), (at, value) => {
             const b = edited(pkt, (x) => (x[at] = value));
-            const screened = screenInbound(b, policy);
+            const screened = screenIpv4(b, policy);
             const payload = b.subarray((b[0]! & 0xf) * 4);
             const ours = payload[0] === (c.policy.protocol === 'vrrp3' ? 0x31 : 0x21) && payload[1] === c.policy.vhid;
             const saneLength = c.policy.protocol !== 'carp' || b.readUInt16BE(2) - (b[0]! & 0xf) * 4 === 36;

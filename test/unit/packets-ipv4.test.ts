@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parseIp } from '../../src/core/ip-address.js';
+import { decodeIpv4Inbound } from '../../src/core/inbound-packet.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { encodeIpv4Header, encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { HmacSha1WithPrefix, sha1 } from '../../src/core/packets/sha1.js';
@@ -92,6 +93,13 @@ describe('decodeIpv4Packet', () => {
     assert.ok(p.ok);
     assert.equal(p.value.ttl, 1);
     assert.equal(p.value.protocol, 17);
+  });
+
+  it('decodeIpv4Inbound: the family-neutral packet, protocol 112 only', () => {
+    const p = decodeIpv4Inbound(withHeader((b) => (b[8] = 254)));
+    assert.deepEqual(p, { ok: true, value: { source: src, destination: dst, hopLimit: 254, payload } });
+    assert.deepEqual(decodeIpv4Inbound(withHeader((b) => (b[9] = 17))), refused('protocol'));
+    assert.deepEqual(decodeIpv4Inbound(packet.subarray(0, 19)), refused('short'));
   });
 
   it('encodeIpv4Header refuses out-of-range fields', () => {
