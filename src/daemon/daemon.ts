@@ -1,10 +1,9 @@
 // The shell around the pure election: sockets in, timers, actions out (packets,
-// scripts, ARP, logs), signals. Everything here is I/O; every decision is the
+// scripts, announcements, logs), signals. Everything here is I/O; every decision is the
 // election's. One Daemon runs one virtual host.
 import type { IpAddress } from '../core/ip-address.js';
 import { screenIpv4, type InboundPolicy } from '../core/inbound-filter.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
-import { encodeGratuitousArp } from '../core/packets/arp.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
 import { kernelFilterProgram } from '../core/kernel-filter.js';
@@ -15,6 +14,7 @@ import { readInterface } from '../net/interface-info.js';
 import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
 import type { CheckSnapshot, GroupSnapshot } from '../control/snapshot.js';
+import { announcementFrames } from './announcement.js';
 import { DropCounter } from './drop-counter.js';
 import { GroupStats } from './group-stats.js';
 import type { Logger } from './logger.js';
@@ -236,8 +236,8 @@ export class Daemon {
       case 'run-script':
         this.runScripts(action.script);
         break;
-      case 'gratuitous-arp':
-        this.gratuitousArp();
+      case 'announce':
+        this.announce();
         break;
       case 'drop':
         this.drops.count(action.reason);
@@ -336,14 +336,14 @@ export class Daemon {
     return packet;
   }
 
-  private gratuitousArp(): void {
+  private announce(): void {
     // An address whose up script is still running is announced when the script is done:
     // announced earlier, clients would send its traffic here before it can be answered
     // (while a handing-over master could still answer it). Whether to announce at all is
     // the election's call (--no-announce): only what it asked for is ever sent.
     for (const addr of this.settings.addrs) {
       if (this.upScriptsPending.has(addr)) this.announceWhenUp.add(addr);
-      else this.gratuitousArpFor(addr);
+      else this.announceAddress(addr);
     }
   }
 
@@ -378,13 +378,13 @@ export class Daemon {
         if (left > 0) this.upScriptsPending.set(addr, left);
         else this.upScriptsPending.delete(addr);
         if (left > 0 || !this.announceWhenUp.delete(addr)) return;
-        if (this.role === 'MASTER' && !this.stopRequested) this.gratuitousArpFor(addr);
+        if (this.role === 'MASTER' && !this.stopRequested) this.announceAddress(addr);
       });
     }
   }
 
-  private gratuitousArpFor(addr: IpAddress): void {
-    this.sendFrame(encodeGratuitousArp(this.mac, addr), `gratuitous ARP for ${addr}`);
+  private announceAddress(addr: IpAddress): void {
+    for (const { frame, what } of announcementFrames(this.mac, addr)) this.sendFrame(frame, what);
   }
 
   private checkInterface(link: LinkState | undefined): void {

@@ -76,9 +76,9 @@ export class HealthOracle {
   }
 }
 
-/** Gratuitous ARP comes only from a MASTER, and never from one told not to announce. */
+/** Announcements come only from a MASTER, and never from one told not to announce. */
 export function checkAnnouncement<Out>(action: ElectionAction<Out>, role: Role, announce: boolean): void {
-  if (action.type !== 'gratuitous-arp') return;
+  if (action.type !== 'announce') return;
   assert.equal(role, 'MASTER');
-  assert.ok(announce, 'no gratuitous ARP with --no-announce');
+  assert.ok(announce, 'no announcement with --no-announce');
 }

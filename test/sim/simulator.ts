@@ -209,7 +209,7 @@ export class Simulator<In, Out> {
         case 'check-state':
           this.checkChanges.push({ at: this.now, node: i, index: action.index, status: action.status });
           break;
-        case 'gratuitous-arp':
+        case 'announce':
           break;
         case 'stopped':
           node.election = null;

@@ -1,11 +1,13 @@
 // Small shell pieces: the masked command line, the script environment, the inbound
-// filter, the test-only fault switch.
+// filter, the announcement frames, the test-only fault switch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { screenIpv4, type InboundPolicy } from '../../src/core/inbound-filter.js';
 import { parseIp } from '../../src/core/ip-address.js';
+import { encodeGratuitousArp } from '../../src/core/packets/arp.js';
 import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
 import type { Settings } from '../../src/config/settings.js';
+import { announcementFrames } from '../../src/daemon/announcement.js';
 import { maskedCommandLine } from '../../src/daemon/process-title.js';
 import { scriptEnvironment } from '../../src/daemon/script-environment.js';
 import { TEST_FAULT_ENV, withInjectedFault } from '../../src/daemon/fault-injection.js';
@@ -108,5 +110,15 @@ describe('the test-only fault switch', () => {
     assert.deepEqual(faulty.handle({ type: 'timeout' }, 1), []);
     for (let i = 0; i < 3; i++) assert.throws(() => faulty.handle({ type: 'timeout' }, 2), /injected fault/);
     assert.deepEqual(faulty.abandon(), [{ type: 'stopped' }]);
+  });
+});
+
+describe('announcement frames', () => {
+  it('an IPv4 address is announced by one gratuitous ARP from our MAC', () => {
+    const mac = Buffer.from('020000000001', 'hex');
+    const frames = announcementFrames(mac, ip('10.77.0.252'));
+    assert.equal(frames.length, 1);
+    assert.deepEqual(frames[0]!.frame, encodeGratuitousArp(mac, ip('10.77.0.252')));
+    assert.equal(frames[0]!.what, 'gratuitous ARP for 10.77.0.252');
   });
 });

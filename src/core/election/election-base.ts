@@ -1,5 +1,5 @@
 // What CARP and VRRP elections share: the roles, the one timer, carrier, SIGUSR2's
-// quiet period, the repeated gratuitous ARP, leaving without a gap, and what health
+// quiet period, the repeated announcement of the addresses, leaving without a gap, and what health
 // checks do (FAULT, or a moved priority). The protocols supply their priorities,
 // intervals and what they do with an advert.
 import { Health, type CheckResult, type CheckRule, type CheckStatus } from './health.js';
@@ -15,14 +15,14 @@ export interface CommonElectionConfig {
   /** Health checks, in the order their results are indexed. */
   checks?: readonly CheckRule[];
   /**
-   * Gratuitous ARP for the addresses (default true). False with --no-announce: the address
+   * Announce the addresses to the neighbours (default true). False with --no-announce: the address
    * is routed (e.g. announced by BGP from the up script), and no neighbour of ours has it.
    */
   announce?: boolean;
 }
 
-/** Adverts after becoming MASTER before the gratuitous ARP is repeated (as ucarp). */
-const DELAYED_ARP_ADVERTS = 2;
+/** Adverts after becoming MASTER before the announcement is repeated (as ucarp repeats its gratuitous ARP). */
+const DELAYED_ANNOUNCE_ADVERTS = 2;
 /** Longest a stopping master keeps the address while waiting for its successor. */
 const MAX_HANDOVER_WAIT_MS = 1500;
 /**
@@ -36,7 +36,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected timerAt: number | null = null;
   protected quietUntil = 0;
   protected linkUp = true;
-  private arpCountdown = -1;
+  private announceCountdown = -1;
   /** Stopping: the leaving advert is out, the address is still ours until a successor speaks. */
   private leaving = false;
   private readonly health: Health;
@@ -255,7 +255,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     const actions: ElectionAction<Out>[] = [];
     this.enter('MASTER', reason, actions, true);
     actions.push(this.ownAdvert(), ...this.announcement());
-    this.arpCountdown = DELAYED_ARP_ADVERTS;
+    this.announceCountdown = DELAYED_ANNOUNCE_ADVERTS;
     this.onMasterAdvert();
     this.timerAt = now + this.advertIntervalMs;
     return actions;
@@ -263,9 +263,9 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
 
   private advertiseAsMaster(now: number): ElectionAction<Out>[] {
     const actions: ElectionAction<Out>[] = [this.ownAdvert()];
-    if (this.arpCountdown > 0 && --this.arpCountdown === 0) {
+    if (this.announceCountdown > 0 && --this.announceCountdown === 0) {
       actions.push(...this.announcement());
-      this.arpCountdown = -1;
+      this.announceCountdown = -1;
     }
     this.onMasterAdvert();
     // Schedule from the previous deadline, not from now, so a late wake-up does not drift.
@@ -274,9 +274,9 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return actions;
   }
 
-  /** The gratuitous ARP a MASTER sends to (re-)claim its addresses, if it announces at all. */
+  /** The announcement a MASTER sends to (re-)claim its addresses, if it announces at all. */
   protected announcement(): ElectionAction<Out>[] {
-    return this.common.announce === false ? [] : [{ type: 'gratuitous-arp' }];
+    return this.common.announce === false ? [] : [{ type: 'announce' }];
   }
 
   protected enter(to: Role, reason: string, actions: ElectionAction<Out>[], runScript: boolean): void {

@@ -26,7 +26,8 @@ export type ElectionAction<Out> =
   | { type: 'advertise'; advert: Out }
   | { type: 'transition'; from: Role; to: Role; reason: string }
   | { type: 'run-script'; script: 'up' | 'down' }
-  | { type: 'gratuitous-arp' }
+  /** Tell the neighbours our addresses are here now; the shell picks the frames per address family. */
+  | { type: 'announce' }
   /** An advertisement was refused by the election itself (counted, not logged one by one). */
   | { type: 'drop'; reason: 'replay' }
   /** After 'stop': the handover is done and the process may exit. */
