@@ -6,6 +6,7 @@ import type { CheckResult, CheckStatus } from '../../src/core/election/health.js
 import type { Election, ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
 import type { IpAddress } from '../../src/core/ip-address.js';
 import { Random } from '../support/random.js';
+import { TaskQueue } from './task-queue.js';
 
 export interface NetworkConditions {
   loss: number;
@@ -47,18 +48,14 @@ interface SimNode<In, Out> {
   linkUp: boolean;
 }
 
-type Task = { at: number; seq: number; run: () => void };
-
 export class Simulator<In, Out> {
-  now = 0;
   readonly transitions: Transition[] = [];
   readonly drops: { at: number; node: number; reason: string }[] = [];
   readonly sentAdverts: SentAdvert<Out>[] = [];
   readonly checkChanges: { at: number; node: number; index: number; status: CheckStatus }[] = [];
   conditions: NetworkConditions = PERFECT;
   private readonly nodes: SimNode<In, Out>[];
-  private readonly queue: Task[] = [];
-  private seq = 0;
+  private readonly queue = new TaskQueue();
 
   constructor(
     specs: SimNodeSpec<In, Out>[],
@@ -74,6 +71,10 @@ export class Simulator<In, Out> {
       sent: 0,
       linkUp: true,
     }));
+  }
+
+  get now(): number {
+    return this.queue.now;
   }
 
   get size(): number {
@@ -171,13 +172,7 @@ export class Simulator<In, Out> {
   }
 
   runUntil(time: number, onStep?: () => void): void {
-    while (this.queue.length > 0 && this.queue[0]!.at <= time) {
-      const task = this.popMin();
-      this.now = task.at;
-      task.run();
-      onStep?.();
-    }
-    this.now = time;
+    this.queue.runUntil(time, onStep);
   }
 
   private deliver(i: number, event: ElectionEvent<In>): void {
@@ -250,38 +245,6 @@ export class Simulator<In, Out> {
   }
 
   private push(at: number, run: () => void): void {
-    const task = { at, seq: this.seq++, run };
-    const q = this.queue;
-    q.push(task);
-    let k = q.length - 1;
-    while (k > 0) {
-      const parent = (k - 1) >> 1;
-      if (!before(q[k]!, q[parent]!)) break;
-      [q[k], q[parent]] = [q[parent]!, q[k]!];
-      k = parent;
-    }
-  }
-
-  private popMin(): Task {
-    const q = this.queue;
-    const top = q[0]!;
-    const last = q.pop()!;
-    if (q.length > 0) {
-      q[0] = last;
-      let k = 0;
-      for (;;) {
-        const l = 2 * k + 1;
-        const r = l + 1;
-        let m = k;
-        if (l < q.length && before(q[l]!, q[m]!)) m = l;
-        if (r < q.length && before(q[r]!, q[m]!)) m = r;
-        if (m === k) break;
-        [q[k], q[m]] = [q[m]!, q[k]!];
-        k = m;
-      }
-    }
-    return top;
+    this.queue.push(at, run);
   }
 }
-
-const before = (a: Task, b: Task): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
