@@ -24,6 +24,7 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
     },
     deadline: () => real.deadline(),
     checks: () => real.checks(),
+    syncStanding: (now) => real.syncStanding(now),
     abandon: () => real.abandon(), // the way out stays intact
     handle(event, now) {
       const n = ++events;

@@ -96,6 +96,7 @@ describe('the test-only fault switch', () => {
     deadline: () => null,
     checks: () => [],
     abandon: () => [{ type: 'stopped' }],
+    syncStanding: () => ({ blocked: null, until: Infinity, follows: false }),
   };
   const driver = { name: 'test', election, tos: 0, advertIntervalMs: 1000 } as unknown as ProtocolDriver;
 

@@ -96,20 +96,23 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
     // One last advert prompts the winner to re-announce the address to clients.
     const actions: Actions = [this.ownAdvert()];
     this.enter('BACKUP', 'preferred master heard', actions, true);
-    this.waitForMaster(now);
+    this.follow(now);
     return actions;
   }
 
   protected heardAsBackup(ad: CarpHeard, now: number): Actions {
     if (now < this.quietUntil) {
-      this.waitForMaster(now);
+      this.follow(now);
       return [];
     }
     const theirs = ticks(ad.advbase, ad.advskew);
     if (this.cfg.preempt && this.ourTicks < theirs) return this.becomeMaster(now, 'preempting a slower master');
     // The bow-out advert, or any master slower than our patience.
-    if (theirs > this.deadTicks) return this.becomeMaster(now, 'master bowed out');
-    this.waitForMaster(now);
+    if (theirs > this.deadTicks) {
+      this.masterLeft = isBowOut(ad);
+      return this.becomeMaster(now, 'master bowed out');
+    }
+    this.follow(now);
     return [];
   }
 

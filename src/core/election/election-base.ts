@@ -1,9 +1,10 @@
 // What CARP and VRRP elections share: the roles, the one timer, carrier, SIGUSR2's
-// quiet period, the repeated announcement of the addresses, leaving without a gap, and what health
-// checks do (FAULT, or a moved priority). The protocols supply their priorities,
-// intervals and what they do with an advert.
+// quiet period, the repeated announcement of the addresses, leaving without a gap, what
+// health checks do (FAULT, or a moved priority), and what a sync group orders (see
+// src/core/sync-group.ts). The protocols supply their priorities, intervals and what
+// they do with an advert.
 import { Health, type CheckResult, type CheckRule, type CheckStatus } from './health.js';
-import type { Election, ElectionAction, ElectionEvent, Role } from './types.js';
+import type { Election, ElectionAction, ElectionEvent, Role, SyncOrder, SyncStanding } from './types.js';
 
 export interface CommonElectionConfig {
   /** --neutral: no downscript when entering BACKUP at start-up. */
@@ -40,6 +41,12 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   /** Stopping: the leaving advert is out, the address is still ours until a successor speaks. */
   private leaving = false;
   private readonly health: Health;
+  /** A BACKUP whose timer a live master's advert set (it follows that master): for its sync group. */
+  protected following = false;
+  /** A BACKUP that heard its master hand over (bow-out, priority 0): its takeover is a handover's. */
+  protected masterLeft = false;
+  /** What the other members of its sync group allow (see SyncOrder's gate). */
+  private syncGate = { hold: null as string | null, until: 0, wait: false };
 
   constructor(private readonly common: CommonElectionConfig) {
     this.health = new Health(common.checks ?? []);
@@ -64,8 +71,11 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   }
   /** Start-up once INIT is left: BACKUP and wait, unless a protocol knows better. */
   protected startUp(now: number): ElectionAction<Out>[] {
+    return this.waitAsBackup(now);
+  }
+  private waitAsBackup(now: number): ElectionAction<Out>[] {
     const actions: ElectionAction<Out>[] = [];
-    this.enter('BACKUP', 'start-up', actions, !this.common.neutral);
+    if (this.state === 'INIT') this.enter('BACKUP', 'start-up', actions, !this.common.neutral);
     this.waitForMaster(now);
     return actions;
   }
@@ -75,7 +85,14 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return [];
   }
   protected waitForMaster(now: number): void {
+    this.following = false;
+    this.masterLeft = false;
     this.timerAt = this.linkUp ? now + this.masterDownMs : null;
+  }
+  /** A master was heard that we do not challenge: wait for its silence. */
+  protected follow(now: number): void {
+    this.waitForMaster(now);
+    this.following = true;
   }
   /** Called whenever a MASTER sends its periodic or first advert. */
   protected onMasterAdvert(): void {}
@@ -116,7 +133,37 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
         return this.stop(now);
       case 'check':
         return this.checkResult(event, now);
+      case 'sync':
+        return this.syncOrder(event.order, now);
     }
+  }
+
+  syncStanding(now: number): SyncStanding {
+    const standing: SyncStanding = { blocked: null, until: Infinity, follows: false };
+    if (this.state === 'FAULT') standing.blocked = `check ${this.health.faulty()?.name ?? '?'} failed`;
+    else if (this.state === 'INIT' || this.leaving) return standing;
+    else if (!this.linkUp) standing.blocked = 'interface lost carrier';
+    else if (this.state === 'BACKUP' && now < this.quietUntil) return { blocked: 'demoted by SIGUSR2', until: this.quietUntil, follows: false };
+    else standing.follows = this.state === 'BACKUP' && this.following;
+    return standing;
+  }
+
+  private syncOrder(order: SyncOrder, now: number): ElectionAction<Out>[] {
+    switch (order.kind) {
+      case 'gate':
+        this.syncGate = { hold: order.hold, until: order.until, wait: order.wait };
+        return [];
+      case 'lead':
+        if (this.state !== 'BACKUP' || this.leaving || !this.linkUp || now < this.quietUntil || this.syncHeld(now)) return [];
+        return this.becomeMaster(now, order.reason, true);
+      case 'leave':
+        if (this.state !== 'MASTER' || this.leaving) return [];
+        return this.handOver(order.reason, now);
+    }
+  }
+
+  private syncHeld(now: number): boolean {
+    return this.syncGate.hold !== null && now < this.syncGate.until;
   }
 
   private checkResult(result: CheckResult, now: number): ElectionAction<Out>[] {
@@ -195,9 +242,14 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
 
   private demote(now: number): ElectionAction<Out>[] {
     if (this.state !== 'MASTER' || this.leaving) return [];
-    const actions: ElectionAction<Out>[] = [this.leavingAdvert()];
-    this.enter('BACKUP', 'demoted by SIGUSR2', actions, true);
     this.quietUntil = now + (this.common.demoteQuietMs ?? 3000);
+    return this.handOver('demoted by SIGUSR2', now);
+  }
+
+  /** MASTER to BACKUP at once, telling the others (bow-out / priority 0) so they take over now. */
+  private handOver(reason: string, now: number): ElectionAction<Out>[] {
+    const actions: ElectionAction<Out>[] = [this.leavingAdvert()];
+    this.enter('BACKUP', reason, actions, true);
     this.waitForMaster(now);
     return actions;
   }
@@ -251,7 +303,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return actions;
   }
 
-  protected becomeMaster(now: number, reason: string): ElectionAction<Out>[] {
+  /** `led`: its sync group orders it (another member became MASTER), so no gate applies. */
+  protected becomeMaster(now: number, reason: string, led = false): ElectionAction<Out>[] {
+    // Its sync group keeps it out: it waits as a backup does, and the group decides.
+    if (!led && (this.syncHeld(now) || (this.syncGate.wait && !this.masterLeft))) return this.waitAsBackup(now);
     const actions: ElectionAction<Out>[] = [];
     this.enter('MASTER', reason, actions, true);
     actions.push(this.ownAdvert(), ...this.announcement());
@@ -282,6 +337,8 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected enter(to: Role, reason: string, actions: ElectionAction<Out>[], runScript: boolean): void {
     const from = this.state;
     this.state = to;
+    this.following = false;
+    this.masterLeft = false;
     actions.push({ type: 'transition', from, to, reason });
     if (runScript) actions.push({ type: 'run-script', script: to === 'MASTER' ? 'up' : 'down' });
   }

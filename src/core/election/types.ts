@@ -19,7 +19,33 @@ export type ElectionEvent<In> =
   /** Graceful stop: hand over before the process exits. */
   | { type: 'stop' }
   /** A health check's probe finished (the election counts rise and fall). */
-  | ({ type: 'check' } & CheckResult);
+  | ({ type: 'check' } & CheckResult)
+  /** Its sync group (src/core/sync-group.ts) orders something; never sent to a group of one. */
+  | { type: 'sync'; order: SyncOrder };
+
+/** What a sync group asks of one member, because of what the other members of the node do. */
+export type SyncOrder =
+  /**
+   * What the other members allow, kept until the next gate. `hold`: one of them cannot be
+   * MASTER (FAULT, no carrier, demoted), so this one never becomes MASTER before `until`.
+   * `wait`: one of them follows a live master, so this one's own takeovers (silence,
+   * preemption) wait; a takeover because its master handed over still goes ahead.
+   */
+  | { kind: 'gate'; hold: string | null; until: number; wait: boolean }
+  /** Another member became MASTER: so does this BACKUP, now. */
+  | { kind: 'lead'; reason: string }
+  /** Another member left MASTER or cannot be it: this MASTER leaves now, with a handover. */
+  | { kind: 'leave'; reason: string };
+
+/** What a sync group needs to know of a member (see SyncOrder). */
+export interface SyncStanding {
+  /** Why it cannot be MASTER now (FAULT, no carrier, demoted), or null. */
+  blocked: string | null;
+  /** When `blocked` ends by itself (a demotion's quiet period), or Infinity. */
+  until: number;
+  /** A BACKUP that follows a live master: it lost, or would lose, its own election. */
+  follows: boolean;
+}
 
 export type ElectionAction<Out> =
   /** Send one advertisement with these fields, now. */
@@ -44,4 +70,6 @@ export interface Election<In, Out> {
   checks(): CheckStatus[];
   /** Stop now, for a shell whose election failed: the leaving advert and downscript a stop would give, then 'stopped'. */
   abandon(): ElectionAction<Out>[];
+  /** For its sync group: whether it could be MASTER at `now`. */
+  syncStanding(now: number): SyncStanding;
 }

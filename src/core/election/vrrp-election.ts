@@ -125,6 +125,8 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
       // The master is leaving: the best backup (shortest skew) answers first.
       // (A demoted node still waits out its quiet period: deadline() sees to that.)
       this.timerAt = now + this.skewMs;
+      this.following = false;
+      this.masterLeft = true;
       return [];
     }
     if (now < this.quietUntil) {
@@ -134,6 +136,7 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
     }
     // With preemption a lower-priority master is ignored, so our timer runs out and we take over.
     if (!this.preempts || ad.priority >= this.priority) this.followMaster(ad, now);
+    else this.following = false;
     return [];
   }
 
@@ -163,6 +166,8 @@ export class VrrpElection extends ElectionBase<VrrpHeard, VrrpToSend> {
   private followMaster(ad: VrrpHeard, now: number): void {
     if (this.cfg.version === 3) this.masterAdverCs = ad.intervalCs;
     this.timerAt = now + this.masterDownMs;
+    this.following = true;
+    this.masterLeft = false;
   }
 
   protected ownAdvert(): ElectionAction<VrrpToSend> {
