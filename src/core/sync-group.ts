@@ -26,6 +26,21 @@
 // in: it is held (FAULT, carrier, quiet) or it follows its master, which holds the
 // others' own takeovers back. With one member there is no order at all: the election
 // alone, exactly as without a sync group.
+//
+// How a shell uses it (the simulator's SyncSimulator does exactly this):
+//
+//   const group = new SyncGroup('web', [{ name: 'outside', election: a }, { name: 'inside', election: b }]);
+//   // every event of every member, including 'start', 'timeout', adverts, carrier, checks:
+//   group.dispatch(k, event, now, (member, ev) => shellDispatch(member, ev));
+//
+// where shellDispatch hands ev to that member's election, performs the actions (adverts,
+// scripts, logs: a transition's reason says "following sync group web: ..." when the
+// group ordered it), re-arms that member's timer, and returns the actions. The orders
+// arrive as ElectionEvents of type 'sync' through the same function, before dispatch
+// returns; the shell needs no other case for them. A 'stop' given through dispatch
+// takes the member out of the group (it hands over by itself); after abandon() call
+// retire(k). On a reload that changes the members, build a new SyncGroup over the
+// surviving elections and call settle(now, deliver) once.
 import type { Election, ElectionAction, ElectionEvent, SyncOrder, SyncStanding } from './election/types.js';
 
 export interface SyncMember<In, Out> {

@@ -13,7 +13,7 @@ const CHAOS_MS = 60_000;
 /** A demotion's 3 s quiet period, a master-down interval, and a few adverts. */
 const SETTLE_MS = 10_000;
 const STABLE_MS = 30_000;
-const SEEDS = 300;
+const SEEDS = Number(process.env.SIM_SEEDS ?? 300);
 
 function chaos(sim: SyncSimulator, rnd: Random): void {
   const segments = ['outside', 'inside', 'dmz'].slice(0, sim.memberCount);
