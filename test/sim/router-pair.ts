@@ -12,6 +12,11 @@ export const NETWORKS = ['outside', 'inside', 'dmz'] as const;
 
 export interface PairOptions {
   preempt?: boolean;
+  /**
+   * Per network, the host its election prefers (default 0), or 'tie' for equal priorities
+   * (the addresses decide): the networks may disagree, and the sync group must still settle.
+   */
+  preferred?: (0 | 1 | 'tie')[];
   checks?: CheckRule[];
   /** False: the same groups without a sync group. */
   synced?: boolean;
@@ -21,10 +26,12 @@ export interface PairOptions {
 export function routerPair(protocols: Protocol[], seed: number, o: PairOptions = {}): SyncSimulator {
   const groups = protocols.map((p, k) => {
     const name = NETWORKS[k]!;
+    const preferred = o.preferred?.[k] ?? 0;
     const hosts = [0, 1].map((host) => {
       const addr = `10.${k}.0.${host + 1}`;
       const common = { addr, preempt: o.preempt ?? false, checks: o.checks ?? [] };
-      return p === 'carp' ? carpNode({ ...common, advskew: host * 10 }) : vrrpNode({ ...common, priority: host === 0 ? 200 : 100 });
+      const better = preferred === 'tie' || host === preferred;
+      return p === 'carp' ? carpNode({ ...common, advskew: better ? 0 : 10 }) : vrrpNode({ ...common, priority: better ? 200 : 100 });
     });
     return { name, segment: name, hosts };
   });

@@ -101,4 +101,21 @@ describe('sync groups in the simulator', () => {
       assert.equal(sim.soleMaster(), 1, 'no preemption: host 1 keeps them');
     });
   }
+
+  for (const protocols of MIXES) {
+    it(`${mix(protocols)}: networks that disagree on the preferred host, split and healed: one host takes all, no flapping`, () => {
+      for (const preempt of [false, true]) {
+        const sim = routerPair(protocols, 11, { preempt, preferred: protocols.map((_, k) => (k % 2) as 0 | 1) });
+        sim.boot(0);
+        sim.boot(1);
+        for (const network of ['outside', 'inside', 'dmz']) sim.at(10_000, () => sim.partition(network, [0, 1]));
+        sim.at(30_000, () => sim.heal());
+        sim.runUntil(45_000, () => sim.assertTogether('split'));
+        assert.notEqual(sim.soleMaster(), null, `one host holds every group (preempt ${preempt})`);
+        const settled = sim.transitions.length;
+        sim.runUntil(90_000, () => sim.assertTogether('healed'));
+        assert.equal(sim.transitions.length, settled, `no flapping (preempt ${preempt})`);
+      }
+    });
+  }
 });
