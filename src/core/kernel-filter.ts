@@ -3,9 +3,15 @@
 // they wake the process. It applies the checks of inbound-filter.ts that need no
 // state and no cryptography, plus the group's version and id:
 //
-//   protocol 112, TTL 255 (with --peer-min-ttl: at least that, peers only), not our own source, the destination screenIpv4 wants
-//   (with --peer: from a peer only), a sane length, then the first payload byte
-//   (version and type: CARP and VRRPv2 are both 0x21, VRRPv3 0x31) and our vhid/vrid.
+//   protocol 112, TTL 255, not our own source, the destination screenIpv4 wants,
+//   a sane length, then the first payload byte (version and type: CARP and VRRPv2
+//   are both 0x21, VRRPv3 0x31) and our vhid/vrid.
+//
+// With --peer it leaves out who sent the packet and how far it came (the TTL): an advert
+// for our group from a stranger, or from a peer further away than --peer-min-ttl allows,
+// is what an operator of a routed pair must see, so the daemon's screen counts it ('peer',
+// 'ttl') instead of the kernel dropping it unseen. It costs a wake-up and a screen (no
+// decoding, no HMAC) per such packet; README's "Kernel filter" has the measured price.
 //
 // Everything it lets through is screened again in JavaScript, so the filter only has
 // to never drop a packet the daemon would accept. Pure: returns the instructions.
@@ -39,9 +45,8 @@ export interface KernelFilterPolicy {
   vhid: number;
   self: IpAddress;
   group: IpAddress;
+  /** With peers, source and TTL are left to the daemon's screen (counted there). */
   peers: readonly IpAddress[];
-  /** --peer-min-ttl (255 when absent): with peers, the lowest TTL let through. */
-  peerMinTtl?: number;
 }
 
 const ACCEPT_BYTES = 0xffff;
@@ -66,23 +71,17 @@ export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
 
   op(BPF.LD_B_ABS, 9);
   require(112);
-  op(BPF.LD_B_ABS, 8);
-  const minTtl = p.peers.length > 0 ? (p.peerMinTtl ?? 255) : 255;
-  // Routers decrement it: only senders on our link, or listed peers (checked next) from as far as allowed.
-  if (minTtl < 255) code.push({ code: BPF.JGE_K, k: minTtl, jt: 'next', jf: 'drop' });
-  else require(255);
+  if (p.peers.length === 0) {
+    // Routers decrement it: only senders on our link.
+    op(BPF.LD_B_ABS, 8);
+    require(255);
+  }
   op(BPF.LD_W_ABS, 12);
   jeq(ipv4Word(p.self), 'drop', 'next');
-  if (p.peers.length > 0) {
-    const after = code.length + p.peers.length; // index right after the peer chain
-    p.peers.forEach((peer, i) => jeq(ipv4Word(peer), after, i === p.peers.length - 1 ? 'drop' : 'next'));
-    op(BPF.LD_W_ABS, 16);
-    jeq(ipv4Word(p.self), code.length + 2, 'next');
-    require(ipv4Word(p.group));
-  } else {
-    op(BPF.LD_W_ABS, 16);
-    require(ipv4Word(p.group));
-  }
+  op(BPF.LD_W_ABS, 16);
+  // With peers, addressed to us (unicast) or the group.
+  if (p.peers.length > 0) jeq(ipv4Word(p.self), code.length + 2, 'next');
+  require(ipv4Word(p.group));
   // X = IP header length; A = payload length
   op(BPF.LDX_B_MSH, 0);
   op(BPF.LD_H_ABS, 2);

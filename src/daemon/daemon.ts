@@ -413,7 +413,7 @@ export class Daemon {
   /** Forged and stray packets dropped by the kernel cost no wake-up; without the filter, JavaScript screens them all. */
   private attachKernelFilter(socket: AdvertSocket): void {
     const s = this.settings;
-    const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers, peerMinTtl: s.peerMinTtl });
+    const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers });
     try {
       socket.attachFilter(encodeBpfProgram(program));
       this.log.debug(`kernel packet filter attached (${program.length} instructions)`);

@@ -1,8 +1,9 @@
 // The kernel socket filter (src/core/kernel-filter.ts), run by a BPF interpreter on real
 // adverts captured from ucarp and keepalived: it lets every one of them through and
 // drops what the daemon would refuse for a wrong TTL, vhid/vrid, version, length,
-// destination or our own source; and (property) it never drops a packet the daemon's
-// own receive path would accept.
+// destination or our own source (with --peer, not for the source or the TTL: those the
+// daemon counts); and (property) it never drops a packet the daemon's own receive path
+// would accept.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -56,30 +57,35 @@ describe('kernel socket filter', () => {
         const v3 = c.policy.protocol === 'vrrp3';
         assert.equal(accepts(c.policy, edited(pkt, (b) => (b[IPV4_HEADER_LENGTH] = v3 ? 0x21 : 0x31))), false);
       });
-      it('with --peer: hears the peers only, addressed to us or the group', () => {
-        const src = ipFromBytes(pkt, 12, 4);
-        const peers = { ...c.policy, peers: [ip('10.77.0.99'), src] };
+      it('with --peer: lets through what is addressed to us or the group; who sent it is left to the screen', () => {
+        const peers = { ...c.policy, peers: [ip('10.77.0.99')] };
         assert.ok(accepts(peers, pkt));
         assert.ok(accepts(peers, edited(pkt, (b) => writeIp(RECEIVER, b, 16))));
-        assert.equal(accepts({ ...c.policy, peers: [ip('10.77.0.99')] }, pkt), false);
         assert.equal(accepts(peers, edited(pkt, (b) => writeIp(ip('10.77.0.50'), b, 16))), false);
+        assert.equal(accepts(peers, edited(pkt, (b) => writeIp(RECEIVER, b, 12))), false);
       });
-      it('with --peer-min-ttl: lets the peers through from that far, nobody else below 255', () => {
-        const src = ipFromBytes(pkt, 12, 4);
-        const routed = { ...c.policy, peers: [src], peerMinTtl: 250 };
+      it('with --peer: passes exactly what the screen accepts or counts as peer/ttl, from any source at any TTL', () => {
         // A new TTL and the header checksum to match, as a router leaves it.
-        const ttl = (t: number) => edited(pkt, (b) => {
-          b[8] = t;
-          b.writeUInt16BE(0, 10);
-          b.writeUInt16BE(internetChecksum(b.subarray(0, (b[0]! & 0xf) * 4)), 10);
+        const ttl = (b: Buffer, t: number) => edited(b, (x) => {
+          x[8] = t;
+          x.writeUInt16BE(0, 10);
+          x.writeUInt16BE(internetChecksum(x.subarray(0, (x[0]! & 0xf) * 4)), 10);
         });
-        assert.ok(accepts(routed, ttl(250)));
-        assert.ok(accepts(routed, ttl(255)));
-        assert.equal(accepts(routed, ttl(249)), false);
-        assert.equal(accepts({ ...routed, peers: [ip('10.77.0.99')] }, ttl(254)), false);
-        // Agrees with the daemon's own screen at every TTL.
-        const policy = { self: RECEIVER, group: c.policy.group, peers: [src], peerMinTtl: 250 };
-        for (let t = 0; t <= 255; t++) assert.equal(accepts(routed, ttl(t)), screenIpv4(ttl(t), policy).ok, `TTL ${t}`);
+        const src = ipFromBytes(pkt, 12, 4);
+        const stranger = edited(pkt, (b) => writeIp(ip('10.77.0.66'), b, 12));
+        for (const peerMinTtl of [255, 250]) {
+          const policy = { self: RECEIVER, group: c.policy.group, peers: [src], peerMinTtl };
+          for (const from of [pkt, stranger]) {
+            for (let t = 0; t <= 255; t++) {
+              const screened = screenIpv4(ttl(from, t), policy);
+              const counted = screened.ok || screened.reason === 'peer' || screened.reason === 'ttl';
+              assert.equal(accepts({ ...c.policy, peers: [src] }, ttl(from, t)), counted, `TTL ${t}, min ${peerMinTtl}, ${from === pkt ? 'peer' : 'stranger'}`);
+              if (from === stranger) assert.equal(screened.ok, false);
+            }
+          }
+          assert.equal(screenIpv4(ttl(pkt, peerMinTtl - 1), policy).ok, false);
+          assert.equal(screenIpv4(ttl(pkt, peerMinTtl), policy).ok, true);
+        }
       });
       it('never drops what screenInbound lets through with the right version and vhid (any byte changed)', () => {
         const policy = { self: RECEIVER, group: c.policy.group, peers: [], peerMinTtl: 255 };
