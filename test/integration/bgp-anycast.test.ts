@@ -1,6 +1,6 @@
 // Issue 15: two hosts on different subnets, one router between them running FRR bgpd,
-// each host with its own FRR peering with the router and ucarp-ts (VRRPv3, --peer the
-// other host, --peer-min-ttl, --no-announce) driving examples/bgp-anycast's scripts.
+// each host with its own FRR peering with the router and ucarp-ts (VRRPv3, and CARP, with
+// --peer the other host, --peer-min-ttl, --no-announce) driving examples/bgp-anycast's scripts.
 // The service address lives on lo and reaches the client through the router's BGP table.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { waitForBgpNextHops } from '../lab/frr.js';
 import { withLab, type LabProcess } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
-import { BGP_ADVBASE, BGP_LAB, BGP_MIN_TTL, BGP_PREFIX, BGP_TIMERS, BGP_VIP as VIP, BGP_VRID as VRID, settleBgpPair, startBgpLab, waitForState as state } from '../support/bgp-lab.js';
+import { BGP_LAB, BGP_MIN_TTL, BGP_PREFIX, BGP_TIMERS, BGP_VIP as VIP, forgeOptions, settleBgpPair, startBgpLab, waitForState as state, type BgpProtocol } from '../support/bgp-lab.js';
 import { outageDuring } from '../support/keepalived-lab.js';
 
 /** The "refused packets: peer=N ttl=M" totals of a SIGUSR1 status line. */
@@ -22,80 +22,86 @@ async function refusals(p: LabProcess): Promise<Record<string, number>> {
   return Object.fromEntries(m[1]!.split(' ').filter((w) => w.includes('=')).map((w) => [w.split('=')[0]!, Number(w.split('=')[1])]));
 }
 
-describe('BGP anycast across a router (examples/bgp-anycast)', () => {
-  it('one master announces; spoofs are refused; SIGTERM and a crash move the route', { timeout: 180_000 }, async () => {
-    requireLab();
-    await withLab(BGP_LAB, async (lab) => {
-      const pair = await startBgpLab(lab);
-      const router = pair.router;
-      const A = lab.host('a').addr;
-      const B = lab.host('b').addr;
-      const prefix = BGP_PREFIX;
+/** The routed pair running the protocol's election: one master, spoofs, SIGTERM, a crash. */
+async function routedFailover(protocol: BgpProtocol): Promise<void> {
+  await withLab(BGP_LAB, async (lab) => {
+    const pair = await startBgpLab(lab, protocol);
+    const router = pair.router;
+    const A = lab.host('a').addr;
+    const B = lab.host('b').addr;
+    const prefix = BGP_PREFIX;
 
-      // --- one master, the route via it alone, the client reaches the address
-      const settled = await settleBgpPair(lab, pair);
-      let ucarpA = settled.a;
-      // The BGP table has it; the router's kernel may get it a moment later.
-      let reached = false;
-      for (let i = 0; i < 10 && !reached; i++) reached = await lab.ping('client', VIP, 1000);
-      if (!reached) {
-        const show = async (argv: string[]) => (await lab.exec('a', argv)).stdout + (await lab.execInRouter(argv)).stdout;
-        assert.fail(`the client does not reach ${VIP} through the router\n${await show(['ip', 'route'])}\n${await show(['ip', 'addr'])}\n${ucarpA.output.slice(-2000)}`);
-      }
-      await sleep(1000);
-      assert.doesNotMatch(ucarpA.output, /Switching to state: MASTER[\s\S]*Switching to state: BACKUP/, 'A stays MASTER');
-      await waitForBgpNextHops(router, prefix, [A]);
+    // --- one master, the route via it alone, the client reaches the address
+    const settled = await settleBgpPair(lab, pair);
+    let ucarpA = settled.a;
+    // The BGP table has it; the router's kernel may get it a moment later.
+    let reached = false;
+    for (let i = 0; i < 10 && !reached; i++) reached = await lab.ping('client', VIP, 1000);
+    if (!reached) {
+      const show = async (argv: string[]) => (await lab.exec('a', argv)).stdout + (await lab.execInRouter(argv)).stdout;
+      assert.fail(`the client does not reach ${VIP} through the router\n${await show(['ip', 'route'])}\n${await show(['ip', 'addr'])}\n${ucarpA.output.slice(-2000)}`);
+    }
+    await sleep(1000);
+    assert.doesNotMatch(ucarpA.output, /Switching to state: MASTER[\s\S]*Switching to state: BACKUP/, 'A stays MASTER');
+    await waitForBgpNextHops(router, prefix, [A]);
 
-      // --- a non-peer on A's own link (TTL 255) and a peer's forged address from two hops
-      // away (TTL under the minimum), each at priority 255: both reach A (captured), both
-      // are refused (A stays MASTER), by the kernel filter before the daemon even wakes up.
-      const marks = { a: ucarpA.mark() };
-      const gateway = lab.host('a').gateway!;
-      const capture = await lab.tcpdump('a', `ip proto 112 and (src host ${gateway} or (src host ${B} and ip[8] < ${BGP_MIN_TTL}))`);
-      const forge = (argv: string[]) => supportArgv('forge-vrrp', ...argv, `--vrid=${VRID}`, `--addr=${VIP}`, `--dst=${A}`, '--count=5');
-      let r = await lab.execInRouter(forge([`--ifname=${lab.host('a').peer}`, `--local=${gateway}`, `--src=${gateway}`, '--ttl=255']));
-      assert.equal(r.code, 0, r.stderr);
-      r = await lab.exec('client', forge([`--local=${lab.host('client').addr}`, `--src=${B}`, '--ttl=200']));
-      assert.equal(r.code, 0, r.stderr);
-      await sleep(500);
-      const forged = (await capture.stop()).lines;
-      assert.equal(forged.filter((l) => l.includes(`${gateway} > ${A}`)).length, 5, `non-peer adverts on the wire:\n${forged.join('\n')}`);
-      assert.equal(forged.filter((l) => l.includes(`${B} > ${A}`) && l.includes('ttl 199')).length, 5, `too-far adverts on the wire:\n${forged.join('\n')}`);
-      assert.doesNotMatch(ucarpA.output.slice(marks.a), /Switching to state/, 'the forged adverts changed nothing');
-      // The kernel filter drops them uncounted; without it (it could not attach) the daemon counts each.
-      const counted = await refusals(ucarpA);
-      const seen = JSON.stringify([counted.peer ?? 0, counted.ttl ?? 0]);
-      const filtered = !/no kernel packet filter/.test(ucarpA.output);
-      assert.equal(seen, filtered ? '[0,0]' : '[5,5]', `refusals seen by the daemon: ${JSON.stringify(counted)}`);
+    // --- a non-peer on A's own link (TTL 255) and a peer's forged address from two hops
+    // away (TTL under the minimum), each at the best priority: both reach A (captured),
+    // both are refused (A stays MASTER) and counted, as 'peer' and as 'ttl'.
+    const marks = { a: ucarpA.mark() };
+    const gateway = lab.host('a').gateway!;
+    const capture = await lab.tcpdump('a', `ip proto 112 and (src host ${gateway} or (src host ${B} and ip[8] < ${BGP_MIN_TTL}))`);
+    const forge = (argv: string[]) => supportArgv('forge-advert', ...argv, ...forgeOptions(pair), `--dst=${A}`, '--count=5');
+    let r = await lab.execInRouter(forge([`--ifname=${lab.host('a').peer}`, `--local=${gateway}`, `--src=${gateway}`, '--ttl=255']));
+    assert.equal(r.code, 0, r.stderr);
+    r = await lab.exec('client', forge([`--local=${lab.host('client').addr}`, `--src=${B}`, '--ttl=200']));
+    assert.equal(r.code, 0, r.stderr);
+    await sleep(500);
+    const forged = (await capture.stop()).lines;
+    assert.equal(forged.filter((l) => l.includes(`${gateway} > ${A}`)).length, 5, `non-peer adverts on the wire:\n${forged.join('\n')}`);
+    assert.equal(forged.filter((l) => l.includes(`${B} > ${A}`) && l.includes('ttl 199')).length, 5, `too-far adverts on the wire:\n${forged.join('\n')}`);
+    assert.doesNotMatch(ucarpA.output.slice(marks.a), /Switching to state/, 'the forged adverts changed nothing');
+    // With --peer the kernel filter leaves source and TTL to the daemon, which counts each.
+    const counted = await refusals(ucarpA);
+    assert.deepEqual([counted.peer, counted.ttl], [5, 5], `refusals counted by the daemon: ${JSON.stringify(counted)}`);
 
-      // --- SIGTERM on the master: bow-out, B announces, A withdraws
-      const term = await outageDuring(lab, VIP, async () => {
-        process.kill(ucarpA.pid, 'SIGTERM');
-      }, async () => {
-        await ucarpA.exited;
-        await waitForBgpNextHops(router, prefix, [B]);
-      });
-      console.log(`# SIGTERM outage ${term.longestGapMs} ms (pings every 5 ms)`);
-      // Bow-out, the successor announces, the old master withdraws and keeps the address a moment.
-      assert.ok(term.longestGapMs <= 300, `SIGTERM outage ${term.longestGapMs} ms, expected at most 300 ms`);
-      assert.equal((await ucarpA.exited).code, 0);
-
-      // --- A returns (no preemption: B keeps it); then B's host dies
-      ucarpA = pair.startUcarpTs('a');
-      await state(ucarpA, 'BACKUP');
-      await sleep(1000);
+    // --- SIGTERM on the master: bow-out, B announces, A withdraws
+    const term = await outageDuring(lab, VIP, async () => {
+      process.kill(ucarpA.pid, 'SIGTERM');
+    }, async () => {
+      await ucarpA.exited;
       await waitForBgpNextHops(router, prefix, [B]);
-      const since = ucarpA.mark();
-      const crash = await outageDuring(lab, VIP, () => lab.crash('b'), async () => {
-        await state(ucarpA, 'MASTER', since);
-        await waitForBgpNextHops(router, prefix, [A]);
-      });
-      console.log(`# crash outage ${crash.longestGapMs} ms (VRRPv3 ${BGP_ADVBASE * 1000} ms, ${BGP_TIMERS})`);
-      // Master-down (3.6 intervals) plus the up script and one BGP update; the router drops
-      // the dead host's session when the link goes (fast external failover), not after the hold time.
-      assert.ok(crash.longestGapMs <= 2000, `crash outage ${crash.longestGapMs} ms, expected at most 2000 ms`);
     });
+    console.log(`# ${protocol} SIGTERM outage ${term.longestGapMs} ms (pings every 5 ms)`);
+    // Bow-out, the successor announces, the old master withdraws and keeps the address a moment.
+    assert.ok(term.longestGapMs <= 300, `SIGTERM outage ${term.longestGapMs} ms, expected at most 300 ms`);
+    assert.equal((await ucarpA.exited).code, 0);
+
+    // --- A returns (no preemption: B keeps it); then B's host dies
+    ucarpA = pair.startUcarpTs('a');
+    await state(ucarpA, 'BACKUP');
+    await sleep(1000);
+    await waitForBgpNextHops(router, prefix, [B]);
+    const since = ucarpA.mark();
+    const crash = await outageDuring(lab, VIP, () => lab.crash('b'), async () => {
+      await state(ucarpA, 'MASTER', since);
+      await waitForBgpNextHops(router, prefix, [A]);
+    });
+    console.log(`# ${protocol} crash outage ${crash.longestGapMs} ms (${pair.election.label}, ${BGP_TIMERS})`);
+    // Master-down plus the up script and one BGP update; the router drops the dead host's
+    // session when the link goes (fast external failover), not after the hold time.
+    const bound = pair.election.masterDownMs + 1700;
+    assert.ok(crash.longestGapMs <= bound, `crash outage ${crash.longestGapMs} ms, expected at most ${bound} ms`);
   });
+}
+
+describe('BGP anycast across a router (examples/bgp-anycast)', () => {
+  for (const protocol of ['vrrp3', 'carp'] as BgpProtocol[]) {
+    it(`${protocol}: one master announces; spoofs are refused and counted; SIGTERM and a crash move the route`, { timeout: 180_000 }, async () => {
+      requireLab();
+      await routedFailover(protocol);
+    });
+  }
   it('a failing health check on the master (FAULT) withdraws the route; the backup announces', { timeout: 120_000 }, async () => {
     requireLab();
     await withLab(BGP_LAB, async (lab) => {

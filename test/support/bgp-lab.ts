@@ -1,6 +1,6 @@
 // The routed pair of issue 15, for the lab test and the benchmark: two hosts on different
 // subnets behind one router, FRR bgpd (and zebra) on all three, and on each host ucarp-ts
-// (VRRPv3, --peer the other host, --peer-min-ttl, --no-announce) running
+// (VRRPv3 or CARP, --peer the other host, --peer-min-ttl, --no-announce) running
 // examples/bgp-anycast's scripts, which put the address on lo and announce it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +14,38 @@ export const BGP_VIP = '10.81.100.1';
 export const BGP_PREFIX = `${BGP_VIP}/32`;
 export const BGP_VRID = 15;
 const ROUTER_ASN = 65000;
-const HOSTS = { a: { asn: 65001, priority: 150 }, b: { asn: 65002, priority: 100 } } as const;
+const HOSTS = { a: { asn: 65001 }, b: { asn: 65002 } } as const;
 export type BgpHost = keyof typeof HOSTS;
 /** One router between the hosts: their adverts arrive with TTL 254. */
 export const BGP_MIN_TTL = 254;
-export const BGP_ADVBASE = 0.1;
+
+export type BgpProtocol = 'vrrp3' | 'carp';
+/** The election each host runs: a is preferred, b is its backup. */
+export interface BgpElection {
+  protocol: BgpProtocol;
+  /** Named in reports, e.g. 'VRRPv3 100 ms'. */
+  label: string;
+  /** How long a backup waits for a silent master. */
+  masterDownMs: number;
+  /** ucarp-ts's options for a host (forge-advert takes the same --pass). */
+  options(h: BgpHost): string[];
+}
+const CARP_PASS = 'routed';
+export const BGP_ELECTIONS: Record<BgpProtocol, BgpElection> = {
+  vrrp3: {
+    protocol: 'vrrp3',
+    label: 'VRRPv3 100 ms',
+    masterDownMs: 360,
+    options: (h) => ['--protocol=vrrp3', `--priority=${h === 'a' ? 150 : 100}`, '--advbase=0.1'],
+  },
+  // ucarp's whole seconds: b waits 3 x 1 s + 50/256 s (advbase x deadratio + advskew).
+  carp: {
+    protocol: 'carp',
+    label: 'CARP advbase 1',
+    masterDownMs: 3200,
+    options: (h) => ['--protocol=carp', `--pass=${CARP_PASS}`, '--advbase=1', `--advskew=${h === 'a' ? 0 : 50}`],
+  },
+};
 /** The lab's short BGP timers, named in reports: keepalive 1 s, hold 3 s, connect retry 1 s. */
 export const BGP_TIMERS = 'BGP keepalive 1 s, hold 3 s';
 export const BGP_LAB: LabOptions = { hosts: ['a', 'b'], client: true, routed: true, subnet: '10.81.0' };
@@ -37,14 +64,16 @@ function hostConf(lab: Lab, h: BgpHost): string {
 }
 
 export interface BgpPair {
+  election: BgpElection;
   router: Frr;
   frr: Record<BgpHost, Frr>;
   /** Starts (or restarts) ucarp-ts on a host, with extra options (e.g. a --check). */
   startUcarpTs(h: BgpHost, extra?: string[]): LabProcess;
 }
 
-/** FRR on the router and both hosts; ucarp-ts is started by the caller. */
-export async function startBgpLab(lab: Lab): Promise<BgpPair> {
+/** FRR on the router and both hosts; ucarp-ts (running the protocol's election) is started by the caller. */
+export async function startBgpLab(lab: Lab, protocol: BgpProtocol = 'vrrp3'): Promise<BgpPair> {
+  const election = BGP_ELECTIONS[protocol];
   const router = await startFrr(lab, 'router', routerConf(lab));
   const frr = { a: await startFrr(lab, 'a', hostConf(lab, 'a')), b: await startFrr(lab, 'b', hostConf(lab, 'b')) };
   const startUcarpTs = (h: BgpHost, extra: string[] = []): LabProcess => {
@@ -54,15 +83,19 @@ export async function startBgpLab(lab: Lab): Promise<BgpPair> {
     writeFileSync(config, `UCARP_BGP_ASN=${HOSTS[h].asn}\nUCARP_NO_ANNOUNCE=1\nUCARP_PEER_MIN_TTL=${BGP_MIN_TTL}\n`);
     return lab.spawn(h, nodeArgv(UCARP_TS_CLI,
       `--config=${config}`, `--interface=${host.ifname}`, `--srcip=${host.addr}`, `--peer=${lab.host(h === 'a' ? 'b' : 'a').addr}`,
-      '--protocol=vrrp3', `--vhid=${BGP_VRID}`, `--priority=${HOSTS[h].priority}`, `--advbase=${BGP_ADVBASE}`, `--addr=${BGP_VIP}`,
+      ...election.options(h), `--vhid=${BGP_VRID}`, `--addr=${BGP_VIP}`,
       `--upscript=${EXAMPLE}bgp-up.sh`, `--downscript=${EXAMPLE}bgp-down.sh`, `--xparam=${frr[h].instance}`,
       '--shutdown', '--facility=none', ...extra), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   };
-  return { router, frr, startUcarpTs };
+  return { election, router, frr, startUcarpTs };
 }
 
 export const waitForState = (p: LabProcess, s: 'MASTER' | 'BACKUP', since = 0): Promise<RegExpExecArray> =>
   p.waitForOutput(new RegExp(`Switching to state: ${s}`), 15_000, since);
+
+/** forge-advert's options for an advert of the pair's group, signed as the pair signs its own. */
+export const forgeOptions = (pair: BgpPair): string[] =>
+  [`--protocol=${pair.election.protocol}`, `--pass=${CARP_PASS}`, `--vrid=${BGP_VRID}`, `--addr=${BGP_VIP}`];
 
 /** A MASTER and a BACKUP settled, the router's route via a alone; diagnostics if it never comes. */
 export async function settleBgpPair(lab: Lab, pair: BgpPair, extraA: string[] = []): Promise<Record<BgpHost, LabProcess>> {
