@@ -34,6 +34,7 @@ const ROWS: RowSpec[] = [
   { id: 'ka-check', label: 'keepalived 2.2.7 (VRRPv3, 50 ms, vrrp_script)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false, service: true },
   // No peer tool does this out of the box: ucarp and keepalived announce by ARP on one segment.
   { id: 'uts-bgp', label: 'ucarp-ts routed, BGP via FRR (VRRPv3 100 ms, keepalive 1 s, hold 3 s)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
+  { id: 'uts-bgp-carp', label: 'ucarp-ts routed, BGP via FRR (CARP advbase 1, keepalive 1 s, hold 3 s)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
 ];
 
 const BINARIES: Record<Impl, string> = { 'ucarp-ts': process.execPath, ucarp: '/usr/sbin/ucarp', keepalived: '/usr/sbin/keepalived' };

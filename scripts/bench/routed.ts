@@ -4,11 +4,11 @@
 import { waitForBgpNextHops } from '../../test/lab/frr.js';
 import { BGP_LAB, BGP_PREFIX, BGP_VIP, settleBgpPair, startBgpLab, waitForState } from '../../test/support/bgp-lab.js';
 import { outageTrial } from './scenarios.js';
-import type { EventKind, Trial } from './types.js';
+import type { EventKind, Proto, Trial } from './types.js';
 
-export function routedTrial(kind: EventKind, pingIntervalMs: number): Promise<Trial> {
+export function routedTrial(proto: Proto, kind: EventKind, pingIntervalMs: number): Promise<Trial> {
   return outageTrial(BGP_LAB, async (lab) => {
-    const pair = await startBgpLab(lab);
+    const pair = await startBgpLab(lab, proto);
     const { a, b } = await settleBgpPair(lab, pair);
     const pinger = await lab.startPinger('client', BGP_VIP, pingIntervalMs);
     await pinger.process.waitForOutput(/bytes from/, 5_000);

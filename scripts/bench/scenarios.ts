@@ -111,7 +111,7 @@ export async function outageTrial(labOpts: LabOptions, plan: (lab: Lab) => Promi
  * and rows compare without the luck of where in the interval the master went.
  */
 export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
-  if (spec.topology === 'bgp') return routedTrial(kind, PING_INTERVAL_MS);
+  if (spec.topology === 'bgp') return routedTrial(spec.proto, kind, PING_INTERVAL_MS);
   return outageTrial({ hosts: ['master', 'backup'], client: true }, async (lab) => {
     const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;
     const { master, backup } = await startPair(lab, spec);
