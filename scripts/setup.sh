@@ -14,7 +14,7 @@ fi
 need=()
 for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:iputils-ping tc:iproute2 pgrep:procps systemd-analyze:systemd setpriv:util-linux unshare:util-linux \
   cc:build-essential g++:build-essential make:build-essential python3:python3 \
-  mandoc:mandoc man:man-db zsh:zsh lintian:lintian dpkg-shlibdeps:dpkg-dev vtysh:frr; do
+  mandoc:mandoc man:man-db zsh:zsh lintian:lintian dpkg-shlibdeps:dpkg-dev vtysh:frr birdc:bird2; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -22,7 +22,7 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # Installing a daemon's package must not start it on this machine's own interfaces
-  # (FRR, keepalived): tests run them only inside their own namespaces. policy-rc.d
+  # (FRR, BIRD, keepalived): tests run them only inside their own namespaces. policy-rc.d
   # exiting 101 forbids every service start during the install.
   made_policy=
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -32,10 +32,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
-  # Should a service manager have started FRR anyway, stop it: it would run outside the labs.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet frr 2>/dev/null; then
-    systemctl disable --now frr >/dev/null 2>&1 || true
-  fi
+  # Should a service manager have started FRR or BIRD anyway, stop it: it would run outside the labs.
+  for service in frr bird; do
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+      systemctl disable --now "$service" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # promtool (the tests check the metrics exposition with it) comes with the prometheus

@@ -8,7 +8,7 @@ import type { EventKind, Proto, Trial } from './types.js';
 
 export function routedTrial(proto: Proto, kind: EventKind, pingIntervalMs: number): Promise<Trial> {
   return outageTrial(BGP_LAB, async (lab) => {
-    const pair = await startBgpLab(lab, proto);
+    const pair = await startBgpLab(lab, { protocol: proto });
     const { a, b } = await settleBgpPair(lab, pair);
     const pinger = await lab.startPinger('client', BGP_VIP, pingIntervalMs);
     await pinger.process.waitForOutput(/bytes from/, 5_000);

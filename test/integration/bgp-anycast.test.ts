@@ -1,6 +1,7 @@
 // Issue 15: two hosts on different subnets, one router between them running FRR bgpd,
-// each host with its own FRR peering with the router and ucarp-ts (VRRPv3, and CARP, with
-// --peer the other host, --peer-min-ttl, --no-announce) driving examples/bgp-anycast's scripts.
+// each host with its own BGP speaker peering with the router (FRR, or BIRD 2) and ucarp-ts
+// (VRRPv3, and CARP, with --peer the other host, --peer-min-ttl, --no-announce) driving
+// the speaker's example scripts (examples/bgp-anycast, examples/bgp-anycast-bird).
 // The service address lives on lo and reaches the client through the router's BGP table.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { waitForBgpNextHops } from '../lab/frr.js';
 import { withLab, type LabProcess } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
-import { BGP_LAB, BGP_MIN_TTL, BGP_PREFIX, BGP_TIMERS, BGP_VIP as VIP, forgeOptions, settleBgpPair, startBgpLab, waitForState as state, type BgpProtocol } from '../support/bgp-lab.js';
+import { BGP_LAB, BGP_MIN_TTL, BGP_PREFIX, BGP_TIMERS, BGP_VIP as VIP, forgeOptions, settleBgpPair, startBgpLab, waitForState as state, type BgpProtocol, type BgpSpeaker } from '../support/bgp-lab.js';
 import { outageDuring } from '../support/keepalived-lab.js';
 
 /** The "refused packets: peer=N ttl=M" totals of a SIGUSR1 status line. */
@@ -23,9 +24,9 @@ async function refusals(p: LabProcess): Promise<Record<string, number>> {
 }
 
 /** The routed pair running the protocol's election: one master, spoofs, SIGTERM, a crash. */
-async function routedFailover(protocol: BgpProtocol): Promise<void> {
+async function routedFailover(protocol: BgpProtocol, speaker: BgpSpeaker): Promise<void> {
   await withLab(BGP_LAB, async (lab) => {
-    const pair = await startBgpLab(lab, protocol);
+    const pair = await startBgpLab(lab, { protocol, speaker });
     const router = pair.router;
     const A = lab.host('a').addr;
     const B = lab.host('b').addr;
@@ -72,7 +73,7 @@ async function routedFailover(protocol: BgpProtocol): Promise<void> {
       await ucarpA.exited;
       await waitForBgpNextHops(router, prefix, [B]);
     });
-    console.log(`# ${protocol} SIGTERM outage ${term.longestGapMs} ms (pings every 5 ms)`);
+    console.log(`# ${protocol}, ${speaker}: SIGTERM outage ${term.longestGapMs} ms (pings every 5 ms)`);
     // Bow-out, the successor announces, the old master withdraws and keeps the address a moment.
     assert.ok(term.longestGapMs <= 300, `SIGTERM outage ${term.longestGapMs} ms, expected at most 300 ms`);
     assert.equal((await ucarpA.exited).code, 0);
@@ -87,7 +88,7 @@ async function routedFailover(protocol: BgpProtocol): Promise<void> {
       await state(ucarpA, 'MASTER', since);
       await waitForBgpNextHops(router, prefix, [A]);
     });
-    console.log(`# ${protocol} crash outage ${crash.longestGapMs} ms (${pair.election.label}, ${BGP_TIMERS})`);
+    console.log(`# ${protocol}, ${speaker}: crash outage ${crash.longestGapMs} ms (${pair.election.label}, ${BGP_TIMERS})`);
     // Master-down plus the up script and one BGP update; the router drops the dead host's
     // session when the link goes (fast external failover), not after the hold time.
     const bound = pair.election.masterDownMs + 1700;
@@ -96,10 +97,11 @@ async function routedFailover(protocol: BgpProtocol): Promise<void> {
 }
 
 describe('BGP anycast across a router (examples/bgp-anycast)', () => {
-  for (const protocol of ['vrrp3', 'carp'] as BgpProtocol[]) {
-    it(`${protocol}: one master announces; spoofs are refused and counted; SIGTERM and a crash move the route`, { timeout: 180_000 }, async () => {
+  const cases: [BgpProtocol, BgpSpeaker][] = [['vrrp3', 'frr'], ['carp', 'frr'], ['vrrp3', 'bird']];
+  for (const [protocol, speaker] of cases) {
+    it(`${protocol}, ${speaker}: one master announces; spoofs are refused and counted; SIGTERM and a crash move the route`, { timeout: 180_000 }, async () => {
       requireLab();
-      await routedFailover(protocol);
+      await routedFailover(protocol, speaker);
     });
   }
   it('a failing health check on the master (FAULT) withdraws the route; the backup announces', { timeout: 120_000 }, async () => {

@@ -1,15 +1,17 @@
 // The routed pair of issue 15, for the lab test and the benchmark: two hosts on different
-// subnets behind one router, FRR bgpd (and zebra) on all three, and on each host ucarp-ts
-// (VRRPv3 or CARP, --peer the other host, --peer-min-ttl, --no-announce) running
-// examples/bgp-anycast's scripts, which put the address on lo and announce it.
+// subnets behind one router running FRR bgpd (and zebra), each host with its own BGP
+// speaker (FRR, or BIRD 2) and ucarp-ts (VRRPv3 or CARP, --peer the other host,
+// --peer-min-ttl, --no-announce) running the speaker's example scripts
+// (examples/bgp-anycast or examples/bgp-anycast-bird), which put the address on lo and announce it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBird } from '../lab/bird.js';
 import { startFrr, waitForBgpNextHops, type Frr } from '../lab/frr.js';
 import { nodeArgv, type Lab, type LabOptions, type LabProcess } from '../lab/lab.js';
 import { UCARP_TS_CLI } from './keepalived-lab.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../../examples/bgp-anycast/', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 export const BGP_VIP = '10.81.100.1';
 export const BGP_PREFIX = `${BGP_VIP}/32`;
 export const BGP_VRID = 15;
@@ -57,25 +59,64 @@ function routerConf(lab: Lab): string {
   return `frr defaults datacenter\nrouter bgp ${ROUTER_ASN}\n bgp router-id 10.81.0.1\n no bgp ebgp-requires-policy\n${peers.join('')}!\n`;
 }
 
-function hostConf(lab: Lab, h: BgpHost): string {
+function frrHostConf(lab: Lab, h: BgpHost): string {
   const { addr, gateway } = lab.host(h);
   return `frr defaults datacenter\nrouter bgp ${HOSTS[h].asn}\n bgp router-id ${addr}\n no bgp ebgp-requires-policy\n` +
     ` neighbor ${gateway} remote-as ${ROUTER_ASN}\n${timers(gateway!)}!\n`;
 }
 
+// As examples/bgp-anycast-bird/bird-host-a.conf, logging to stderr (the lab process output).
+function birdHostConf(lab: Lab, h: BgpHost): string {
+  const { addr, gateway } = lab.host(h);
+  return `log stderr all;\nrouter id ${addr};\nprotocol device {\n}\n` +
+    `protocol static anycast {\n  disabled;\n  ipv4;\n  route ${BGP_PREFIX} blackhole;\n}\n` +
+    `protocol bgp uplink {\n  local ${addr} as ${HOSTS[h].asn};\n  neighbor ${gateway} as ${ROUTER_ASN};\n` +
+    `  hold time 3;\n  keepalive time 1;\n  connect retry time 1;\n  ipv4 {\n    import none;\n    export where proto = "anycast";\n  };\n}\n`;
+}
+
+export type BgpSpeaker = 'frr' | 'bird';
+/** A host's BGP speaker as its ucarp-ts scripts see it. */
+export interface HostSpeaker {
+  /** The scripts' xparam: the FRR instance, or BIRD's control socket. */
+  xparam: string;
+  /** Its view of the BGP sessions and routes, for diagnostics. */
+  show(): Promise<string>;
+}
+const SCRIPTS: Record<BgpSpeaker, { up: string; down: string }> = {
+  frr: { up: `${EXAMPLES}bgp-anycast/bgp-up.sh`, down: `${EXAMPLES}bgp-anycast/bgp-down.sh` },
+  bird: { up: `${EXAMPLES}bgp-anycast-bird/bird-up.sh`, down: `${EXAMPLES}bgp-anycast-bird/bird-down.sh` },
+};
+
+async function startSpeaker(lab: Lab, h: BgpHost, speaker: BgpSpeaker): Promise<HostSpeaker> {
+  if (speaker === 'bird') {
+    const bird = await startBird(lab, h, birdHostConf(lab, h));
+    return { xparam: bird.socket, show: async () => (await bird.birdc('show', 'protocols', 'all')).stdout };
+  }
+  const frr = await startFrr(lab, h, frrHostConf(lab, h));
+  return { xparam: frr.instance, show: async () => (await frr.vtysh('show ip bgp summary', 'show ip bgp')).stdout };
+}
+
+export interface BgpLabOptions {
+  /** Default vrrp3. */
+  protocol?: BgpProtocol;
+  /** The hosts' BGP speaker; the router always runs FRR. Default frr. */
+  speaker?: BgpSpeaker;
+}
+
 export interface BgpPair {
   election: BgpElection;
   router: Frr;
-  frr: Record<BgpHost, Frr>;
+  hosts: Record<BgpHost, HostSpeaker>;
   /** Starts (or restarts) ucarp-ts on a host, with extra options (e.g. a --check). */
   startUcarpTs(h: BgpHost, extra?: string[]): LabProcess;
 }
 
-/** FRR on the router and both hosts; ucarp-ts (running the protocol's election) is started by the caller. */
-export async function startBgpLab(lab: Lab, protocol: BgpProtocol = 'vrrp3'): Promise<BgpPair> {
-  const election = BGP_ELECTIONS[protocol];
+/** FRR on the router, the speaker on both hosts; ucarp-ts (running the protocol's election) is started by the caller. */
+export async function startBgpLab(lab: Lab, o: BgpLabOptions = {}): Promise<BgpPair> {
+  const election = BGP_ELECTIONS[o.protocol ?? 'vrrp3'];
+  const speaker = o.speaker ?? 'frr';
   const router = await startFrr(lab, 'router', routerConf(lab));
-  const frr = { a: await startFrr(lab, 'a', hostConf(lab, 'a')), b: await startFrr(lab, 'b', hostConf(lab, 'b')) };
+  const hosts = { a: await startSpeaker(lab, 'a', speaker), b: await startSpeaker(lab, 'b', speaker) };
   const startUcarpTs = (h: BgpHost, extra: string[] = []): LabProcess => {
     const host = lab.host(h);
     const config = join(lab.tmpDir, `${h}.conf`);
@@ -84,10 +125,10 @@ export async function startBgpLab(lab: Lab, protocol: BgpProtocol = 'vrrp3'): Pr
     return lab.spawn(h, nodeArgv(UCARP_TS_CLI,
       `--config=${config}`, `--interface=${host.ifname}`, `--srcip=${host.addr}`, `--peer=${lab.host(h === 'a' ? 'b' : 'a').addr}`,
       ...election.options(h), `--vhid=${BGP_VRID}`, `--addr=${BGP_VIP}`,
-      `--upscript=${EXAMPLE}bgp-up.sh`, `--downscript=${EXAMPLE}bgp-down.sh`, `--xparam=${frr[h].instance}`,
+      `--upscript=${SCRIPTS[speaker].up}`, `--downscript=${SCRIPTS[speaker].down}`, `--xparam=${hosts[h].xparam}`,
       '--shutdown', '--facility=none', ...extra), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   };
-  return { election, router, frr, startUcarpTs };
+  return { election, router, hosts, startUcarpTs };
 }
 
 export const waitForState = (p: LabProcess, s: 'MASTER' | 'BACKUP', since = 0): Promise<RegExpExecArray> =>
@@ -104,8 +145,8 @@ export async function settleBgpPair(lab: Lab, pair: BgpPair, extraA: string[] = 
   const b = pair.startUcarpTs('b');
   await waitForState(b, 'BACKUP');
   await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('a').addr], 20_000).catch(async (e: unknown) => {
-    const show = async (f: Frr) => (await f.vtysh('show ip bgp summary', 'show ip bgp')).stdout;
-    throw new Error(`${String(e)}\n--- router\n${await show(pair.router)}\n--- a\n${await show(pair.frr.a)}\n--- ucarp-ts a\n${a.output.slice(-2000)}`);
+    const router = (await pair.router.vtysh('show ip bgp summary', 'show ip bgp')).stdout;
+    throw new Error(`${String(e)}\n--- router\n${router}\n--- a\n${await pair.hosts.a.show()}\n--- ucarp-ts a\n${a.output.slice(-2000)}`);
   });
   return { a, b };
 }
