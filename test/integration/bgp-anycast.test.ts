@@ -104,22 +104,24 @@ describe('BGP anycast across a router (examples/bgp-anycast)', () => {
       await routedFailover(protocol, speaker);
     });
   }
-  it('a failing health check on the master (FAULT) withdraws the route; the backup announces', { timeout: 120_000 }, async () => {
-    requireLab();
-    await withLab(BGP_LAB, async (lab) => {
-      const pair = await startBgpLab(lab);
-      const flag = join(lab.tmpDir, 'service-state');
-      writeFileSync(flag, '0\n');
-      const { a, b } = await settleBgpPair(lab, pair, [`--check=file:${flag},interval=0.2,fall=1,rise=1`]);
-      const mark = b.mark();
-      const report = await outageDuring(lab, VIP, async () => writeFileSync(flag, '1\n'), async () => {
-        await state(b, 'MASTER', mark);
-        await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('b').addr]);
+  for (const protocol of ['vrrp3', 'carp'] as BgpProtocol[]) {
+    it(`${protocol}: a failing health check on the master (FAULT) withdraws the route; the backup announces`, { timeout: 120_000 }, async () => {
+      requireLab();
+      await withLab(BGP_LAB, async (lab) => {
+        const pair = await startBgpLab(lab, { protocol });
+        const flag = join(lab.tmpDir, 'service-state');
+        writeFileSync(flag, '0\n');
+        const { a, b } = await settleBgpPair(lab, pair, [`--check=file:${flag},interval=0.2,fall=1,rise=1`]);
+        const mark = b.mark();
+        const report = await outageDuring(lab, VIP, async () => writeFileSync(flag, '1\n'), async () => {
+          await state(b, 'MASTER', mark);
+          await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('b').addr]);
+        });
+        await a.waitForOutput(/Switching to state: FAULT/, 5000);
+        console.log(`# ${protocol}: FAULT outage ${report.longestGapMs} ms (check every 200 ms, fall 1)`);
+        // The check's interval, then bow-out, B's announcement and A's withdrawal.
+        assert.ok(report.longestGapMs <= 1000, `FAULT outage ${report.longestGapMs} ms, expected at most 1000 ms`);
       });
-      await a.waitForOutput(/Switching to state: FAULT/, 5000);
-      console.log(`# FAULT outage ${report.longestGapMs} ms (check every 200 ms, fall 1)`);
-      // The check's interval, then bow-out, B's announcement and A's withdrawal.
-      assert.ok(report.longestGapMs <= 1000, `FAULT outage ${report.longestGapMs} ms, expected at most 1000 ms`);
     });
-  });
+  }
 });
