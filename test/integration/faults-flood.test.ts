@@ -1,7 +1,8 @@
 // Issue 6, in namespaces with real processes: a third host floods the group with
 // 20,000 forged and random protocol-112 packets per second for 10 s. The master keeps
 // the address throughout, the backup never takes over, both stay up, and each log
-// says so in a handful of summary lines whose counts add up to what was sent.
+// says so in a handful of summary lines whose counts add up to what was sent. With
+// --peer, a stranger's forged adverts reach the daemon and are counted as peer or ttl.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withLab } from '../lab/lab.js';
@@ -118,6 +119,35 @@ describe('faults: floods of forged, random, wrong-TTL and replayed packets', () 
         assert.ok(lines.length <= 6, `${who}: ${lines.length} lines about packets:\n${lines.slice(0, 20).join('\n')}`);
         assert.equal(s.total, statusTotal(who === 'master' ? aStatus : bStatus), `${who}: the summaries add up to the status totals`);
       }
+    });
+  });
+
+  it(`with --peer, ${RATE} forged adverts/s from a stranger, half of them with a wrong TTL: the master holds, each is counted as peer or ttl`, async (t) => {
+    await withLab({ hosts: ['a', 'b', 'x'] }, async (lab) => {
+      const peer = (other: string) => ({ extra: [`--peer=${lab.host(other).addr}`] });
+      const a = startNode(lab, 'a', { vhid: VHID, vip: VIP, advskew: 0, ...peer('b') });
+      await a.waitForState('MASTER', 10_000);
+      const b = startNode(lab, 'b', { vhid: VHID, vip: VIP, advskew: 50, ...peer('a') });
+      await b.waitForState('BACKUP', 10_000);
+      const aMark = a.proc.mark();
+      const flood = await startFlood(lab, 'x', { vhid: VHID, rate: RATE, seconds: SECONDS, kinds: ['forged', 'wrong-ttl'] });
+      const t0 = performance.now();
+      const cpu0 = a.cpuTicks();
+      const report = await flood.done;
+      const cpuA = ((a.cpuTicks() - cpu0) / CLOCK_TICKS / ((performance.now() - t0) / 1000)) * 100;
+      await sleep(300); // the last packets in the receive queue
+      const status = await a.status();
+      const dropped = await rawSocketDrops(lab, 'a');
+      t.diagnostic(`${report.sent} sent (${JSON.stringify(report.byKind)}); master CPU ${cpuA.toFixed(1)}% of a core; ${status}; ${dropped} dropped (queue full)`);
+      assert.ok(report.sent >= 0.8 * RATE * SECONDS, `only ${report.sent} packets sent: ${JSON.stringify(report)}`);
+      assert.deepEqual(a.transitions(aMark), [], `the master changed state:\n${a.log.slice(-2000)}`);
+      // With --peer the kernel filter leaves source and TTL to the daemon: every packet is
+      // refused before its HMAC is checked, as a stranger (TTL 255) or as too far (TTL < 255).
+      const m = /refused packets: peer=(\d+) ttl=(\d+)\)$/.exec(status);
+      assert.ok(m, `only peer and ttl refusals: ${status}`);
+      const [peerCount, ttlCount] = [Number(m[1]), Number(m[2])];
+      assert.ok(peerCount <= report.byKind.forged! && ttlCount <= report.byKind['wrong-ttl']!, status);
+      assert.ok(peerCount + ttlCount + dropped >= 0.99 * report.sent, `${status}; ${dropped} kernel drops of ${report.sent}`);
     });
   });
 
