@@ -11,7 +11,7 @@
 // for our group from a stranger, or from a peer further away than --peer-min-ttl allows,
 // is what an operator of a routed pair must see, so the daemon's screen counts it ('peer',
 // 'ttl') instead of the kernel dropping it unseen. It costs a wake-up and a screen (no
-// decoding, no HMAC) per such packet; README's "Kernel filter" has the measured price.
+// decoding, no HMAC) per such packet: README ("Where it differs from ucarp") has the price.
 //
 // Everything it lets through is screened again in JavaScript, so the filter only has
 // to never drop a packet the daemon would accept. Pure: returns the instructions.
