@@ -3,7 +3,8 @@
 // speaker (FRR, or BIRD 2) and ucarp-ts (VRRPv3 or CARP, --peer the other host,
 // --peer-min-ttl, --no-announce) running the speaker's example scripts
 // (examples/bgp-anycast or examples/bgp-anycast-bird), which put the address on lo and announce it.
-import { writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBird } from '../lab/bird.js';
@@ -65,13 +66,20 @@ function frrHostConf(lab: Lab, h: BgpHost): string {
     ` neighbor ${gateway} remote-as ${ROUTER_ASN}\n${timers(gateway!)}!\n`;
 }
 
-// As examples/bgp-anycast-bird/bird-host-a.conf, logging to stderr (the lab process output).
+/** examples/bgp-anycast-bird/bird-host-a.conf itself, for host h, logging to stderr (the lab process output). */
 function birdHostConf(lab: Lab, h: BgpHost): string {
   const { addr, gateway } = lab.host(h);
-  return `log stderr all;\nrouter id ${addr};\nprotocol device {\n}\n` +
-    `protocol static anycast {\n  disabled;\n  ipv4;\n  route ${BGP_PREFIX} blackhole;\n}\n` +
-    `protocol bgp uplink {\n  local ${addr} as ${HOSTS[h].asn};\n  neighbor ${gateway} as ${ROUTER_ASN};\n` +
-    `  hold time 3;\n  keepalive time 1;\n  connect retry time 1;\n  ipv4 {\n    import none;\n    export where proto = "anycast";\n  };\n}\n`;
+  const edits: [RegExp, string][] = [
+    [/^log .*;$/m, 'log stderr all;'],
+    [/^router id .*;$/m, `router id ${addr};`],
+    [/^( *route ).* blackhole;$/m, `$1${BGP_PREFIX} blackhole;`],
+    [/^( *local ).* as \d+;$/m, `$1${addr} as ${HOSTS[h].asn};`],
+    [/^( *neighbor ).* as \d+;$/m, `$1${gateway} as ${ROUTER_ASN};`],
+  ];
+  return edits.reduce((conf, [re, to]) => {
+    assert.match(conf, re, `bird-host-a.conf has no line for ${re}`);
+    return conf.replace(re, to);
+  }, readFileSync(`${EXAMPLES}bgp-anycast-bird/bird-host-a.conf`, 'utf8'));
 }
 
 export type BgpSpeaker = 'frr' | 'bird';
