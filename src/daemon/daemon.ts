@@ -49,6 +49,10 @@ export class Daemon {
   private timer: NodeJS.Timeout | null = null;
   /** Which arming of the timer is current: a turn-by-turn wait from an older one stops. */
   private timerToken = 0;
+  /** The advert socket sends the election's standing advert itself (see armTimer). */
+  private repeating = false;
+  /** A repeated send failed: adverts go through the election one by one until one is sent. */
+  private repeatPaused = false;
   private linkWatch: LinkWatch | null = null;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
@@ -192,10 +196,31 @@ export class Daemon {
 
   /** For --status and the metrics. */
   snapshot(): GroupSnapshot {
+    if (this.repeating) {
+      this.collectRepeats(); // counts the adverts sent so far
+      this.armTimer();
+    }
     return this.stats.snapshot();
   }
 
   private dispatch(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
+    this.collectRepeats();
+    const actions = this.decide(event);
+    for (const action of actions) this.perform(action);
+    this.armTimer();
+    return actions;
+  }
+
+  /** Stops the socket's repeating and tells the election what went out, before it hears anything else. */
+  private collectRepeats(): void {
+    if (!this.repeating) return;
+    this.repeating = false;
+    const { slots, sends } = this.socket?.stopRepeat() ?? { slots: 0, sends: 0 };
+    for (let i = 0; i < sends; i++) this.stats.sent({ leaving: false });
+    if (slots > 0) for (const action of this.decide({ type: 'repeated', slots })) this.perform(action);
+  }
+
+  private decide(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
     let actions: ElectionAction<unknown>[];
     try {
       actions = this.driver.election.handle(event, monotonicMs());
@@ -213,8 +238,6 @@ export class Daemon {
         return [];
       }
     }
-    for (const action of actions) this.perform(action);
-    this.armTimer();
     return actions;
   }
 
@@ -265,7 +288,7 @@ export class Daemon {
     } catch (e) {
       return this.fail('the election failed to give its deadline', e);
     }
-    if (due === null) return;
+    if (due === null || this.repeatStanding(due)) return;
     const wait = due - monotonicMs();
     // A takeover is timed to a fraction of a millisecond: setTimeout counts whole
     // milliseconds of a cached loop time, so it is set to wake up to a millisecond
@@ -277,6 +300,33 @@ export class Daemon {
     // read (poll phase) before the timeout is judged, so a stall cannot fake silence.
     // A MASTER's timer only sends its next advert: it skips that extra loop turn.
     this.timer = precise ? setTimeout(() => setImmediate(() => this.fireAt(due, token)), delay) : setTimeout(() => this.fireAt(due, token), delay);
+  }
+
+  /**
+   * A MASTER whose every advert is the same (VRRP's, not CARP's with its counter) hands
+   * the packet and the schedule to the socket, which sends it from native code: an idle
+   * master then never wakes JavaScript. What and when stay the election's (standingAdvert).
+   */
+  private repeatStanding(due: number): boolean {
+    const s = this.settings;
+    if (this.repeatPaused || !this.socket || (s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    let standing: { advert: unknown; everyMs: number } | null;
+    try {
+      standing = this.driver.election.standingAdvert();
+    } catch (e) {
+      this.fail('the election failed to give its standing advert', e);
+      return true;
+    }
+    if (!standing) return false;
+    const dst = s.peers[0] ?? s.mcast;
+    const packet = this.advertPacket(dst, this.driver.encode(standing.advert, dst));
+    this.repeating = this.socket.repeat(packet, dst, due, standing.everyMs, (e) => {
+      if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
+      // The advert that failed goes out the usual way (queued when the buffer is full, logged when it fails).
+      this.repeatPaused = true;
+      this.dispatch({ type: 'timeout' });
+    });
+    return this.repeating;
   }
 
   private fireAt(due: number, token: number): void {
@@ -320,9 +370,12 @@ export class Daemon {
         continue;
       }
       const ip = this.advertPacket(dst, payload);
-      const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).catch((e: unknown) => {
-        if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
-      });
+      const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).then(
+        () => void (this.repeatPaused = false),
+        (e: unknown) => {
+          if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
+        },
+      );
       this.sends.add(sending);
       void sending.finally(() => this.sends.delete(sending));
     }

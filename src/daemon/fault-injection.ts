@@ -26,6 +26,8 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
     checks: () => real.checks(),
     syncStanding: (now) => real.syncStanding(now),
     abandon: () => real.abandon(), // the way out stays intact
+    // Every advert through the election, so that its Nth event comes when the test expects.
+    standingAdvert: () => null,
     handle(event, now) {
       const n = ++events;
       const what = `injected fault (${TEST_FAULT_ENV}): election event ${n} (${event.type})`;

@@ -1,7 +1,7 @@
 // The IP-level socket for advertisements (IP protocol 112), over raw-socket.
 // The caller hands complete IPv4 packets (IP_HDRINCL) and gets complete IPv4
 // packets back, each a private copy.
-import { endianness } from 'node:os';
+import { constants as osConstants, endianness } from 'node:os';
 import { ipv4Word, writeIp, type IpAddress } from '../core/ip-address.js';
 import { withCloexec } from './cloexec.js';
 import { readInterface } from './interface-info.js';
@@ -32,6 +32,14 @@ export interface AdvertSocket {
   readonly closed: boolean;
   /** Sends one complete IPv4 packet. Rejects (never throws) on failure. */
   send(ipPacket: Buffer, dst: IpAddress): Promise<void>;
+  /**
+   * Sends ipPacket to dst at firstDueMs (monotonicMs's clock) and every everyMs after,
+   * from native code, without waking JavaScript, until stopRepeat. False when that is
+   * unavailable. onError: a send failed, and repeating has stopped.
+   */
+  repeat(ipPacket: Buffer, dst: IpAddress, firstDueMs: number, everyMs: number, onError: (e: Error) => void): boolean;
+  /** Stops repeating: how many of the schedule's instants passed, and how many packets went out. */
+  stopRepeat(): { slots: number; sends: number };
   /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
   onPacket(cb: (ipPacket: Buffer) => void): () => void;
   /** Receive-side errors, and exceptions thrown by packet listeners. */
@@ -147,6 +155,7 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
 
   const shutDown = (): void => {
     closed = true;
+    if (direct && fd !== undefined) direct.forgetRepeat(fd);
     openSockets.delete(api);
     const error = new Error(`advert socket on ${opts.ifname} is closed`);
     for (const reject of pending) reject(error);
@@ -204,6 +213,19 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
           else resolve();
         });
       });
+    },
+    repeat(ipPacket, dst, firstDueMs, everyMs, onError): boolean {
+      if (closed || !direct || fd === undefined) return false;
+      direct.repeat(fd, ipPacket, ipv4Word(dst), firstDueMs, everyMs, (errno) => {
+        const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
+        onError(Object.assign(new Error(`advert socket on ${opts.ifname}: send to ${dst}: ${code}`), { code, errno }));
+      });
+      return true;
+    },
+    stopRepeat() {
+      if (closed || !direct || fd === undefined) return { slots: 0, sends: 0 };
+      const [slots, sends] = direct.stopRepeat(fd);
+      return { slots, sends };
     },
     onPacket(cb) {
       packetListeners.add(cb);

@@ -95,6 +95,7 @@ describe('the test-only fault switch', () => {
     handle: () => [],
     deadline: () => null,
     checks: () => [],
+    standingAdvert: () => null,
     abandon: () => [{ type: 'stopped' }],
     syncStanding: () => ({ blocked: null, until: Infinity, follows: false }),
   };

@@ -124,6 +124,11 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
     return true;
   }
 
+  /** Each advert carries the next counter (and so a new HMAC): never the same bytes twice. */
+  protected override advertsRepeat(): boolean {
+    return false;
+  }
+
   protected ownAdvert(): ElectionAction<CarpToSend> {
     return this.advertisement(this.cfg.advbase, this.advskew);
   }

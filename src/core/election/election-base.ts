@@ -96,6 +96,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   }
   /** Called whenever a MASTER sends its periodic or first advert. */
   protected onMasterAdvert(): void {}
+  /** Whether a MASTER's adverts are the same bytes while nothing happens (CARP's counter moves on with each). */
+  protected advertsRepeat(): boolean {
+    return true;
+  }
   /** Whether a stopping MASTER runs its downscript: CARP as ucarp, only with --shutdown. */
   protected releasesOnStop(): boolean {
     return this.common.downOnStop;
@@ -112,6 +116,13 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   deadline(): number | null {
     if (this.timerAt === null) return null;
     return Math.max(this.timerAt, this.state === 'BACKUP' && !this.leaving ? this.quietUntil : 0);
+  }
+
+  standingAdvert(): { advert: Out; everyMs: number } | null {
+    // Only a plain periodic advert: no ARP repeat still due, not leaving.
+    if (this.state !== 'MASTER' || this.leaving || this.announceCountdown > 0 || this.timerAt === null || !this.advertsRepeat()) return null;
+    const own = this.ownAdvert();
+    return own.type === 'advertise' ? { advert: own.advert, everyMs: this.advertIntervalMs } : null;
   }
 
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[] {
@@ -135,6 +146,8 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
         return this.checkResult(event, now);
       case 'sync':
         return this.syncOrder(event.order, now);
+      case 'repeated':
+        return this.repeated(event.slots);
     }
   }
 
@@ -314,6 +327,14 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     this.onMasterAdvert();
     this.timerAt = now + this.advertIntervalMs;
     return actions;
+  }
+
+  /** As advertiseAsMaster at each of those deadlines, on the same schedule (the adverts are out already). */
+  private repeated(slots: number): ElectionAction<Out>[] {
+    if (slots <= 0 || this.standingAdvert() === null) return [];
+    this.onMasterAdvert();
+    this.timerAt! += slots * this.advertIntervalMs;
+    return [];
   }
 
   private advertiseAsMaster(now: number): ElectionAction<Out>[] {

@@ -21,7 +21,12 @@ export type ElectionEvent<In> =
   /** A health check's probe finished (the election counts rise and fall). */
   | ({ type: 'check' } & CheckResult)
   /** Its sync group (src/core/sync-group.ts) orders something; never sent to a group of one. */
-  | { type: 'sync'; order: SyncOrder };
+  | { type: 'sync'; order: SyncOrder }
+  /**
+   * The shell sent the standing advert itself (see standingAdvert) at this many of the
+   * deadlines it gave; reported before any other event, so the election's schedule is current.
+   */
+  | { type: 'repeated'; slots: number };
 
 /** What a sync group asks of one member, because of what the other members of the node do. */
 export type SyncOrder =
@@ -68,6 +73,13 @@ export interface Election<In, Out> {
   deadline(): number | null;
   /** Each configured health check's state, for the status line and the scripts. */
   checks(): CheckStatus[];
+  /**
+   * What a MASTER sends at its deadline and every everyMs after, as long as no other
+   * event arrives, when that is one unchanged advert; null when its next timeout would do
+   * anything else. A shell may then send those adverts without waking the election,
+   * and reports them with a 'repeated' event.
+   */
+  standingAdvert(): { advert: Out; everyMs: number } | null;
   /** Stop now, for a shell whose election failed: the leaving advert and downscript a stop would give, then 'stopped'. */
   abandon(): ElectionAction<Out>[];
   /** For its sync group: whether it could be MASTER at `now`. */
