@@ -16,6 +16,13 @@ const RSS_CHECKS_MAX_KB = 55 * 1024;
 const IDLE_MAX_PERCENT = 0.5;
 const FLOOD_MAX_PERCENT = 20;
 const FLOOD_MIN_RATE = 19_000;
+/** Issue 13: ucarp-ts's CPU against the reference daemon's of the same run, at most this many times. */
+const RATIO_TARGETS = [
+  { ours: 'uts-carp', theirs: 'ucarp', what: 'idle', max: 3, label: 'idle CPU ≤ 3× ucarp (CARP advbase 1)' },
+  { ours: 'uts-vrrp', theirs: 'keepalived', what: 'idle', max: 1, label: 'idle CPU ≤ keepalived (VRRPv3 50 ms)' },
+  { ours: 'uts-carp', theirs: 'ucarp', what: 'flood', max: 1, label: 'CPU under 20k forged packets/s ≤ ucarp (CARP)' },
+  { ours: 'uts-vrrp', theirs: 'keepalived', what: 'flood', max: 1, label: 'CPU under 20k forged packets/s ≤ keepalived (VRRPv3)' },
+] as const;
 
 function byId(results: readonly RowResult[], id: string): RowResult | undefined {
   return results.find((r) => r.spec.id === id);
@@ -104,7 +111,26 @@ export function checkTargets(results: readonly RowResult[], resolutionMs = 0): V
       out.push({ target: `CPU under 20k forged packets/s ≤ ${FLOOD_MAX_PERCENT}% (${label})`, figure: r.flood ? `failed: ${(r.flood as { error: string }).error.split('\n')[0]}` : 'not measured' });
     }
   }
+  for (const t of RATIO_TARGETS) out.push(ratioVerdict(byId(results, t.ours), byId(results, t.theirs), t.what, t.max, t.label));
   return out;
+}
+
+/** A share of a core, or why there is none (a flood short of its rate says nothing). */
+function cpuShare(r: RowResult | undefined, what: 'idle' | 'flood'): number | string {
+  const f = r?.[what];
+  if (!f) return 'not measured';
+  if ('error' in f) return 'failed';
+  if ('achievedRate' in f && f.achievedRate < FLOOD_MIN_RATE) return 'flood short of the rate';
+  return percentOfCore(f.cpuMs, f.windowMs);
+}
+
+function ratioVerdict(ours: RowResult | undefined, theirs: RowResult | undefined, what: 'idle' | 'flood', max: number, target: string): Verdict {
+  const a = cpuShare(ours, what);
+  const b = cpuShare(theirs, what);
+  if (typeof a === 'string' || typeof b === 'string') return { target, figure: `${typeof a === 'string' ? a : 'measured'} vs ${typeof b === 'string' ? b : 'measured'}` };
+  const digits = what === 'idle' ? 3 : 1;
+  const ratio = b > 0 ? a / b : Number.POSITIVE_INFINITY;
+  return { target, figure: `${a.toFixed(digits)}% vs ${b.toFixed(digits)}% of a core: ${ratio.toFixed(2)}×`, met: ratio <= max };
 }
 
 export function renderVerdicts(verdicts: readonly Verdict[]): string[] {

@@ -29,8 +29,12 @@ export const SETTINGS_FD_FLAG = '--settings-fd=';
  * young, the default would let the nursery (and resident memory) grow by up to 30 MB.
  * One V8 helper thread instead of four: the heap is a few MB, one is plenty, and each
  * thread costs its stack and malloc arena (about 0.7 MB resident, measured).
+ * No memory reducer: on a heap of 4-5 MB its collections in the first minute after
+ * start (about 40 ms of CPU on the benchmark VM) cost more than they give back; measured
+ * over the benchmark's 30-s idle window right after start, CARP advbase 1 went from
+ * 2.0 to 0.65 ms of CPU per second (ucarp: 0.11).
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1', '--no-memory-reducer'];
 
 /**
  * The daemon's environment: the command's, without the password (already read), and

@@ -136,9 +136,26 @@ describe('targets', () => {
     assert.equal(find(/memory.*\(CARP\)/)?.met, true);
     assert.equal(find(/memory.*VRRPv3/)?.met, false);
     assert.equal(find(/idle CPU.*CARP/)?.met, true);
-    assert.equal(find(/idle CPU.*VRRP/), undefined, 'the idle target is for advbase 1 only');
+    assert.equal(find(/idle CPU <.*VRRP/), undefined, 'the absolute idle target is for advbase 1 only');
     assert.equal(find(/forged.*\(CARP\)/)?.met, true);
     assert.equal(find(/forged.*VRRPv3/)?.met, false);
+  });
+
+  it('judges issue 13\'s CPU ratios against the reference daemon of the same run', () => {
+    const idle = (cpuMs: number) => ({ windowMs: 30_000, cpuMs, rssKb: 45_000, anonKb: 8_000, processes: 1 });
+    const flood = (cpuMs: number, achievedRate = 19_990) => ({ windowMs: 10_000, cpuMs, sent: 200_000, achievedRate, heldRoles: true });
+    const v = checkTargets([
+      row('uts-carp', 'carp', [], [], { idle: idle(12), flood: flood(1_500) }),
+      row('ucarp', 'carp', [], [], { idle: idle(5), flood: flood(1_400) }),
+      row('uts-vrrp', 'vrrp3', [], [], { idle: idle(60), flood: flood(1_500, 9_000) }),
+      row('keepalived', 'vrrp3', [], [], { idle: idle(75), flood: flood(1_700) }),
+    ]);
+    const ratio = (re: RegExp) => v.find((x) => re.test(x.target));
+    assert.deepEqual([ratio(/idle CPU ≤ 3× ucarp/)?.met, ratio(/idle CPU ≤ 3× ucarp/)?.figure], [true, '0.040% vs 0.017% of a core: 2.40×']);
+    assert.equal(ratio(/idle CPU ≤ keepalived/)?.met, true);
+    assert.deepEqual([ratio(/≤ ucarp \(CARP\)/)?.met, ratio(/≤ ucarp \(CARP\)/)?.figure], [false, '15.0% vs 14.0% of a core: 1.07×']);
+    assert.equal(ratio(/≤ keepalived \(VRRPv3\)/)?.met, undefined, 'a flood short of its rate is not judged');
+    assert.equal(checkTargets([row('uts-carp', 'carp', [], [])]).find((x) => /3× ucarp/.test(x.target))?.met, undefined);
   });
 
   it('does not judge what was not measured, nor a flood short of its rate', () => {
