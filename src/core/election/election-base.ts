@@ -119,7 +119,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   }
 
   standingAdvert(): { advert: Out; everyMs: number } | null {
-    // Only a plain periodic advert: no ARP repeat still due, not leaving.
+    // Only a plain periodic advert: no repeated announcement still due, not leaving.
     if (this.state !== 'MASTER' || this.leaving || this.announceCountdown > 0 || this.timerAt === null || !this.advertsRepeat()) return null;
     const own = this.ownAdvert();
     return own.type === 'advertise' ? { advert: own.advert, everyMs: this.advertIntervalMs } : null;
