@@ -285,8 +285,10 @@ describe(`VRRPv3 pair at ${INTERVAL_MS} ms on a busy machine`, () => {
       );
       // The hogs really took the machine (measured: 55..70% of every core, whatever else runs).
       assert.ok(hogCpu > 0.35 * cores * loadSeconds, `the hogs got only ${f1(hogCpu)} CPU s in ${f1(loadSeconds)} s on ${cores} cores`);
-      // And both daemons paused for full collections of their own while it lasted.
-      assert.ok(gcMaster.markCompacts > 0 && gcBackup.markCompacts > 0, 'a daemon made no full collection under load');
+      // And the backup, whose timer decides a takeover, paused for full collections of its
+      // own while it lasted. An idle master sends its adverts from native code (the socket
+      // repeats its standing advert), runs no JavaScript and so allocates nothing to collect.
+      assert.ok(gcBackup.markCompacts > 0, 'the backup made no full collection under load');
 
       // Roles: nobody switched during or after the load.
       assert.deepEqual(states(backup, backupMark), [], `the backup switched state under load:\n${backup.output.slice(backupMark).slice(-3000)}`);
