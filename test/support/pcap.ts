@@ -158,3 +158,16 @@ export const VRRP_CAPTURES: readonly VrrpCapture[] = [
     group: '224.0.0.18',
   },
 ];
+
+/** keepalived 2.2.7's VRRPv3 over IPv6 (see /work/shared/vectors/README.md). */
+export const VRRP6_CAPTURE = {
+  file: 'keepalived-vrrp3-ipv6-vrid61.pcap',
+  kind: 'vrrp3',
+  srcip: 'fe80::b8e7:c0ff:feb2:cf10',
+  mac: 'ba:e7:c0:b2:cf:10',
+  vrid: 61,
+  priority: 150,
+  intervalCs: 100,
+  addrs: ['fd79::100', 'fd79::101'],
+  group: 'ff02::12',
+} as const;
