@@ -27,6 +27,13 @@
       "defines": ["NAPI_VERSION=8"]
     },
     {
+      "target_name": "advert_socket6",
+      "sources": ["native/advert_socket6.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
+      "defines": ["NAPI_VERSION=8"]
+    },
+    {
       "target_name": "nowait_send",
       "sources": ["native/nowait_send.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],

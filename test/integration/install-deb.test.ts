@@ -65,6 +65,7 @@ describe('the Debian package', () => {
       'usr/lib/ucarp-ts/build/Release/link_events.node': '-rw-r--r--',
       'usr/lib/ucarp-ts/build/Release/raw_fd.node': '-rw-r--r--',
       'usr/lib/ucarp-ts/build/Release/nowait_send.node': '-rw-r--r--',
+      'usr/lib/ucarp-ts/build/Release/advert_socket6.node': '-rw-r--r--',
       'usr/lib/ucarp-ts/node_modules/raw-socket/build/Release/raw.node': '-rw-r--r--',
       'usr/lib/ucarp-ts/node_modules/yargs/package.json': '-rw-r--r--',
       'usr/share/man/man8/ucarp-ts.8.gz': '-rw-r--r--',

@@ -38,7 +38,7 @@ describe('the npm package', () => {
     assert.equal(r.code, 0, r.stderr);
     const files = r.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
     for (const f of [
-      'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/packet_socket.c', 'native/process_exec.c', 'native/nowait_send.c',
+      'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/packet_socket.c', 'native/process_exec.c', 'native/nowait_send.c', 'native/advert_socket6.c',
       'dist/src/cli.js', 'dist/src/daemon-process.cjs', 'dist/man/ucarp-ts.8', 'dist/completion/ucarp-ts', 'dist/completion/_ucarp-ts',
       'examples/ucarp-ts.conf', 'examples/systemd/ucarp-ts@.service',
     ]) assert.ok(files.includes(f), `the tarball has ${f}`);
@@ -55,7 +55,7 @@ describe('the npm package', () => {
   it('installs the command, its man page and the built addons into the prefix', () => {
     assert.ok(lstatSync(join(prefix, 'bin', 'ucarp-ts')).isSymbolicLink(), 'bin/ucarp-ts');
     assert.ok(existsSync(join(prefix, 'share', 'man', 'man8', 'ucarp-ts.8')), 'share/man/man8/ucarp-ts.8');
-    for (const addon of ['packet_socket', 'process_exec', 'nowait_send']) assert.ok(existsSync(join(installRoot, 'build', 'Release', `${addon}.node`)), `${addon}.node built at install`);
+    for (const addon of ['packet_socket', 'process_exec', 'nowait_send', 'advert_socket6']) assert.ok(existsSync(join(installRoot, 'build', 'Release', `${addon}.node`)), `${addon}.node built at install`);
   });
 
   it('the installed ucarp-ts: --version, BACKUP behind ucarp, takes over when the ucarp host dies', async (t) => {

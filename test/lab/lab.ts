@@ -35,6 +35,11 @@ export interface LabOptions {
   keepFiles?: boolean;
   /** A router with one subnet per host instead of one bridge (see the top of this file). */
   routed?: boolean;
+  /**
+   * IPv6 on the hosts (bridged labs): each eth0 keeps its link-local address (from its
+   * MAC) and gets fd77::<octet>/64, both usable at once (no duplicate address detection).
+   */
+  ipv6?: boolean;
 }
 
 export interface LabHost {
@@ -47,6 +52,9 @@ export interface LabHost {
   peer: string;
   /** Routed labs: the router's address on this host's subnet (its default route). */
   gateway?: string;
+  /** IPv6 labs: the link-local address of eth0 (from its MAC) and its fd77::<octet>. */
+  linkLocal?: string;
+  addr6?: string;
 }
 
 type HostRef = string | LabHost;
@@ -71,6 +79,7 @@ export class Lab {
   private readonly routerProcesses = new Set<LabProcess>();
   private readonly keepFiles: boolean;
   private readonly routed: boolean;
+  private readonly ipv6: boolean;
   private readonly atDestroy: (() => void)[] = [];
   private destroyed = false;
   private blackhole = false;
@@ -79,6 +88,7 @@ export class Lab {
   private constructor(opts: LabOptions) {
     this.id = `uts${process.pid}-${labCounter++}`;
     this.routed = opts.routed ?? false;
+    this.ipv6 = opts.ipv6 ?? false;
     this.switchNs = `${this.id}-${this.routed ? 'router' : 'switch'}`;
     this.subnet = opts.subnet ?? '10.77.0';
     this.keepFiles = opts.keepFiles ?? false;
@@ -94,6 +104,7 @@ export class Lab {
       if (!HOST_NAME.test(n) || n === 'switch' || n === 'router' || n === 'client') throw new Error(`bad host name "${n}"`);
     }
     if (new Set(names).size !== names.length) throw new Error('duplicate host names');
+    if (opts.ipv6 && opts.routed) throw new Error('IPv6 labs are bridged');
     sweepStaleLabs();
     const lab = new Lab(opts);
     registerLab(lab);
@@ -136,13 +147,20 @@ export class Lab {
         mac: `02:77:00:00:00:${octet.toString(16).padStart(2, '0')}`,
         peer: `v${octet}`,
         ...(this.routed ? { gateway: `${net}.1` } : {}),
+        ...(this.ipv6 ? { linkLocal: `fe80::77:ff:fe00:${octet.toString(16)}`, addr6: `fd77::${octet.toString(16)}` } : {}),
       };
       this.hostsByName.set(name, host);
       this.processes.set(name, new Set());
       await runOk(['ip', 'netns', 'add', host.ns]);
       await runOk(['ip', '-n', host.ns, 'link', 'set', 'lo', 'up']);
-      // IPv6 off: its router and listener chatter only clutters captures.
-      await run(['ip', 'netns', 'exec', host.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      if (this.ipv6) {
+        // Addresses usable at once (duplicate address detection would hold them a second), no router solicitations.
+        await runOk(['ip', 'netns', 'exec', host.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0',
+          'net.ipv6.conf.default.router_solicitations=0', 'net.ipv6.conf.default.accept_ra=0']);
+      } else {
+        // IPv6 off: its router and listener chatter only clutters captures.
+        await run(['ip', 'netns', 'exec', host.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      }
       await this.addInterface(host);
     }
   }
@@ -222,6 +240,7 @@ export class Lab {
       await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'master', 'br0', 'up']);
     }
     await runOk(['ip', '-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', h.ifname]);
+    if (h.addr6) await runOk(['ip', '-n', h.ns, 'addr', 'add', `${h.addr6}/64`, 'dev', h.ifname, 'nodad']);
     await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'up']);
     if (h.gateway) await runOk(['ip', '-n', h.ns, 'route', 'add', 'default', 'via', h.gateway]);
   }
@@ -250,8 +269,9 @@ export class Lab {
   async holders(addr: string): Promise<string[]> {
     const found = await Promise.all(
       this.hosts.map(async (h) => {
-        const r = await run(['ip', '-n', h.ns, '-4', '-o', 'addr', 'show', 'dev', h.ifname]);
-        const has = r.stdout.split('\n').some((l) => new RegExp(`\\binet ${addr.replace(/\./g, '\\.')}/`).test(l));
+        const v6 = addr.includes(':');
+        const r = await run(['ip', '-n', h.ns, v6 ? '-6' : '-4', '-o', 'addr', 'show', 'dev', h.ifname]);
+        const has = r.stdout.split('\n').some((l) => l.includes(` ${v6 ? 'inet6' : 'inet'} ${addr}/`));
         return has ? h.name : undefined;
       }),
     );

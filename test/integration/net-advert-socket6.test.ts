@@ -1,0 +1,157 @@
+// The IPv6 advert socket (native/advert_socket6.c), for real, between two lab hosts
+// with IPv6 on the bridge.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { encodeIpv6Packet, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { Lab } from '../lab/lab.js';
+import { requireLab } from '../lab/requirements.js';
+import { supportArgv } from '../lab/support-paths.js';
+import { ipv6Bytes } from '../support/ipv6-text.js';
+import { parsePcap } from '../support/pcap.js';
+import { ethernetFrame, parseMac, TEST_MAGIC } from '../support/net-test-frames.js';
+
+requireLab();
+
+interface Received {
+  why: string;
+  count: number;
+  seqs: number[];
+  sources: string[];
+  destinations: string[];
+  hopLimits: number[];
+  ifindexes: number[];
+  truncated: boolean;
+  errors: string[];
+}
+
+function lastJson<T>(output: string): T {
+  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  assert.ok(line, `no JSON in output:\n${output}`);
+  return JSON.parse(line) as T;
+}
+
+describe('IPv6 advert socket (next header 112) in a lab', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await Lab.create({ hosts: ['a', 'b'], ipv6: true });
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  async function receive(host: string, ...args: string[]) {
+    const rx = lab.spawn(host, supportArgv('net-advert6', 'receive', ...args));
+    const m = await rx.waitForOutput(/^ready ifindex=(\d+) source=(\S+)/m, 10_000);
+    return { rx, ifindex: Number(m[1]), source: m[2] };
+  }
+
+  async function send(host: string, ...args: string[]) {
+    const r = await lab.exec(host, supportArgv('net-advert6', 'send', ...args));
+    assert.equal(r.code, 0, r.stderr);
+    return lastJson<{ sent: number; heardOwn: number; source: string; errors: string[] }>(r.stdout);
+  }
+
+  it('delivers A\'s packets to B from A\'s link-local address to ff02::12 with hop limit 255; A does not hear itself', async () => {
+    const { rx, ifindex, source } = await receive('b', '--expect', '10');
+    assert.equal(source, lab.host('b').linkLocal);
+    const tx = await send('a', '--count', '10', '--interval-ms', '2');
+    assert.deepEqual(tx, { sent: 10, heardOwn: 0, source: lab.host('a').linkLocal, errors: [] });
+    await rx.exited;
+    const got = lastJson<Received>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.seqs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(got.sources, [lab.host('a').linkLocal]);
+    assert.deepEqual(got.destinations, ['ff02::12']);
+    assert.deepEqual(got.hopLimits, [255]);
+    assert.deepEqual(got.ifindexes, [ifindex]);
+    assert.equal(got.truncated, false);
+    assert.deepEqual(got.errors, []);
+  });
+
+  it('control: with multicast loop on, the sender does hear itself', async () => {
+    const tx = await send('a', '--count', '3', '--loop');
+    assert.equal(tx.sent, 3);
+    assert.equal(tx.heardOwn, 3);
+  });
+
+  it('sends with traffic class 0xc0 and hop limit 255 on the wire (as keepalived)', async () => {
+    const cap = await lab.tcpdump('b', 'ip6 proto 112');
+    await send('a', '--count', '2');
+    const frames = parsePcap(readFileSync((await cap.stop()).pcapPath)).records.map((r) => r.frame);
+    assert.ok(frames.length >= 2, `captured ${frames.length}`);
+    for (const f of frames) {
+      assert.deepEqual(f.subarray(0, 6), ipv6MulticastMac(VRRP_IPV6_GROUP));
+      assert.equal((f.readUInt32BE(14) >>> 20) & 0xff, 0xc0);
+      assert.equal(f[14 + 7], 255);
+    }
+  });
+
+  it('reports the hop limit a packet arrived with: a frame sent with hop limit 64 says 64', async () => {
+    const { rx } = await receive('b', '--expect', '1');
+    const a = lab.host('a');
+    const payload = Buffer.alloc(24);
+    payload.writeUInt32BE(TEST_MAGIC, 0);
+    payload.writeUInt32BE(77, 4);
+    const ip = encodeIpv6Packet({ src: ipv6Bytes(a.linkLocal!), dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
+    const frame = ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(a.mac), ETHERTYPE_IPV6, ip);
+    const r = await lab.exec('a', supportArgv('net-frame', '--hex', frame.toString('hex')));
+    assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 1 });
+    await rx.exited;
+    const got = lastJson<Received>(rx.stdout);
+    assert.deepEqual([got.count, got.seqs, got.hopLimits], [1, [77], [64]]);
+  });
+
+  it('sends and receives unicast (--peer): to B\'s global and to its link-local address', async () => {
+    const b = lab.host('b');
+    for (const to of [b.addr6!, b.linkLocal!]) {
+      const { rx } = await receive('b', '--expect', '3');
+      const tx = await send('a', '--count', '3', '--to', to);
+      assert.deepEqual(tx.errors, []);
+      await rx.exited;
+      const got = lastJson<Received>(rx.stdout);
+      assert.equal(got.count, 3, `to ${to}`);
+      assert.deepEqual(got.destinations, [to]);
+      assert.deepEqual(got.hopLimits, [255]);
+      assert.deepEqual(got.sources, [lab.host('a').linkLocal]);
+    }
+  });
+
+  it('after the interface is deleted and re-created, hears again once rejoined', async () => {
+    const { rx, ifindex } = await receive('b', '--expect', '3', '--timeout-ms', '20000');
+    await lab.removeInterface('b');
+    await lab.addInterface('b');
+    await send('a', '--count', '2');
+    assert.doesNotMatch(rx.output, /^\{/m, 'nothing should have been delivered before rejoin');
+    const mark = rx.mark();
+    rx.kill('SIGUSR1');
+    const m = await rx.waitForOutput(/rejoined ifindex=(\d+)|rejoin failed.*/, 5000, mark);
+    assert.ok(m[1], m[0]);
+    assert.notEqual(Number(m[1]), ifindex, 'the re-created interface has a new index');
+    const tx = await send('a', '--count', '3');
+    assert.deepEqual(tx.errors, []);
+    await rx.exited;
+    const got = lastJson<Received>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.ifindexes, [Number(m[1])]);
+  });
+
+  it('the socket is close-on-exec: a child process inherits no raw IPv6 socket', async () => {
+    const r = await lab.exec('a', [process.execPath, '--input-type=module', '-e', `
+      const { readdirSync, readlinkSync } = await import('node:fs');
+      const { execFileSync } = await import('node:child_process');
+      const { openAdvertSocket6 } = await import(${JSON.stringify(new URL('../../src/net/advert-socket6.js', import.meta.url).href)});
+      const { VRRP_IPV6_GROUP } = await import(${JSON.stringify(new URL('../../src/core/packets/ipv6-header.js', import.meta.url).href)});
+      const sockets = () => readdirSync('/proc/self/fd').map((f) => { try { return readlinkSync('/proc/self/fd/' + f); } catch { return ''; } }).filter((l) => l.startsWith('socket:'));
+      const before = new Set(sockets());
+      const s = openAdvertSocket6({ ifname: 'eth0', group: VRRP_IPV6_GROUP });
+      const ours = sockets().filter((l) => !before.has(l));
+      const child = execFileSync('sh', ['-c', 'for f in /proc/self/fd/*; do readlink $f; done; true']).toString().split('\\n');
+      process.stdout.write(JSON.stringify({ ours: ours.length, inherited: ours.filter((l) => child.includes(l)).length }));
+      s.close();
+    `]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { ours: 1, inherited: 0 });
+  });
+});

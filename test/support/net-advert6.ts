@@ -1,0 +1,98 @@
+// Run inside a lab host: the IPv6 advert socket, as a receiver or a sender; reports
+// JSON on stdout. `receive` collects test packets (magic + seq) and says what each
+// arrived with; `send` sends some to the group (or --to) and counts what it heard itself.
+import { parseArgs } from 'node:util';
+import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
+import { ipv6Bytes, ipv6Text } from './ipv6-text.js';
+import { TEST_MAGIC } from './net-test-frames.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    ifname: { type: 'string', default: 'eth0' },
+    group: { type: 'string', default: 'ff02::12' },
+    to: { type: 'string' },
+    count: { type: 'string', default: '5' },
+    expect: { type: 'string', default: '5' },
+    'interval-ms': { type: 'string', default: '10' },
+    'timeout-ms': { type: 'string', default: '5000' },
+    'linger-ms': { type: 'string', default: '300' },
+    loop: { type: 'boolean', default: false },
+  },
+});
+
+export function testPayload6(seq: number): Buffer {
+  const p = Buffer.alloc(24);
+  p.writeUInt32BE(TEST_MAGIC, 0);
+  p.writeUInt32BE(seq >>> 0, 4);
+  return p;
+}
+
+const isTest = (p: ReceivedPacket6): boolean => p.payload.length >= 8 && p.payload.readUInt32BE(0) === TEST_MAGIC;
+const group = values.group === 'ff02::12' ? VRRP_IPV6_GROUP : ipv6Bytes(values.group!);
+const sock = openAdvertSocket6({ ifname: values.ifname!, group, multicastLoop: values.loop });
+const errors: string[] = [];
+sock.onError((e) => errors.push(e.message));
+
+if (positionals[0] === 'receive') {
+  const got: ReceivedPacket6[] = [];
+  const expect = Number(values.expect);
+  const finish = (why: string): void => {
+    const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
+    const summary = {
+      why,
+      count: got.length,
+      seqs: got.map((p) => p.payload.readUInt32BE(4)),
+      sources: uniq(got.map((p) => ipv6Text(p.source))),
+      destinations: uniq(got.map((p) => (p.destination ? ipv6Text(p.destination) : 'none'))),
+      hopLimits: uniq(got.map((p) => p.hopLimit ?? -1)),
+      ifindexes: uniq(got.map((p) => p.ifindex)),
+      truncated: got.some((p) => p.truncated),
+      errors,
+    };
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    sock.close();
+    process.exit(0);
+  };
+  const timer = setTimeout(() => finish('timeout'), Number(values['timeout-ms']));
+  sock.onPacket((p) => {
+    if (!isTest(p)) return; // someone else's next-header-112 traffic
+    got.push(p);
+    if (got.length >= expect) {
+      clearTimeout(timer);
+      finish('complete');
+    }
+  });
+  // SIGUSR1: rejoin (after the test re-created the interface).
+  process.on('SIGUSR1', () => {
+    try {
+      sock.rejoin();
+      process.stdout.write(`rejoined ifindex=${sock.ifindex}\n`);
+    } catch (e) {
+      process.stdout.write(`rejoin failed: ${(e as Error).message}\n`);
+    }
+  });
+  process.stdout.write(`ready ifindex=${sock.ifindex} source=${ipv6Text(sock.source)}\n`);
+} else if (positionals[0] === 'send') {
+  let heard = 0;
+  sock.onPacket((p) => {
+    if (isTest(p)) heard++;
+  });
+  const to = values.to ? ipv6Bytes(values.to) : group;
+  let sent = 0;
+  for (let seq = 0; seq < Number(values.count); seq++) {
+    try {
+      await sock.send(testPayload6(seq), to);
+      sent++;
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+    await new Promise((r) => setTimeout(r, Number(values['interval-ms'])));
+  }
+  await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
+  sock.close();
+  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: ipv6Text(sock.source), errors }) + '\n');
+} else {
+  throw new Error('usage: net-advert6 receive|send [options]');
+}
