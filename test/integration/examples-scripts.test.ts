@@ -116,6 +116,46 @@ describe('examples: the config file alone drives a node, and the scripts move th
   });
 });
 
+describe('examples: the scripts with IPv6 addresses', () => {
+  let lab: Lab;
+  const VIP6 = 'fd77::1:70';
+  before(async () => {
+    lab = await Lab.create({ hosts: ['a'], ipv6: true });
+    // As on a real host: duplicate address detection on, so only nodad makes the address usable at once.
+    await lab.exec('a', ['sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=1']);
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+  const lines6 = async (): Promise<string[]> => {
+    const r = await lab.exec('a', ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
+    return r.stdout.split('\n').filter((l) => l.includes(` ${VIP6}/`)).map((l) => l.replace(/\\.*$/, '').trim());
+  };
+
+  it('vip-up.sh adds ADDR/UCARP_PREFIX6 (default 64) usable at once (nodad), a repeat is harmless; vip-down.sh removes it and tolerates absence', async () => {
+    const env = (vars: Record<string, string>) => ({ env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...vars } });
+    let r = await lab.exec('a', [UP, 'eth0', VIP6], env({ UCARP_MASK: '24', UCARP_IF_ALIAS: 'vip' }));
+    assert.equal(r.code, 0, r.stderr);
+    const [line] = await lines6();
+    assert.match(line!, /\/64 /);
+    assert.doesNotMatch(line!, /tentative/);
+    r = await lab.exec('a', [UP, 'eth0', VIP6], env({}));
+    assert.equal(r.code, 0, `a second upscript must not fail: ${r.stderr}`);
+    assert.equal((await lines6()).length, 1);
+    r = await lab.exec('a', [DOWN, 'eth0', VIP6], env({}));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await lines6(), []);
+    r = await lab.exec('a', [DOWN, 'eth0', VIP6], env({}));
+    assert.equal(r.code, 0, `the start-up downscript finds nothing to remove: ${r.stderr}`);
+    r = await lab.exec('a', [UP, 'eth0', VIP6], env({ UCARP_PREFIX6: '112' }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((await lines6())[0]!, /\/112 /);
+    r = await lab.exec('a', [DOWN, 'eth0', VIP6], env({ UCARP_PREFIX6: '112' }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await lines6(), []);
+  });
+});
+
 async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
