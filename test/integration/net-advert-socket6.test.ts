@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { encodeIpv6Packet, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
 import { ipv6Bytes } from '../support/ipv6-text.js';
+import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { parsePcap } from '../support/pcap.js';
 import { ethernetFrame, parseMac, TEST_MAGIC } from '../support/net-test-frames.js';
 
@@ -135,6 +136,29 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const got = lastJson<Received>(rx.stdout);
     assert.equal(got.why, 'complete');
     assert.deepEqual(got.ifindexes, [Number(m[1])]);
+  });
+
+  it('receives keepalived 2.2.7\'s IPv6 adverts: from its link-local address, hop limit 255, checksum right over the pseudo-header', async () => {
+    keepalivedAvailable();
+    const { rx } = await receive('b', '--all', '--expect', '2', '--timeout-ms', '15000');
+    const ka = startKeepalived(lab, 'a', { version: 3, vrid: 61, priority: 150, advertInt: 0.1, vips: ['fd77::1:61'] });
+    try {
+      await rx.exited;
+    } finally {
+      await ka.stop();
+    }
+    const got = lastJson<Received & { payloads: string[] }>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.sources, [lab.host('a').linkLocal]);
+    assert.deepEqual(got.destinations, ['ff02::12']);
+    assert.deepEqual(got.hopLimits, [255]);
+    for (const hex of got.payloads) {
+      const vrrp = Buffer.from(hex, 'hex');
+      assert.equal(vrrp[0], 0x31, 'VRRPv3 advertisement');
+      assert.equal(vrrp[1], 61);
+      assert.equal(ipv6UpperChecksum(ipv6Bytes(lab.host('a').linkLocal!), VRRP_IPV6_GROUP, NEXT_HEADER_VRRP, vrrp), 0);
+      assert.deepEqual(vrrp.subarray(8), ipv6Bytes('fd77::1:61'));
+    }
   });
 
   it('the socket is close-on-exec: a child process inherits no raw IPv6 socket', async () => {

@@ -34,9 +34,11 @@ export interface UcarpTs {
 export function ucarpTsArgs(lab: Lab, hostName: string, o: UcarpTsVrrpOptions): string[] {
   const host = lab.host(hostName);
   const { up, down } = addressScripts(lab);
+  // IPv6: no --srcip, so the daemon takes the interface's link-local address.
+  const ipv6 = o.addrs.some((a) => a.includes(':'));
   const args = [
     `--interface=${host.ifname}`,
-    `--srcip=${host.addr}`,
+    ...(ipv6 ? [] : [`--srcip=${host.addr}`]),
     `--vhid=${o.vrid}`,
     `--protocol=${o.protocol}`,
     `--priority=${o.priority}`,
@@ -114,5 +116,5 @@ export async function outageDuring(lab: Lab, addr: string, event: () => Promise<
 /** A crashed host keeps its addresses on its (cut) interface; they no longer count. */
 export async function forgetDeadHost(lab: Lab, hostName: string, addrs: string[]): Promise<void> {
   const h = lab.host(hostName);
-  for (const a of addrs) await lab.exec(h, ['ip', 'addr', 'del', `${a}/32`, 'dev', h.ifname]);
+  for (const a of addrs) await lab.exec(h, ['ip', 'addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', h.ifname]);
 }

@@ -24,8 +24,9 @@ export interface KeepalivedOptions {
   trackScript?: { command: string; interval: number; fall: number; rise: number; weight: number };
 }
 
-/** keepalived.conf for one instance called VI_1 on eth0. */
-export function keepalivedConfig(host: { name: string; addr: string; ifname: string }, o: KeepalivedOptions): string {
+/** keepalived.conf for one instance called VI_1 on eth0. IPv6 addresses make it an IPv6 instance (version 3). */
+export function keepalivedConfig(host: { name: string; addr: string; ifname: string; addr6?: string }, o: KeepalivedOptions): string {
+  const ipv6 = o.vips.some((v) => v.includes(':'));
   const lines = [
     'global_defs {',
     `  router_id lab_${host.name}`,
@@ -56,9 +57,9 @@ export function keepalivedConfig(host: { name: string; addr: string; ifname: str
   if (o.trackScript) lines.push('  track_script {', '    chk', '  }');
   if (o.password !== undefined) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${o.password}`, '  }');
   if (o.unicastPeers) {
-    lines.push(`  unicast_src_ip ${host.addr}`, '  unicast_peer {', ...o.unicastPeers.map((p) => `    ${p}`), '  }');
+    lines.push(`  unicast_src_ip ${ipv6 ? host.addr6 : host.addr}`, '  unicast_peer {', ...o.unicastPeers.map((p) => `    ${p}`), '  }');
   }
-  lines.push('  virtual_ipaddress {', ...o.vips.map((v) => `    ${v}/32 dev ${host.ifname}`), '  }', '}', '');
+  lines.push('  virtual_ipaddress {', ...o.vips.map((v) => `    ${v}/${v.includes(':') ? 128 : 32} dev ${host.ifname}`), '  }', '}', '');
   return lines.join('\n');
 }
 

@@ -19,6 +19,8 @@ const { values, positionals } = parseArgs({
     'timeout-ms': { type: 'string', default: '5000' },
     'linger-ms': { type: 'string', default: '300' },
     loop: { type: 'boolean', default: false },
+    /** Keep every packet, not only our test packets (to watch a real peer). */
+    all: { type: 'boolean', default: false },
   },
 });
 
@@ -43,7 +45,8 @@ if (positionals[0] === 'receive') {
     const summary = {
       why,
       count: got.length,
-      seqs: got.map((p) => p.payload.readUInt32BE(4)),
+      seqs: values.all ? [] : got.map((p) => p.payload.readUInt32BE(4)),
+      payloads: values.all ? uniq(got.map((p) => p.payload.toString('hex'))) : [],
       sources: uniq(got.map((p) => ipv6Text(p.source))),
       destinations: uniq(got.map((p) => (p.destination ? ipv6Text(p.destination) : 'none'))),
       hopLimits: uniq(got.map((p) => p.hopLimit ?? -1)),
@@ -57,7 +60,7 @@ if (positionals[0] === 'receive') {
   };
   const timer = setTimeout(() => finish('timeout'), Number(values['timeout-ms']));
   sock.onPacket((p) => {
-    if (!isTest(p)) return; // someone else's next-header-112 traffic
+    if (!values.all && !isTest(p)) return; // someone else's next-header-112 traffic
     got.push(p);
     if (got.length >= expect) {
       clearTimeout(timer);
