@@ -33,6 +33,10 @@ const ROWS: RowSpec[] = [
   { id: 'uts-vrrp-check', label: 'ucarp-ts (VRRPv3, 50 ms, http check)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
   { id: 'ka-check', label: 'keepalived 2.2.7 (VRRPv3, 50 ms, vrrp_script)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false, service: true },
   // No peer tool does this out of the box: ucarp and keepalived announce by ARP on one segment.
+  { id: 'uts-vrrp6', label: 'ucarp-ts (VRRPv3 over IPv6, 50 ms)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, family: 6 },
+  { id: 'keepalived6', label: 'keepalived 2.2.7 (VRRPv3 over IPv6, 50 ms)', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: true, family: 6 },
+  { id: 'uts-to-ka6', label: 'ucarp-ts → keepalived backup (VRRPv3 over IPv6)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'keepalived', extra: true, family: 6 },
+  { id: 'ka6-to-uts', label: 'keepalived → ucarp-ts backup (VRRPv3 over IPv6)', proto: 'vrrp3', master: 'keepalived', backup: 'ucarp-ts', extra: true, family: 6 },
   { id: 'uts-bgp', label: 'ucarp-ts routed, BGP via FRR (VRRPv3 100 ms, keepalive 1 s, hold 3 s)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
   { id: 'uts-bgp-carp', label: 'ucarp-ts routed, BGP via FRR (CARP advbase 1, keepalive 1 s, hold 3 s)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
 ];

@@ -12,6 +12,8 @@ import { SERVICE_CHECK, type Impl, type Proto } from './types.js';
 import { addressScripts } from '../../test/lab/address-scripts.js';
 
 export const VIP = '10.77.0.250';
+/** The IPv6 rows' address: in the lab's fd77::/64, on-link for the client. */
+export const VIP6 = 'fd77::1:fa';
 export const VHID = 7;
 export const CARP_PASS = 'bench';
 export const VRRP_ADVBASE = 0.05;
@@ -65,8 +67,12 @@ const { intervalS, fall, rise, timeoutS } = SERVICE_CHECK;
 /** ucarp-ts's health check of the local service (weight 0: FAULT while it fails). */
 const SERVICE_CHECK_ARG = `--check=${SERVICE_URL},interval=${intervalS},timeout=${timeoutS},fall=${fall},rise=${rise}`;
 
-/** withCheck: the daemon watches the local HTTP service (the service rows). */
-export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, role: Role, withCheck = false): BenchDaemon {
+/** The row's virtual address. */
+export const vipOf = (family: 4 | 6 = 4): string => (family === 6 ? VIP6 : VIP);
+
+/** withCheck: the daemon watches the local HTTP service (the service rows); family 6: VRRPv3 over IPv6. */
+export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, role: Role, withCheck = false, family: 4 | 6 = 4): BenchDaemon {
+  const vip = vipOf(family);
   const priority = role === 'master' ? 150 : 100;
   const check = withCheck ? [SERVICE_CHECK_ARG] : [];
   let proc: LabProcess;
@@ -76,7 +82,7 @@ export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, ro
     const trackScript = withCheck
       ? { command: `${process.execPath} ${HTTP_CHECK_PROGRAM} ${SERVICE_URL} ${timeoutS * 1000}`, interval: intervalS, fall, rise, weight: 0 }
       : undefined;
-    proc = startKeepalived(lab, host, { version: 3, vrid: VHID, priority, advertInt: VRRP_ADVBASE, vips: [VIP], trackScript }).process;
+    proc = startKeepalived(lab, host, { version: 3, vrid: VHID, priority, advertInt: VRRP_ADVBASE, vips: [vip], trackScript }).process;
     stateRe = (s) => new RegExp(`\\(VI_1\\) Entering ${s} STATE`);
   } else if (impl === 'ucarp') {
     if (proto !== 'carp') throw new Error('ucarp runs CARP only');
@@ -84,7 +90,7 @@ export function startDaemon(lab: Lab, impl: Impl, proto: Proto, host: string, ro
   } else if (proto === 'carp') {
     proc = lab.spawn(host, asInstalled([...carpArgs(lab, host, role), ...check]));
   } else {
-    proc = lab.spawn(host, asInstalled(ucarpTsArgs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [VIP], extraArgs: check })));
+    proc = lab.spawn(host, asInstalled(ucarpTsArgs(lab, host, { protocol: 'vrrp3', vrid: VHID, priority, advbase: VRRP_ADVBASE, addrs: [vip], extraArgs: check })));
   }
   // `ip netns exec` execs the daemon, so the spawned pid is the daemon's own.
   return {

@@ -2,7 +2,7 @@
 // an idle pair, a master under a flood.
 import { withLab, type Lab, type LabOptions, type LabProcess, type Pinger } from '../../test/lab/lab.js';
 import { startHttpClient, startServices } from '../../test/support/http-service.js';
-import { startDaemon, VIP, type BenchDaemon } from './daemons.js';
+import { startDaemon, vipOf, type BenchDaemon } from './daemons.js';
 import { outageAround } from './outage.js';
 import { routedTrial } from './routed.js';
 import { cpuBetween, memoryKb, sampleCpu, type CpuSample } from './proc.js';
@@ -22,30 +22,31 @@ export interface Pair {
 
 /** Master first (until it holds the address), then the backup (until it says BACKUP). */
 export async function startPair(lab: Lab, spec: RowSpec): Promise<Pair> {
-  const master = startDaemon(lab, spec.master, spec.proto, 'master', 'master', spec.service);
+  const master = startDaemon(lab, spec.master, spec.proto, 'master', 'master', spec.service, spec.family);
   // CARP: advbase * deadratio of silence at start-up; generous for a loaded machine.
   await master.waitForState('MASTER', spec.proto === 'carp' ? 10_000 : 5_000);
-  const backup = startDaemon(lab, spec.backup, spec.proto, 'backup', 'backup', spec.service);
+  const backup = startDaemon(lab, spec.backup, spec.proto, 'backup', 'backup', spec.service, spec.family);
   await backup.waitForState('BACKUP', 10_000);
-  await waitForHolder(lab, 'master', 5_000);
+  await waitForHolder(lab, 'master', 5_000, vipOf(spec.family));
   return { master, backup };
 }
 
-export async function waitForHolder(lab: Lab, host: string, timeoutMs: number): Promise<void> {
+export async function waitForHolder(lab: Lab, host: string, timeoutMs: number, vip = vipOf()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: string[] = [];
   while (Date.now() < deadline) {
-    last = await lab.holders(VIP);
+    last = await lab.holders(vip);
     if (last.length === 1 && last[0] === host) return;
     await sleep(20);
   }
-  throw new Error(`${host} does not hold ${VIP} alone (holders: ${last.join(', ') || 'none'})`);
+  throw new Error(`${host} does not hold ${vip} alone (holders: ${last.join(', ') || 'none'})`);
 }
 
-/** Prints a line per advertisement the client hears from the host. */
-async function sniffAdverts(lab: Lab, from: string): Promise<LabProcess> {
+/** Prints a line per advertisement the client hears from the host (IPv6: from its link-local address). */
+async function sniffAdverts(lab: Lab, from: string, family: 4 | 6 = 4): Promise<LabProcess> {
   const h = lab.host('client');
-  const p = lab.spawn(h, ['tcpdump', '-l', '-n', '--immediate-mode', '-i', h.ifname, `ip proto 112 and src host ${lab.host(from).addr}`]);
+  const filter = family === 6 ? `ip6 proto 112 and src host ${lab.host(from).linkLocal}` : `ip proto 112 and src host ${lab.host(from).addr}`;
+  const p = lab.spawn(h, ['tcpdump', '-l', '-n', '--immediate-mode', '-i', h.ifname, filter]);
   await p.waitForOutput(/listening on/, 10_000);
   return p;
 }
@@ -112,17 +113,18 @@ export async function outageTrial(labOpts: LabOptions, plan: (lab: Lab) => Promi
  */
 export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
   if (spec.topology === 'bgp') return routedTrial(spec.proto, kind, PING_INTERVAL_MS);
-  return outageTrial({ hosts: ['master', 'backup'], client: true }, async (lab) => {
+  const vip = vipOf(spec.family);
+  return outageTrial({ hosts: ['master', 'backup'], client: true, ipv6: spec.family === 6 }, async (lab) => {
     const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;
     const { master, backup } = await startPair(lab, spec);
-    const sniffer = await sniffAdverts(lab, 'master');
+    const sniffer = await sniffAdverts(lab, 'master', spec.family);
     // The service rows: a client of the service, since the address alone still answers pings.
-    const pinger = services ? await startHttpClient(lab, 'client', VIP, PING_INTERVAL_MS) : await lab.startPinger('client', VIP, PING_INTERVAL_MS);
+    const pinger = services ? await startHttpClient(lab, 'client', vip, PING_INTERVAL_MS) : await lab.startPinger('client', vip, PING_INTERVAL_MS);
     let mark = 0;
     return {
       pinger,
       before: async () => {
-        await sniffer.waitForOutput(/ IP /, 5_000, sniffer.mark());
+        await sniffer.waitForOutput(/ IP6? /, 5_000, sniffer.mark());
         // The service dies right after a probe, as the other events come right after an
         // advert: every trial then waits the checks' whole fall x interval, whoever runs them.
         if (kind === 'service') await services!.get('master')!.probed();

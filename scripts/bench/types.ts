@@ -35,6 +35,8 @@ export interface RowSpec {
   service?: boolean;
   /** 'bgp': the routed pair of examples/bgp-anycast (scripts/bench/routed.ts); default one segment. */
   topology?: 'bgp';
+  /** 6: VRRPv3 over IPv6 (the address VIP6, IPv6 on the lab's segment); default 4. */
+  family?: 4 | 6;
 }
 
 export interface Trial {
