@@ -1,9 +1,12 @@
 // The IPv6 socket for VRRPv3 adverts (next header 112), over our own addon
 // (native/advert_socket6.c): an IPv6 raw socket hands over only the payload, and the
 // hop limit RFC 5798 §5.1.2 requires to be 255 comes as ancillary data that Node and
-// raw-socket cannot read. Each received packet arrives with its source, destination,
-// hop limit and payload; sends go out from the interface's link-local address with
-// hop limit 255 and traffic class 0xc0 (as keepalived's), to the group or a peer.
+// raw-socket cannot read. Each received packet arrives as the core's InboundPacket
+// (source, destination, hop limit, payload); sends go out from the interface's
+// link-local address with hop limit 255 and traffic class 0xc0 (as keepalived's), to
+// the group or a peer.
+import type { InboundPacket } from '../core/inbound-packet.js';
+import { ipFromBytes, ipToBytes, type IpAddress } from '../core/ip-address.js';
 import { loadAddon } from './native-addon.js';
 import { linkLocalAddress } from './interface-ipv6.js';
 import { readLinkState } from './interface-info.js';
@@ -11,25 +14,22 @@ import { readLinkState } from './interface-info.js';
 export interface AdvertSocket6Options {
   ifname: string;
   /** ff02::12 unless --mcast says otherwise. */
-  group: Buffer;
+  group: IpAddress;
   /** The source of what we send; default: the interface's link-local address. */
-  source?: Buffer;
+  source?: IpAddress;
   protocol?: number;
   /** Receive our own multicast packets (tests use it as a control). */
   multicastLoop?: boolean;
   trafficClass?: number;
 }
 
-/** One received packet: addresses as 16 network-order bytes. */
-export interface ReceivedPacket6 {
-  source: Buffer;
-  /** undefined if the kernel gave no IPV6_PKTINFO (never seen; screened out as unknown). */
-  destination: Buffer | undefined;
-  /** undefined if the kernel gave no IPV6_HOPLIMIT (never seen; screened out). */
-  hopLimit: number | undefined;
+/**
+ * One received packet. Should the kernel ever leave out the ancillary data, the hop
+ * limit reads 0 and the destination :: (never seen; the inbound screen drops both).
+ */
+export interface ReceivedPacket6 extends InboundPacket {
   ifindex: number;
-  payload: Buffer;
-  /** Longer than the addon's 4096-byte buffer: payload is cut short. */
+  /** Longer than the addon's 4096-byte buffer: payload is cut short (and fails its checksum). */
   truncated: boolean;
 }
 
@@ -37,10 +37,10 @@ export interface AdvertSocket6 {
   readonly ifname: string;
   readonly ifindex: number;
   /** The source address our packets carry. */
-  readonly source: Buffer;
+  readonly source: IpAddress;
   readonly closed: boolean;
   /** Sends one payload (the VRRP packet). Rejects (never throws) on failure. */
-  send(payload: Buffer, destination: Buffer): Promise<void>;
+  send(payload: Buffer, destination: IpAddress): Promise<void>;
   onPacket(cb: (packet: ReceivedPacket6) => void): () => void;
   onError(cb: (error: Error) => void): () => void;
   /** A classic BPF program: payload at offset 0, the IPv6 header at SKF_NET_OFF. Throws if refused. */
@@ -71,6 +71,7 @@ const RECORD_HEADER = 40;
 const FLAG_TRUNCATED = 1;
 const FLAG_NO_HOPLIMIT = 2;
 const FLAG_NO_DESTINATION = 4;
+const UNSPECIFIED = ipFromBytes(Buffer.alloc(16), 0, 6);
 /** keepalived's traffic class for VRRP over IPv6 (DSCP CS6, network control). */
 export const VRRP6_TRAFFIC_CLASS = 0xc0;
 
@@ -85,9 +86,9 @@ export function decodeReceiveBatch(batch: Buffer, count: number): ReceivedPacket
     const length = batch.readUInt16BE(at + 38);
     const end = Math.min(at + RECORD_HEADER + length, batch.length);
     out.push({
-      source: batch.subarray(at, at + 16),
-      destination: flags & FLAG_NO_DESTINATION ? undefined : batch.subarray(at + 16, at + 32),
-      hopLimit: flags & FLAG_NO_HOPLIMIT ? undefined : batch[at + 36]!,
+      source: ipFromBytes(batch, at, 6),
+      destination: flags & FLAG_NO_DESTINATION ? UNSPECIFIED : ipFromBytes(batch, at + 16, 6),
+      hopLimit: flags & FLAG_NO_HOPLIMIT ? 0 : batch[at + 36]!,
       ifindex: batch.readUInt32BE(at + 32),
       payload: batch.subarray(at + RECORD_HEADER, end),
       truncated: (flags & FLAG_TRUNCATED) !== 0,
@@ -95,10 +96,6 @@ export function decodeReceiveBatch(batch: Buffer, count: number): ReceivedPacket
     at = end;
   }
   return out;
-}
-
-function hex16(b: Buffer): string {
-  return (b.toString('hex').match(/.{4}/g) ?? []).join(':');
 }
 
 export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
@@ -109,7 +106,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     const why = error instanceof Error ? error.message : String(error);
     return Object.assign(new Error(`${where()}: ${step}: ${why}`, { cause: error }), { code: (error as NodeJS.ErrnoException)?.code });
   };
-  const findSource = (): Buffer => {
+  const findSource = (): IpAddress => {
     const s = opts.source ?? linkLocalAddress(opts.ifname);
     if (!s) throw new Error(`${opts.ifname} has no IPv6 link-local address (is IPv6 disabled on it?)`);
     return s;
@@ -117,6 +114,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
   const first = readLinkState(opts.ifname);
   if (!first) throw new Error(`${where()}: interface ${opts.ifname} does not exist`);
   let source = findSource();
+  const group = ipToBytes(opts.group);
   let ifindex = first.ifindex;
   let closed = false;
   const packetListeners = new Set<(p: ReceivedPacket6) => void>();
@@ -131,7 +129,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
 
   let id: number;
   try {
-    id = native.open(opts.ifname, ifindex, opts.group, opts.protocol ?? 112, opts.multicastLoop ?? false, opts.trafficClass ?? VRRP6_TRAFFIC_CLASS, (batch, count, errno) => {
+    id = native.open(opts.ifname, ifindex, group, opts.protocol ?? 112, opts.multicastLoop ?? false, opts.trafficClass ?? VRRP6_TRAFFIC_CLASS, (batch, count, errno) => {
       if (closed) return;
       if (!batch) {
         report(describe('receive', Object.assign(new Error(`errno ${errno}`), { errno })));
@@ -162,14 +160,14 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     get closed() {
       return closed;
     },
-    send(payload: Buffer, destination: Buffer): Promise<void> {
+    send(payload: Buffer, destination: IpAddress): Promise<void> {
       if (closed) return Promise.reject(new Error(`${where()} is closed`));
       try {
-        const sent = native.send(id, payload, destination, source, ifindex);
+        const sent = native.send(id, payload, ipToBytes(destination), ipToBytes(source), ifindex);
         if (sent !== payload.length) return Promise.reject(new Error(`${where()} sent ${sent} of ${payload.length} bytes`));
         return Promise.resolve();
       } catch (e) {
-        return Promise.reject(describe(`send to ${hex16(destination)}`, e));
+        return Promise.reject(describe(`send to ${destination}`, e));
       }
     },
     onPacket(cb) {
@@ -190,7 +188,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
         const state = readLinkState(opts.ifname);
         if (!state) throw new Error(`interface ${opts.ifname} does not exist`);
         source = findSource();
-        native.rejoin(id, opts.ifname, state.ifindex, ifindex, opts.group);
+        native.rejoin(id, opts.ifname, state.ifindex, ifindex, group);
         ifindex = state.ifindex;
       } catch (e) {
         throw describe('rejoin', e);

@@ -2,14 +2,14 @@
 // link state (os.networkInterfaces() hides interfaces without carrier) and says which
 // are link-local and which are still tentative (duplicate address detection running).
 import { readFileSync } from 'node:fs';
+import { ipFromBytes, type IpAddress } from '../core/ip-address.js';
 
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
 const SCOPE_LINK = 0x20;
 
 export interface Ipv6InterfaceAddress {
-  /** The 16 bytes, network order. */
-  bytes: Buffer;
+  address: IpAddress;
   prefixLength: number;
   linkLocal: boolean;
   /** Duplicate address detection has not finished (or failed): not usable as a source yet. */
@@ -25,7 +25,7 @@ export function parseIfInet6(text: string, ifname: string): Ipv6InterfaceAddress
     const scope = parseInt(f[3]!, 16);
     const flags = parseInt(f[4]!, 16);
     out.push({
-      bytes: Buffer.from(f[0]!, 'hex'),
+      address: ipFromBytes(Buffer.from(f[0]!, 'hex'), 0, 6),
       prefixLength: parseInt(f[2]!, 16),
       linkLocal: scope === SCOPE_LINK,
       tentative: (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) !== 0,
@@ -44,7 +44,7 @@ export function readIpv6Addresses(ifname: string): Ipv6InterfaceAddress[] {
 }
 
 /** The interface's link-local address (the first usable one), as VRRPv3 over IPv6 sends from. */
-export function linkLocalAddress(ifname: string): Buffer | undefined {
+export function linkLocalAddress(ifname: string): IpAddress | undefined {
   const all = readIpv6Addresses(ifname).filter((a) => a.linkLocal);
-  return (all.find((a) => !a.tentative) ?? all[0])?.bytes;
+  return (all.find((a) => !a.tentative) ?? all[0])?.address;
 }

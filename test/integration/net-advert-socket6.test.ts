@@ -8,7 +8,7 @@ import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbo
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
-import { ipv6Bytes } from '../support/ipv6-text.js';
+import { ipToBytes, parseIp } from '../../src/core/ip-address.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { parsePcap } from '../support/pcap.js';
 import { ethernetFrame, parseMac, TEST_MAGIC } from '../support/net-test-frames.js';
@@ -95,7 +95,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const payload = Buffer.alloc(24);
     payload.writeUInt32BE(TEST_MAGIC, 0);
     payload.writeUInt32BE(77, 4);
-    const ip = encodeIpv6Packet({ src: ipv6Bytes(a.linkLocal!), dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
+    const ip = encodeIpv6Packet({ src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
     const frame = ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(a.mac), ETHERTYPE_IPV6, ip);
     const r = await lab.exec('a', supportArgv('net-frame', '--hex', frame.toString('hex')));
     assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 1 });
@@ -156,8 +156,8 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
       const vrrp = Buffer.from(hex, 'hex');
       assert.equal(vrrp[0], 0x31, 'VRRPv3 advertisement');
       assert.equal(vrrp[1], 61);
-      assert.equal(ipv6UpperChecksum(ipv6Bytes(lab.host('a').linkLocal!), VRRP_IPV6_GROUP, NEXT_HEADER_VRRP, vrrp), 0);
-      assert.deepEqual(vrrp.subarray(8), ipv6Bytes('fd77::1:61'));
+      assert.equal(ipv6UpperChecksum(parseIp(lab.host('a').linkLocal!)!, VRRP_IPV6_GROUP, NEXT_HEADER_VRRP, vrrp), 0);
+      assert.deepEqual(vrrp.subarray(8), ipToBytes(parseIp('fd77::1:61')!));
     }
   });
 

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
-import { ipv6Bytes, ipv6Text } from './ipv6-text.js';
+import { parseIp } from '../../src/core/ip-address.js';
 import { TEST_MAGIC } from './net-test-frames.js';
 
 const { values, positionals } = parseArgs({
@@ -32,7 +32,7 @@ export function testPayload6(seq: number): Buffer {
 }
 
 const isTest = (p: ReceivedPacket6): boolean => p.payload.length >= 8 && p.payload.readUInt32BE(0) === TEST_MAGIC;
-const group = values.group === 'ff02::12' ? VRRP_IPV6_GROUP : ipv6Bytes(values.group!);
+const group = parseIp(values.group!) ?? VRRP_IPV6_GROUP;
 const sock = openAdvertSocket6({ ifname: values.ifname!, group, multicastLoop: values.loop });
 const errors: string[] = [];
 sock.onError((e) => errors.push(e.message));
@@ -47,9 +47,9 @@ if (positionals[0] === 'receive') {
       count: got.length,
       seqs: values.all ? [] : got.map((p) => p.payload.readUInt32BE(4)),
       payloads: values.all ? uniq(got.map((p) => p.payload.toString('hex'))) : [],
-      sources: uniq(got.map((p) => ipv6Text(p.source))),
-      destinations: uniq(got.map((p) => (p.destination ? ipv6Text(p.destination) : 'none'))),
-      hopLimits: uniq(got.map((p) => p.hopLimit ?? -1)),
+      sources: uniq(got.map((p) => p.source)),
+      destinations: uniq(got.map((p) => p.destination)),
+      hopLimits: uniq(got.map((p) => p.hopLimit)),
       ifindexes: uniq(got.map((p) => p.ifindex)),
       truncated: got.some((p) => p.truncated),
       errors,
@@ -76,13 +76,13 @@ if (positionals[0] === 'receive') {
       process.stdout.write(`rejoin failed: ${(e as Error).message}\n`);
     }
   });
-  process.stdout.write(`ready ifindex=${sock.ifindex} source=${ipv6Text(sock.source)}\n`);
+  process.stdout.write(`ready ifindex=${sock.ifindex} source=${sock.source}\n`);
 } else if (positionals[0] === 'send') {
   let heard = 0;
   sock.onPacket((p) => {
     if (isTest(p)) heard++;
   });
-  const to = values.to ? ipv6Bytes(values.to) : group;
+  const to = values.to ? parseIp(values.to)! : group;
   let sent = 0;
   for (let seq = 0; seq < Number(values.count); seq++) {
     try {
@@ -95,7 +95,7 @@ if (positionals[0] === 'receive') {
   }
   await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
   sock.close();
-  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: ipv6Text(sock.source), errors }) + '\n');
+  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: sock.source, errors }) + '\n');
 } else {
   throw new Error('usage: net-advert6 receive|send [options]');
 }

@@ -1,20 +1,21 @@
 // The IPv6 header (RFC 8200 §3) and the pseudo-header upper-layer checksums cover
 // (§8.1). The advert socket never sees a header (the kernel builds it and hands over
 // the payload); these serve the neighbour advertisements, which go out as whole
-// Ethernet frames, and tests that build or read frames. Addresses are 16 bytes.
+// Ethernet frames, and tests that build or read frames.
 import { drop, type Decoded } from '../drop-reason.js';
+import { ipFamily, ipFromBytes, parseIp, writeIp, type IpAddress } from '../ip-address.js';
 import { internetChecksum } from './checksum.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 export const NEXT_HEADER_ICMPV6 = 58;
 export const NEXT_HEADER_VRRP = 112;
 /** The VRRPv3 group for IPv6 (RFC 5798 §5.1.2.2). */
-export const VRRP_IPV6_GROUP: Buffer = Buffer.from('ff020000000000000000000000000012', 'hex');
-export const ALL_NODES_IPV6: Buffer = Buffer.from('ff020000000000000000000000000001', 'hex');
+export const VRRP_IPV6_GROUP: IpAddress = parseIp('ff02::12')!;
+export const ALL_NODES_IPV6: IpAddress = parseIp('ff02::1')!;
 
 export interface Ipv6Packet {
-  src: Buffer;
-  dst: Buffer;
+  src: IpAddress;
+  dst: IpAddress;
   hopLimit: number;
   trafficClass: number;
   flowLabel: number;
@@ -24,8 +25,8 @@ export interface Ipv6Packet {
 }
 
 export interface Ipv6HeaderOptions {
-  src: Uint8Array;
-  dst: Uint8Array;
+  src: IpAddress;
+  dst: IpAddress;
   payloadLength: number;
   nextHeader: number;
   /** Default 255: VRRP and neighbour discovery receivers drop anything else. */
@@ -42,8 +43,8 @@ function checkField(name: string, value: number, max: number): void {
   }
 }
 
-function checkAddress(name: string, a: Uint8Array): void {
-  if (a.length !== 16) throw new RangeError(`IPv6 ${name} address must be 16 bytes, got ${a.length}`);
+function checkAddress(name: string, a: IpAddress): void {
+  if (ipFamily(a) !== 6) throw new RangeError(`IPv6 ${name} address must be an IPv6 address, got ${a}`);
 }
 
 /**
@@ -60,8 +61,8 @@ export function decodeIpv6Packet(buf: Buffer): Decoded<Ipv6Packet> {
   return {
     ok: true,
     value: {
-      src: buf.subarray(8, 24),
-      dst: buf.subarray(24, 40),
+      src: ipFromBytes(buf, 8, 6),
+      dst: ipFromBytes(buf, 24, 6),
       hopLimit: buf[7]!,
       trafficClass: (word >>> 20) & 0xff,
       flowLabel: word & 0xfffff,
@@ -87,8 +88,8 @@ export function encodeIpv6Header(o: Ipv6HeaderOptions): Buffer {
   h.writeUInt16BE(o.payloadLength, 4);
   h[6] = o.nextHeader;
   h[7] = hopLimit;
-  h.set(o.src, 8);
-  h.set(o.dst, 24);
+  writeIp(o.src, h, 8);
+  writeIp(o.dst, h, 24);
   return h;
 }
 
@@ -97,14 +98,14 @@ export function encodeIpv6Packet(o: Omit<Ipv6HeaderOptions, 'payloadLength'>, pa
 }
 
 /** The 40-byte pseudo-header of RFC 8200 §8.1: source, destination, upper-layer length, next header. */
-export function encodeIpv6PseudoHeader(src: Uint8Array, dst: Uint8Array, upperLength: number, nextHeader: number): Buffer {
+export function encodeIpv6PseudoHeader(src: IpAddress, dst: IpAddress, upperLength: number, nextHeader: number): Buffer {
   checkAddress('source', src);
   checkAddress('destination', dst);
   checkField('upper-layer length', upperLength, 0xffffffff);
   checkField('next header', nextHeader, 255);
   const p = Buffer.alloc(40);
-  p.set(src, 0);
-  p.set(dst, 16);
+  writeIp(src, p, 0);
+  writeIp(dst, p, 16);
   p.writeUInt32BE(upperLength, 32);
   p[39] = nextHeader;
   return p;
@@ -114,6 +115,6 @@ export function encodeIpv6PseudoHeader(src: Uint8Array, dst: Uint8Array, upperLe
  * The upper-layer checksum over the pseudo-header and the message: the value to
  * store when the message's checksum field is zero, 0 when the message carries a right one.
  */
-export function ipv6UpperChecksum(src: Uint8Array, dst: Uint8Array, nextHeader: number, message: Uint8Array): number {
+export function ipv6UpperChecksum(src: IpAddress, dst: IpAddress, nextHeader: number, message: Uint8Array): number {
   return internetChecksum(encodeIpv6PseudoHeader(src, dst, message.length, nextHeader), message);
 }

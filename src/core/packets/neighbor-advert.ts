@@ -4,13 +4,15 @@
 // take the new MAC at once, Solicited and Router clear, with the Target Link-Layer
 // Address option. Built as a whole Ethernet frame for the packet socket.
 import { drop, type Decoded } from '../drop-reason.js';
-import { buildEthernetFrame, ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { ipFamily, ipFromBytes, ipToBytes, writeIp, type IpAddress } from '../ip-address.js';
+import { encodeEthernetFrame, ETHERNET_HEADER_LENGTH } from './ethernet.js';
 import { ALL_NODES_IPV6, decodeIpv6Packet, encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_ICMPV6 } from './ipv6-header.js';
 
 export const ETHERTYPE_IPV6 = 0x86dd;
 /** RFC 2464 §7: 33:33 and the group's last 32 bits; ff02::1 -> 33:33:00:00:00:01. */
-export function ipv6MulticastMac(group: Uint8Array): Buffer {
-  return Buffer.from([0x33, 0x33, group[12]!, group[13]!, group[14]!, group[15]!]);
+export function ipv6MulticastMac(group: IpAddress): Buffer {
+  const b = ipToBytes(group);
+  return Buffer.from([0x33, 0x33, b[12]!, b[13]!, b[14]!, b[15]!]);
 }
 
 const ICMPV6_NEIGHBOR_ADVERT = 136;
@@ -23,31 +25,31 @@ const FLAG_OVERRIDE = 0x20;
 export interface NeighborAdvert {
   ethDst: Buffer;
   ethSrc: Buffer;
-  src: Buffer;
-  dst: Buffer;
+  src: IpAddress;
+  dst: IpAddress;
   hopLimit: number;
   router: boolean;
   solicited: boolean;
   override: boolean;
-  target: Buffer;
+  target: IpAddress;
   /** The Target Link-Layer Address option, if present. */
   targetMac: Buffer | undefined;
 }
 
 /** The frame announcing that `target` is at `mac`. */
-export function encodeNeighborAdvert(mac: Buffer, target: Uint8Array): Buffer {
+export function encodeNeighborAdvert(mac: Buffer, target: IpAddress): Buffer {
   if (mac.length !== 6) throw new RangeError('MAC address must be 6 bytes');
-  if (target.length !== 16) throw new RangeError('target must be 16 bytes');
+  if (ipFamily(target) !== 6) throw new RangeError(`target must be an IPv6 address, got ${target}`);
   const icmp = Buffer.alloc(NA_LENGTH + 8);
   icmp[0] = ICMPV6_NEIGHBOR_ADVERT;
   icmp[4] = FLAG_OVERRIDE;
-  icmp.set(target, 8);
+  writeIp(target, icmp, 8);
   icmp[24] = OPTION_TARGET_LINK_LAYER;
   icmp[25] = 1; // in units of 8 bytes
   mac.copy(icmp, 26);
   icmp.writeUInt16BE(ipv6UpperChecksum(target, ALL_NODES_IPV6, NEXT_HEADER_ICMPV6, icmp), 2);
   const ip = encodeIpv6Packet({ src: target, dst: ALL_NODES_IPV6, nextHeader: NEXT_HEADER_ICMPV6, hopLimit: 255 }, icmp);
-  return buildEthernetFrame(ipv6MulticastMac(ALL_NODES_IPV6), mac, ETHERTYPE_IPV6, ip);
+  return encodeEthernetFrame(ipv6MulticastMac(ALL_NODES_IPV6), mac, ETHERTYPE_IPV6, ip);
 }
 
 /** Reads an Ethernet frame carrying an ICMPv6 Neighbor Advertisement with a right checksum. */
@@ -82,7 +84,7 @@ export function decodeNeighborAdvert(frame: Buffer): Decoded<NeighborAdvert> {
       router: (flags & FLAG_ROUTER) !== 0,
       solicited: (flags & FLAG_SOLICITED) !== 0,
       override: (flags & FLAG_OVERRIDE) !== 0,
-      target: icmp.subarray(8, 24),
+      target: ipFromBytes(icmp, 8, 6),
       targetMac,
     },
   };
