@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { ipFromBytes } from '../../src/core/ip-address.js';
 import { decodeIpv6Packet, encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP } from '../../src/core/packets/ipv6-header.js';
 import { decodeNeighborAdvert, encodeNeighborAdvert } from '../../src/core/packets/neighbor-advert.js';
+import { decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
 const address = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => ipFromBytes(a, 0, 6));
@@ -46,6 +47,31 @@ describe('IPv6 header properties', () => {
         const bit = pick % (msg.length * 8);
         assert.notEqual(ipv6UpperChecksum(src, dst, NEXT_HEADER_VRRP, flipBit(msg, bit)), 0);
       }),
+    );
+  });
+});
+
+describe('VRRPv3 over IPv6 properties', () => {
+  it('encode → decode returns every field; a single-bit flip is refused or decodes to different fields', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ vrid: byte, priority: byte, intervalCs: fc.integer({ min: 1, max: 4095 }), addrs: fc.array(address, { maxLength: 12 }) }),
+        address,
+        address,
+        fc.nat(),
+        (f, src, dst, pick) => {
+          const fields = { version: 3 as const, ...f };
+          const wire = encodeVrrp(fields, { src, dst });
+          assert.equal(wire.length, 8 + 16 * f.addrs.length);
+          const d = decodeVrrp(wire, 3, { src, dst });
+          assert.ok(d.ok);
+          assert.deepEqual([d.value.vrid, d.value.priority, d.value.intervalCs, d.value.addrs], [f.vrid, f.priority, f.intervalCs, f.addrs]);
+          const bit = pick % (wire.length * 8);
+          const flipped = decodeVrrp(flipBit(wire, bit), 3, { src, dst });
+          // The reserved bits of the interval field are ignored (RFC 5798); the checksum still catches them.
+          assert.equal(flipped.ok, false, `bit ${bit}`);
+        },
+      ),
     );
   });
 });

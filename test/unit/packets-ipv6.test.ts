@@ -1,6 +1,6 @@
-// The IPv6 header, its pseudo-header checksum and the unsolicited neighbour
-// advertisement, against keepalived 2.2.7's IPv6 capture: every frame decodes, and
-// what we encode from the decoded fields is the captured bytes again.
+// The IPv6 header, its pseudo-header checksum, VRRPv3 over IPv6 and the unsolicited
+// neighbour advertisement, against keepalived 2.2.7's IPv6 capture: every frame
+// decodes, and what we encode from the decoded fields is the captured bytes again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeNeighborAdvert, encodeNeighborAdvert, ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
@@ -16,6 +16,7 @@ import {
 } from '../../src/core/packets/ipv6-header.js';
 import { readEthernetFixture, VRRP6_CAPTURE } from '../support/pcap.js';
 import { parseIp } from '../../src/core/ip-address.js';
+import { decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 
 const frames = readEthernetFixture(VRRP6_CAPTURE.file).map((r) => r.frame);
 const mac = Buffer.from(VRRP6_CAPTURE.mac.split(':').map((h) => parseInt(h, 16)));
@@ -135,5 +136,44 @@ describe('unsolicited neighbour advertisement', () => {
     zeroLengthOption[54 + 25] = 0;
     assert.equal(decodeNeighborAdvert(zeroLengthOption).ok, false);
     assert.deepEqual(decodeNeighborAdvert(na.subarray(0, 13)), { ok: false, reason: 'short' });
+  });
+});
+
+describe('VRRPv3 over IPv6 on the keepalived capture', () => {
+  const decoded = adverts.map((f) => {
+    const p = ip(f);
+    const d = decodeVrrp(p.payload, 3, p);
+    assert.ok(d.ok, `decodes: ${JSON.stringify(d)}`);
+    return { p, ad: d.value };
+  });
+
+  it('decodes every advert: vrid 61, interval 100 cs, both addresses; priority 150, and 0 in the last (the stop)', () => {
+    for (const { ad } of decoded) {
+      assert.equal(ad.version, 3);
+      assert.equal(ad.vrid, VRRP6_CAPTURE.vrid);
+      assert.equal(ad.intervalCs, VRRP6_CAPTURE.intervalCs);
+      assert.deepEqual(ad.addrs, VRRP6_CAPTURE.addrs);
+    }
+    assert.deepEqual(decoded.map(({ ad }) => ad.priority), [150, 150, 150, 150, 150, 0]);
+  });
+
+  it('re-encodes each advert byte for byte, checksum included', () => {
+    for (const { p, ad } of decoded) {
+      const again = encodeVrrp({ version: 3, vrid: ad.vrid, priority: ad.priority, intervalCs: ad.intervalCs, addrs: ad.addrs }, p);
+      assert.deepEqual(again, p.payload);
+    }
+  });
+
+  it('the checksum covers the IPv6 pseudo-header: another source or destination fails it', () => {
+    const { p } = decoded[0]!;
+    assert.deepEqual(decodeVrrp(p.payload, 3, { src: parseIp('fe80::1')!, dst: p.dst }), { ok: false, reason: 'checksum' });
+    assert.deepEqual(decodeVrrp(p.payload, 3, { src: p.src, dst: parseIp('fd79::11')! }), { ok: false, reason: 'checksum' });
+  });
+
+  it('VRRPv2 has no IPv6: refused both ways', () => {
+    const { p } = decoded[0]!;
+    assert.deepEqual(decodeVrrp(p.payload, 2, p), { ok: false, reason: 'version' });
+    assert.throws(() => encodeVrrp({ version: 2, vrid: 1, priority: 1, intervalCs: 100, addrs: [] }, p), /VRRPv2 has no IPv6/);
+    assert.throws(() => encodeVrrp({ version: 3, vrid: 1, priority: 1, intervalCs: 100, addrs: [parseIp('10.0.0.1')!] }, p), /IPv6 addresses only/);
   });
 });

@@ -1,16 +1,18 @@
-// VRRP advertisements for IPv4: version 2 (RFC 3768) and version 3 (RFC 5798), laid out
-// as keepalived 2.2.7 sends them.
+// VRRP advertisements: version 2 (RFC 3768) and version 3 (RFC 5798) for IPv4, and
+// version 3 for IPv6 (RFC 5798 §5.1.2), laid out as keepalived 2.2.7 sends them.
 //
 //   0: version << 4 | type 1   1: vrid   2: priority   3: address count
 //   v2: 4: auth type, 5: interval in seconds       v3: 4-5: 4 reserved bits, 12-bit interval (cs)
-//   6-7: checksum   8..: addresses   v2 only: 8 bytes of authentication data
+//   6-7: checksum   8..: addresses (4 or 16 bytes each)   v2 only: 8 bytes of authentication data
 //
-// The v2 checksum covers the VRRP packet; the v3 one also covers an IPv4 pseudo-header.
+// The v2 checksum covers the VRRP packet; the v3 one also covers the IPv4 or the IPv6
+// pseudo-header. The family is the IP packet's: its addresses say which.
 import { sameBytesConstantTime } from './constant-time.js';
 import { drop, type Decoded } from '../drop-reason.js';
 import { ipFamily, ipFromBytes, writeIp, type IpAddress } from '../ip-address.js';
 import { internetChecksum } from './checksum.js';
 import { IPPROTO_VRRP } from './ipv4-header.js';
+import { encodeIpv6PseudoHeader } from './ipv6-header.js';
 
 export const VRRP_TYPE_ADVERTISEMENT = 1;
 export const VRRP_HEADER_LENGTH = 8;
@@ -56,6 +58,7 @@ export function vrrp2AuthBytes(password: Buffer | null): Buffer {
 }
 
 function pseudoHeader(ip: IpPair, length: number): Buffer {
+  if (ipFamily(ip.src) === 6) return encodeIpv6PseudoHeader(ip.src, ip.dst, length, IPPROTO_VRRP);
   const p = Buffer.alloc(12);
   writeIp(ip.src, p, 0);
   writeIp(ip.dst, p, 4);
@@ -82,7 +85,11 @@ export function encodeVrrp(a: VrrpFields, ip: IpPair): Buffer {
   } else {
     checkInt('v3 interval (cs)', a.intervalCs, 1, VRRP3_MAX_INTERVAL_CS);
   }
-  const length = VRRP_HEADER_LENGTH + 4 * a.addrs.length + (v2 ? VRRP2_AUTH_LENGTH : 0);
+  const family = ipFamily(ip.src);
+  if (v2 && family === 6) throw new RangeError('VRRPv2 has no IPv6 (RFC 3768): use version 3');
+  if (ipFamily(ip.dst) !== family) throw new RangeError(`VRRP source ${ip.src} and destination ${ip.dst} are of different families`);
+  const size = family === 6 ? 16 : 4;
+  const length = VRRP_HEADER_LENGTH + size * a.addrs.length + (v2 ? VRRP2_AUTH_LENGTH : 0);
   const p = Buffer.alloc(length);
   p[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
   p[1] = a.vrid;
@@ -92,13 +99,13 @@ export function encodeVrrp(a: VrrpFields, ip: IpPair): Buffer {
     const password = a.password ?? null;
     p[4] = password ? VRRP2_AUTH_SIMPLE : VRRP2_AUTH_NONE;
     p[5] = a.intervalCs / 100;
-    vrrp2AuthBytes(password).copy(p, VRRP_HEADER_LENGTH + 4 * a.addrs.length);
+    vrrp2AuthBytes(password).copy(p, VRRP_HEADER_LENGTH + size * a.addrs.length);
   } else {
     p.writeUInt16BE(a.intervalCs, 4);
   }
   a.addrs.forEach((addr, i) => {
-    if (ipFamily(addr) !== 4) throw new RangeError(`VRRP over IPv4 carries IPv4 addresses only, got ${addr}`);
-    writeIp(addr, p, VRRP_HEADER_LENGTH + 4 * i);
+    if (ipFamily(addr) !== family) throw new RangeError(`VRRP over IPv${family} carries IPv${family} addresses only, got ${addr}`);
+    writeIp(addr, p, VRRP_HEADER_LENGTH + size * i);
   });
   const sum = v2 ? internetChecksum(p) : internetChecksum(pseudoHeader(ip, length), p);
   p.writeUInt16BE(sum, 6);
@@ -117,15 +124,18 @@ export function decodeVrrp(payload: Buffer, version: 2 | 3, ip: IpPair): Decoded
   if (payload.length < VRRP_HEADER_LENGTH) return drop('length');
   const count = payload[3]!;
   const v2 = version === 2;
-  const length = VRRP_HEADER_LENGTH + 4 * count + (v2 ? VRRP2_AUTH_LENGTH : 0);
+  const family = ipFamily(ip.src);
+  if (v2 && family === 6) return drop('version');
+  const size = family === 6 ? 16 : 4;
+  const length = VRRP_HEADER_LENGTH + size * count + (v2 ? VRRP2_AUTH_LENGTH : 0);
   if (payload.length !== length) return drop('length');
   const sum = v2 ? internetChecksum(payload) : internetChecksum(pseudoHeader(ip, length), payload);
   if (sum !== 0) return drop('checksum');
   const intervalCs = v2 ? payload[5]! * 100 : payload.readUInt16BE(4) & VRRP3_MAX_INTERVAL_CS;
   if (intervalCs === 0) return drop('interval');
   const addrs: IpAddress[] = new Array<IpAddress>(count);
-  for (let i = 0; i < count; i++) addrs[i] = ipFromBytes(payload, VRRP_HEADER_LENGTH + 4 * i, 4);
-  const authAt = VRRP_HEADER_LENGTH + 4 * count;
+  for (let i = 0; i < count; i++) addrs[i] = ipFromBytes(payload, VRRP_HEADER_LENGTH + size * i, family);
+  const authAt = VRRP_HEADER_LENGTH + size * count;
   return {
     ok: true,
     value: {
