@@ -1,6 +1,8 @@
 // The few questions settings validation asks the host. Behind an interface so unit
 // tests can answer them without touching /sys or the file system.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { parseIp, type IpAddress } from '../core/ip-address.js';
+import { readIpv6Addresses } from '../net/interface-ipv6.js';
 
 export interface NetInterface {
   name: string;
@@ -19,6 +21,8 @@ export interface HostChecks {
   executable(path: string): ExecutableCheck;
   /** Permission bits of a file (st_mode & 0o7777), or undefined when it cannot be read. */
   mode?(path: string): number | undefined;
+  /** The interface's IPv6 link-local addresses (VRRPv3 over IPv6 sends from one), usable ones first. */
+  linkLocalAddresses(ifname: string): IpAddress[];
 }
 
 const SYS_NET = '/sys/class/net';
@@ -52,6 +56,10 @@ export const realHostChecks: HostChecks = {
   },
   readFile(path) {
     return readFileSync(path);
+  },
+  linkLocalAddresses(ifname) {
+    const all = readIpv6Addresses(ifname).filter((a) => a.linkLocal);
+    return [...all.filter((a) => !a.tentative), ...all.filter((a) => a.tentative)].map((a) => a.address);
   },
   mode(path) {
     try {
@@ -89,6 +97,8 @@ export interface MemoryHost {
   executables?: string[];
   /** Permission bits of files, where a test cares. */
   modes?: Record<string, number>;
+  /** IPv6 link-local addresses per interface (default: fe80::1 on eth0). */
+  linkLocal?: Record<string, string[]>;
 }
 
 /** HostChecks answered from memory, for tests and simulations that must not touch the host. */
@@ -108,6 +118,7 @@ export function memoryHostChecks(host: MemoryHost = {}): HostChecks {
       return Buffer.from(content);
     },
     mode: (path) => host.modes?.[path],
+    linkLocalAddresses: (ifname) => (host.linkLocal ?? { eth0: ['fe80::1'] })[ifname]?.map((a) => parseIp(a)!) ?? [],
     executable(path) {
       if (host.executables?.includes(path)) return 'ok';
       if (host.directories?.includes(path)) return 'not-a-file';

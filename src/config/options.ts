@@ -25,9 +25,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'interface', short: 'i', takesValue: true, arg: 'if', env: true, ucarp: true,
     help: 'network interface to run on (default: the first non-loopback interface)' },
   { long: 'srcip', short: 's', takesValue: true, arg: 'ip', env: true, ucarp: true,
-    help: "this host's own (real) IPv4 address, the source of every advertisement; required" },
+    help: "this host's own (real) IPv4 address, the source of every advertisement; required for IPv4. " +
+      'For an IPv6 group: a link-local address of --interface, which is also the default' },
   { long: 'mcast', short: 'm', takesValue: true, arg: 'ip', env: true, ucarp: true,
-    help: 'multicast group for advertisements (default 224.0.0.18)' },
+    help: 'multicast group for advertisements (default 224.0.0.18; ff02::12 for IPv6)' },
   { long: 'vhid', short: 'v', takesValue: true, arg: 'id', env: true, ucarp: true,
     help: 'virtual host id (VRRP: virtual router id), 1-255; required' },
   { long: 'pass', short: 'p', takesValue: true, arg: 'pass', env: true, ucarp: true,
@@ -41,7 +42,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'neutral', short: 'n', takesValue: false, env: true, ucarp: true,
     help: "don't run the downscript at start-up when entering backup" },
   { long: 'addr', short: 'a', takesValue: true, repeatable: true, arg: 'ip', env: true, ucarp: true,
-    help: 'virtual (shared) IPv4 address; required; repeat for several addresses' },
+    help: 'virtual (shared) IPv4 address, or IPv6 address with --protocol vrrp3; required; repeat for ' +
+      'several addresses, all of one family' },
   { long: 'help', short: 'h', takesValue: false, env: false, ucarp: true,
     help: 'print this summary of options and exit' },
   { long: 'advbase', short: 'b', takesValue: true, arg: 'seconds', env: true, ucarp: true,
@@ -78,7 +80,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'priority', takesValue: true, arg: 'n', env: true, ucarp: false,
     help: 'VRRP only: priority 1-255 (default 100); higher wins, 255 means this host owns the address' },
   { long: 'peer', takesValue: true, repeatable: true, arg: 'ip', env: true, ucarp: false,
-    help: 'send advertisements by unicast to this peer instead of multicast; repeat for several peers' },
+    help: 'send advertisements by unicast to this peer (of the addresses\' family) instead of multicast; repeat for several peers' },
   { long: 'peer-min-ttl', takesValue: true, arg: 'ttl', env: true, ucarp: false,
     help: 'with --peer: accept adverts from the listed peers whose TTL is at least <ttl>, 1-255, so that ' +
       'they may cross routers (keepalived\'s min_ttl; adverts still leave with TTL 255). Without it every ' +

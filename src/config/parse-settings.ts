@@ -6,7 +6,7 @@
 // rather than adding to it. Every failure is a UsageError naming where the value came
 // from; parseSettings turns it into { kind: 'exit' } and never lets a stack escape.
 import { resolve as resolvePath } from 'node:path';
-import { parseIp, type IpAddress } from '../core/ip-address.js';
+import { ipFamily, isIpv6LinkLocal, parseIp, type IpAddress, type IpFamily } from '../core/ip-address.js';
 import type { Protocol, Settings } from './settings.js';
 import { parseCommandLine } from './command-line.js';
 import { CHECK_SEPARATOR, parseCheck } from './check-spec.js';
@@ -15,7 +15,7 @@ import { EX_NOINPUT, EX_SOFTWARE, EX_USAGE, UsageError } from './errors.js';
 import { realHostChecks, type HostChecks } from './host-checks.js';
 import { helpText, optionByEnvKey, SYSLOG_FACILITIES } from './options.js';
 import { packageVersion } from './version.js';
-import { readCentiseconds, readIpv4, readListenAddress, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
+import { readCentiseconds, readIp, readListenAddress, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
 import { DEFAULT_RUN_DIR } from '../control/run-dir.js';
 
 export type { HostChecks } from './host-checks.js';
@@ -27,6 +27,7 @@ export type ParseOutcome =
   | { kind: 'exit'; code: number; stdout?: string; stderr?: string };
 
 const DEFAULT_MCAST = parseIp('224.0.0.18')!; // CARP's and VRRP's group
+const DEFAULT_MCAST6 = parseIp('ff02::12')!; // VRRPv3's group over IPv6 (RFC 5798 §5.1.2.2)
 const CARP_MAX_PASSWORD = 19;
 const VRRP2_MAX_PASSWORD = 8;
 const IFNAMSIZ = 16;
@@ -216,20 +217,36 @@ function parse(
   const vhidRaw = one('vhid');
   const vhid = vhidRaw ? readWhole(vhidRaw, 1, 255) : undefined;
 
+  // The addresses decide the family: all of one, IPv6 only with VRRPv3 (RFC 5798 §5.1.2).
+  const addrItems = list('addr');
+  const addrs = uniqueAddresses(addrItems);
+  const family: IpFamily = addrs.length > 0 ? ipFamily(addrs[0]!) : 4;
+  addrs.forEach((a, i) => {
+    if (ipFamily(a) !== family) {
+      const item = addrItems[i]!;
+      throw new UsageError(item.raw.where, `mixes IPv${ipFamily(a)} with IPv${family} addresses: a group is of one family (run one process per family)`, EX_USAGE, item.text);
+    }
+  });
+  if (family === 6 && protocol !== 'vrrp3') {
+    const why = carp ? 'CARP (as ucarp) has no IPv6' : 'VRRPv2 (RFC 3768) has no IPv6';
+    throw new UsageError(addrItems[0]!.raw.where, `IPv6 addresses need --protocol vrrp3: ${why}`, EX_USAGE, addrItems[0]!.text);
+  }
+  const sameFamily = (raw: Raw, addr: IpAddress, text: string): IpAddress => {
+    if (ipFamily(addr) !== family) throw new UsageError(raw.where, `must be an IPv${family} address, as --addr is`, EX_USAGE, text);
+    return addr;
+  };
+
   const srcipRaw = one('srcip');
-  const srcip = srcipRaw ? readIpv4(srcipRaw, 'unicast') : undefined;
+  const srcip = srcipRaw ? sameFamily(srcipRaw, readIp(srcipRaw, 'unicast'), textOf(srcipRaw)) : undefined;
+  if (srcipRaw && family === 6 && !isIpv6LinkLocal(srcip!)) {
+    throw new UsageError(srcipRaw.where, 'must be a link-local address (fe80::/10) for VRRPv3 over IPv6 (RFC 5798 §5.1.2.1), or be left out', EX_USAGE, textOf(srcipRaw));
+  }
 
-  const mcast = mcastRaw ? readIpv4(mcastRaw, 'multicast') : DEFAULT_MCAST;
-
-  const addrs = uniqueAddresses(list('addr'));
+  const mcast = mcastRaw ? sameFamily(mcastRaw, readIp(mcastRaw, 'multicast'), textOf(mcastRaw)) : family === 6 ? DEFAULT_MCAST6 : DEFAULT_MCAST;
 
   const peerItems = list('peer');
   const peers = uniqueAddresses(peerItems);
-  const self = srcip === undefined ? -1 : peers.indexOf(srcip);
-  if (self >= 0) {
-    const item = peerItems[self]!;
-    throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
-  }
+  peers.forEach((p, i) => sameFamily(peerItems[i]!.raw, p, peerItems[i]!.text));
 
   const minTtlRaw = one('peer-min-ttl');
   if (minTtlRaw && !peerRaws) {
@@ -318,15 +335,31 @@ function parse(
   const iface = pickInterface(one('interface'), host);
   const password = readPassword(protocol, layers, host, secrets, warnings);
   if (vhid === undefined) throw new UsageError('--vhid', 'required (the virtual host id, 1 to 255)');
-  if (srcip === undefined) throw new UsageError('--srcip', "required (this host's own IPv4 address)");
   if (addrs.length === 0) {
-    throw new UsageError('--addr', 'required (the virtual IPv4 address; repeat --addr for several)');
+    throw new UsageError('--addr', 'required (the virtual IPv4 or, with --protocol vrrp3, IPv6 address; repeat --addr for several)');
+  }
+  let source = srcip;
+  if (family === 6) {
+    // The RFC's source: the link-local address of the interface the adverts leave by.
+    const linkLocal = host.linkLocalAddresses(iface);
+    if (source === undefined) {
+      source = linkLocal[0];
+      if (source === undefined) throw new UsageError('--srcip', `not given, and ${iface} has no IPv6 link-local address (is IPv6 disabled on it?)`);
+    } else if (!linkLocal.includes(source)) {
+      throw new UsageError(srcipRaw!.where, `is not a link-local address of ${iface} (it has ${linkLocal.join(', ') || 'none'})`, EX_USAGE, textOf(srcipRaw!));
+    }
+  }
+  if (source === undefined) throw new UsageError('--srcip', "required (this host's own IPv4 address)");
+  const selfAt = peers.indexOf(source);
+  if (selfAt >= 0) {
+    const item = peerItems[selfAt]!;
+    throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
   }
 
   const settings: Settings = {
     protocol,
     interface: iface,
-    srcip,
+    srcip: source,
     mcast,
     vhid,
     password,
@@ -362,7 +395,7 @@ function parse(
 function uniqueAddresses(items: { raw: Raw; text: string }[]): IpAddress[] {
   const seen = new Set<IpAddress>();
   return items.map(({ raw, text }) => {
-    const addr = readIpv4(raw, 'unicast', text);
+    const addr = readIp(raw, 'unicast', text);
     if (seen.has(addr)) throw new UsageError(raw.where, 'lists the same address twice', EX_USAGE, text);
     seen.add(addr);
     return addr;

@@ -60,18 +60,28 @@ export function readSwitch(raw: Raw): boolean {
 
 export type AddressKind = 'unicast' | 'multicast';
 
-/** A strict dotted quad of the given kind (IPv6 is refused as anything else that is not one). */
-export function readIpv4(raw: Raw, kind: AddressKind, text: string = textOf(raw)): IpAddress {
+/** An IPv4 address (strict dotted quad) or an IPv6 one (any valid spelling, no zone) of the given kind. */
+export function readIp(raw: Raw, kind: AddressKind, text: string = textOf(raw)): IpAddress {
   const addr = parseIp(text);
-  if (addr === undefined || ipFamily(addr) !== 4) {
-    throw new UsageError(raw.where, 'must be an IPv4 address in dotted-quad form, like 10.0.0.1', undefined, text);
+  if (addr === undefined) {
+    throw new UsageError(raw.where, 'must be an IPv4 address in dotted-quad form (10.0.0.1) or an IPv6 address (2001:db8::1)', undefined, text);
   }
+  return checkKind(raw, kind, addr, text);
+}
+
+function checkKind(raw: Raw, kind: AddressKind, addr: IpAddress, text: string): IpAddress {
+  const v6 = ipFamily(addr) === 6;
   if (kind === 'multicast' && !isMulticast(addr)) {
-    throw new UsageError(raw.where, 'must be a multicast group address, 224.0.0.0 to 239.255.255.255', undefined, text);
+    const range = v6 ? 'ff00::/8, like ff02::12' : '224.0.0.0 to 239.255.255.255';
+    throw new UsageError(raw.where, `must be a multicast group address, ${range}`, undefined, text);
   }
-  // 0.0.0.0, multicast, and 240.0.0.0 and up (reserved, broadcast) can't be a host's address.
-  if (kind === 'unicast' && (ipv4Word(addr) === 0 || ipv4Word(addr) >>> 28 >= 0xe)) {
-    throw new UsageError(raw.where, 'must be a unicast address (not 0.0.0.0, multicast or broadcast)', undefined, text);
+  if (kind === 'unicast') {
+    // 0.0.0.0, multicast, and 240.0.0.0 and up (reserved, broadcast) can't be a host's address; nor :: or ff00::/8.
+    const bad = v6 ? isMulticast(addr) || addr === '::' : ipv4Word(addr) === 0 || ipv4Word(addr) >>> 28 >= 0xe;
+    if (bad) {
+      const what = v6 ? ':: or multicast' : '0.0.0.0, multicast or broadcast';
+      throw new UsageError(raw.where, `must be a unicast address (not ${what})`, undefined, text);
+    }
   }
   return addr;
 }
