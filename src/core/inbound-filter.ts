@@ -2,7 +2,7 @@
 // HMAC: they reject floods of forged or stray packets for the price of a few reads.
 import { drop, type Decoded } from './drop-reason.js';
 import { decodeIpv4Inbound, type InboundPacket } from './inbound-packet.js';
-import type { IpAddress } from './ip-address.js';
+import { ipFamily, isMulticast, type IpAddress } from './ip-address.js';
 
 /** Every advert leaves with TTL (hop limit) 255; one that arrives with 255 crossed no router. */
 export const LINK_LOCAL_HOP_LIMIT = 255;
@@ -28,7 +28,10 @@ export function screenInbound(pkt: InboundPacket, policy: InboundPolicy): Decode
   if (pkt.source === policy.self) return drop('own');
   if (policy.peers.length > 0) {
     if (!policy.peers.includes(pkt.source)) return drop('peer');
-    if (pkt.destination !== policy.self && pkt.destination !== policy.group) return drop('destination');
+    // IPv6 peers may address any of our unicast addresses (the source is our link-local
+    // one, but a peer may know us by a global address); the kernel delivers only ours.
+    const ours = pkt.destination === policy.self || (ipFamily(pkt.destination) === 6 && !isMulticast(pkt.destination));
+    if (!ours && pkt.destination !== policy.group) return drop('destination');
   } else if (pkt.destination !== policy.group) {
     return drop('destination');
   }

@@ -2,18 +2,20 @@
 // scripts, announcements, logs), signals. Everything here is I/O; every decision is the
 // election's. One Daemon runs one virtual host.
 import type { IpAddress } from '../core/ip-address.js';
-import { screenIpv4, type InboundPolicy } from '../core/inbound-filter.js';
+import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
+import type { Decoded } from '../core/drop-reason.js';
+import type { InboundPacket } from '../core/inbound-packet.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
 import { kernelFilterProgram } from '../core/kernel-filter.js';
 import { encodeBpfProgram } from '../net/bpf-encode.js';
 import type { Settings } from '../config/settings.js';
-import { openAdvertSocket, type AdvertSocket } from '../net/advert-socket.js';
 import { readInterface } from '../net/interface-info.js';
 import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
 import type { CheckSnapshot, GroupSnapshot } from '../control/snapshot.js';
+import { openAdvertChannel, type AdvertChannel } from './advert-channel.js';
 import { announcementFrames } from './announcement.js';
 import { DropCounter } from './drop-counter.js';
 import { GroupStats } from './group-stats.js';
@@ -41,7 +43,7 @@ export class Daemon {
   private readonly checks: ChecksRunner;
   /** The state the last transition entered: the scripts' UCARP_STATE. */
   private entered: Role = 'INIT';
-  private socket: AdvertSocket | null = null;
+  private socket: AdvertChannel | null = null;
   private packetSocket: PacketSocket | null = null;
   private mac: Buffer = Buffer.alloc(6);
   private ifindex = -1;
@@ -68,8 +70,6 @@ export class Daemon {
   private readonly announceWhenUp = new Set<IpAddress>();
   private ipId = Math.floor(Math.random() * 0xffff);
   private readonly sends = new Set<Promise<void>>();
-  /** The last advertisement built per destination: a VRRP master sends the same bytes every interval. */
-  private readonly lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   /** Wall-clock time of each check's last change of state, for the status snapshot. */
@@ -99,9 +99,10 @@ export class Daemon {
     const info = readInterface(s.interface);
     if (!info) throw new Error(`interface ${s.interface} does not exist`);
     this.adoptInterface(info.ifindex, info.mac);
-    this.socket = openAdvertSocket({ ifname: s.interface, srcip: s.srcip, group: s.mcast });
-    this.socket.onPacket((pkt) => this.onPacket(pkt));
-    this.socket.onError((e) => this.log.error(`socket: ${e.message}`));
+    this.socket = openAdvertChannel(s, this.driver.tos, {
+      onPacket: (pkt) => this.onPacket(pkt),
+      onError: (e) => this.log.error(`socket: ${e.message}`),
+    });
     this.attachKernelFilter(this.socket);
     this.linkUp = s.ignoreifstate || info.running;
     this.log.info(
@@ -319,8 +320,7 @@ export class Daemon {
     }
     if (!standing) return false;
     const dst = s.peers[0] ?? s.mcast;
-    const packet = this.advertPacket(dst, this.driver.encode(standing.advert, dst));
-    this.repeating = this.socket.repeat(packet, dst, due, standing.everyMs, (e) => {
+    this.repeating = this.socket.repeat(this.driver.encode(standing.advert, dst), dst, due, standing.everyMs, (e) => {
       if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
       // The advert that failed goes out the usual way (queued when the buffer is full, logged when it fails).
       this.repeatPaused = true;
@@ -335,8 +335,8 @@ export class Daemon {
     else setImmediate(() => this.fireAt(due, token));
   }
 
-  private onPacket(buf: Buffer): void {
-    const screened = screenIpv4(buf, this.policy);
+  private onPacket(pkt: Decoded<InboundPacket>): void {
+    const screened = pkt.ok ? screenInbound(pkt.value, this.policy) : pkt;
     if (!screened.ok) {
       if (screened.reason !== 'own') this.drops.count(screened.reason);
       return;
@@ -369,8 +369,7 @@ export class Daemon {
         this.sendFrame(encodeEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
         continue;
       }
-      const ip = this.advertPacket(dst, payload);
-      const sending = (this.socket?.send(ip, dst) ?? Promise.resolve()).then(
+      const sending = (this.socket?.send(payload, dst) ?? Promise.resolve()).then(
         () => void (this.repeatPaused = false),
         (e: unknown) => {
           if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
@@ -379,14 +378,6 @@ export class Daemon {
       this.sends.add(sending);
       void sending.finally(() => this.sends.delete(sending));
     }
-  }
-
-  private advertPacket(dst: IpAddress, payload: Buffer): Buffer {
-    const last = this.lastAdvert.get(dst);
-    if (last && last.payload.equals(payload)) return last.packet;
-    const packet = encodeIpv4Packet({ src: this.settings.srcip, dst, tos: this.driver.tos }, payload);
-    this.lastAdvert.set(dst, { payload, packet });
-    return packet;
   }
 
   private announce(): void {
@@ -464,8 +455,12 @@ export class Daemon {
   }
 
   /** Forged and stray packets dropped by the kernel cost no wake-up; without the filter, JavaScript screens them all. */
-  private attachKernelFilter(socket: AdvertSocket): void {
+  private attachKernelFilter(socket: AdvertChannel): void {
     const s = this.settings;
+    if (socket.family === 6) {
+      this.log.debug('IPv6: no kernel packet filter; every packet is screened by the daemon');
+      return;
+    }
     const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers });
     try {
       socket.attachFilter(encodeBpfProgram(program));
