@@ -20,6 +20,8 @@ export interface KeepalivedOptions {
   nopreempt?: boolean;
   /** Unicast: our source address and the peers, instead of multicast. */
   unicastPeers?: string[];
+  /** Several keepalived processes on one host need their own files: a name for this one. */
+  instance?: string;
   /** A vrrp_script the instance tracks: its command line, interval in seconds, fall, rise, weight. */
   trackScript?: { command: string; interval: number; fall: number; rise: number; weight: number };
 }
@@ -80,7 +82,7 @@ export function keepalivedAvailable(): true {
 
 export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions): Keepalived {
   const host = lab.host(hostName);
-  const base = join(lab.tmpDir, `keepalived-${host.name}`);
+  const base = join(lab.tmpDir, `keepalived-${host.name}${o.instance ? `-${o.instance}` : ''}`);
   const confPath = `${base}.conf`;
   writeFileSync(confPath, keepalivedConfig(host, o));
   const argv = [
