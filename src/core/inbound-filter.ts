@@ -30,7 +30,7 @@ export function screenInbound(pkt: InboundPacket, policy: InboundPolicy): Decode
     if (!policy.peers.includes(pkt.source)) return drop('peer');
     // IPv6 peers may address any of our unicast addresses (the source is our link-local
     // one, but a peer may know us by a global address); the kernel delivers only ours.
-    const ours = pkt.destination === policy.self || (ipFamily(pkt.destination) === 6 && !isMulticast(pkt.destination));
+    const ours = pkt.destination === policy.self || (ipFamily(pkt.destination) === 6 && !isMulticast(pkt.destination) && pkt.destination !== '::');
     if (!ours && pkt.destination !== policy.group) return drop('destination');
   } else if (pkt.destination !== policy.group) {
     return drop('destination');
