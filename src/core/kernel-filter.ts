@@ -13,9 +13,12 @@
 // 'ttl') instead of the kernel dropping it unseen. It costs a wake-up and a screen (no
 // decoding, no HMAC) per such packet: README ("Where it differs from ucarp") has the price.
 //
+// The IPv6 program (VRRPv3 only) does the same on the IPv6 socket, where the payload
+// comes first and the header is reached through SKF_NET_OFF.
+//
 // Everything it lets through is screened again in JavaScript, so the filter only has
 // to never drop a packet the daemon would accept. Pure: returns the instructions.
-import { ipv4Word, type IpAddress } from './ip-address.js';
+import { ipFamily, ipToBytes, ipv4Word, type IpAddress } from './ip-address.js';
 import { CARP_LENGTH } from './packets/carp.js';
 
 /** struct sock_filter. */
@@ -53,6 +56,9 @@ const ACCEPT_BYTES = 0xffff;
 // VRRP: 8-byte header, up to 255 addresses, v2's 8 bytes of authentication.
 const VRRP_MIN = 8;
 const VRRP_MAX = 8 + 4 * 255 + 8;
+const VRRP6_MAX = 8 + 16 * 255;
+/** SKF_NET_OFF: loads relative to the network header, for sockets whose data starts after it. */
+export const SKF_NET_OFF = 0xfff00000;
 
 type Target = 'next' | 'drop' | 'accept' | number; // number: an instruction index
 interface Pending {
@@ -62,12 +68,36 @@ interface Pending {
   jf: Target;
 }
 
-export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
+/** Builds a program with jumps to labels, resolved to the relative offsets BPF wants. */
+function assembler() {
   const code: Pending[] = [];
   const op = (c: number, k: number): void => void code.push({ code: c, k, jt: 'next', jf: 'next' });
   // if (A == k) then else
   const jeq = (k: number, jt: Target, jf: Target): void => void code.push({ code: BPF.JEQ_K, k: k >>> 0, jt, jf });
   const require = (k: number): void => jeq(k, 'next', 'drop');
+  const jump = (c: number, k: number, jt: Target, jf: Target): void => void code.push({ code: c, k, jt, jf });
+  const finish = (): BpfInstruction[] => {
+    op(BPF.RET_K, ACCEPT_BYTES);
+    const accept = code.length - 1;
+    op(BPF.RET_K, 0);
+    const drop = code.length - 1;
+    return code.map((ins, i) => {
+      const offset = (t: Target): number => {
+        const to = t === 'next' ? i + 1 : t === 'drop' ? drop : t === 'accept' ? accept : t;
+        const rel = to - i - 1;
+        if (rel < 0 || rel > 255) throw new Error(`kernel filter: jump out of range at ${i}`);
+        return rel;
+      };
+      const isJump = ins.code === BPF.JEQ_K || ins.code === BPF.JGT_K || ins.code === BPF.JGE_K;
+      return { code: ins.code, jt: isJump ? offset(ins.jt) : 0, jf: isJump ? offset(ins.jf) : 0, k: ins.k >>> 0 };
+    });
+  };
+  return { code, op, jeq, require, jump, finish };
+}
+
+export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
+  if (ipFamily(p.self) === 6) return kernelFilterProgram6(p);
+  const { code, op, jeq, require, jump, finish } = assembler();
 
   op(BPF.LD_B_ABS, 9);
   require(112);
@@ -88,26 +118,45 @@ export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
   op(BPF.ALU_SUB_X, 0);
   if (p.protocol === 'carp') require(CARP_LENGTH);
   else {
-    code.push({ code: BPF.JGE_K, k: VRRP_MIN, jt: 'next', jf: 'drop' });
-    code.push({ code: BPF.JGT_K, k: VRRP_MAX, jt: 'drop', jf: 'next' });
+    jump(BPF.JGE_K, VRRP_MIN, 'next', 'drop');
+    jump(BPF.JGT_K, VRRP_MAX, 'drop', 'next');
   }
   op(BPF.LD_B_IND, 0);
   require(p.protocol === 'vrrp3' ? 0x31 : 0x21);
   op(BPF.LD_B_IND, 1);
   require(p.vhid);
-  op(BPF.RET_K, ACCEPT_BYTES);
-  const accept = code.length - 1;
-  op(BPF.RET_K, 0);
-  const drop = code.length - 1;
+  return finish();
+}
 
-  return code.map((ins, i) => {
-    const offset = (t: Target): number => {
-      const to = t === 'next' ? i + 1 : t === 'drop' ? drop : t === 'accept' ? accept : t;
-      const rel = to - i - 1;
-      if (rel < 0 || rel > 255) throw new Error(`kernel filter: jump out of range at ${i}`);
-      return rel;
-    };
-    const isJump = ins.code === BPF.JEQ_K || ins.code === BPF.JGT_K || ins.code === BPF.JGE_K;
-    return { code: ins.code, jt: isJump ? offset(ins.jt) : 0, jf: isJump ? offset(ins.jf) : 0, k: ins.k >>> 0 };
-  });
+/**
+ * VRRPv3 over IPv6. The IPv6 raw socket's filter sees the payload at offset 0; the
+ * IPv6 header is reached through SKF_NET_OFF. The same checks as for IPv4, with
+ * 16-byte addresses compared word by word; with --peer the destination too is left to
+ * the daemon's screen (a peer may address any of our unicast addresses).
+ */
+function kernelFilterProgram6(p: KernelFilterPolicy): BpfInstruction[] {
+  const { code, op, jeq, require, jump, finish } = assembler();
+  // The four words at `at` equal the address: go to onMatch, else on (8 instructions).
+  const match = (at: number, a: IpAddress, onMatch: Target, onMiss: Target | 'end'): void => {
+    const end = code.length + 8;
+    const b = ipToBytes(a);
+    for (let i = 0; i < 4; i++) {
+      op(BPF.LD_W_ABS, at + 4 * i);
+      jeq(b.readUInt32BE(4 * i), i === 3 ? onMatch : 'next', onMiss === 'end' ? end : onMiss);
+    }
+  };
+  if (p.peers.length === 0) {
+    op(BPF.LD_B_ABS, SKF_NET_OFF + 7); // hop limit: routers decrement it
+    require(255);
+  }
+  match(SKF_NET_OFF + 8, p.self, 'drop', 'end');
+  if (p.peers.length === 0) match(SKF_NET_OFF + 24, p.group, 'next', 'drop');
+  op(BPF.LD_H_ABS, SKF_NET_OFF + 4); // payload length (an advert has no extension headers)
+  jump(BPF.JGE_K, VRRP_MIN, 'next', 'drop');
+  jump(BPF.JGT_K, VRRP6_MAX, 'drop', 'next');
+  op(BPF.LD_B_ABS, 0);
+  require(0x31);
+  op(BPF.LD_B_ABS, 1);
+  require(p.vhid);
+  return finish();
 }

@@ -457,10 +457,6 @@ export class Daemon {
   /** Forged and stray packets dropped by the kernel cost no wake-up; without the filter, JavaScript screens them all. */
   private attachKernelFilter(socket: AdvertChannel): void {
     const s = this.settings;
-    if (socket.family === 6) {
-      this.log.debug('IPv6: no kernel packet filter; every packet is screened by the daemon');
-      return;
-    }
     const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers });
     try {
       socket.attachFilter(encodeBpfProgram(program));

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
@@ -159,6 +160,33 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
       assert.equal(ipv6UpperChecksum(parseIp(lab.host('a').linkLocal!)!, VRRP_IPV6_GROUP, NEXT_HEADER_VRRP, vrrp), 0);
       assert.deepEqual(vrrp.subarray(8), ipToBytes(parseIp('fd77::1:61')!));
     }
+  });
+
+  it('the kernel filter runs on it (header at SKF_NET_OFF): only our vrid at hop limit 255 reaches the process', async () => {
+    keepalivedAvailable();
+    const a = lab.host('a');
+    const { rx } = await receive('b', '--all', '--filter-vrid', '61', '--expect', '3', '--timeout-ms', '15000');
+    // Right vrid and checksum, but hop limit 64: dropped by the kernel.
+    const vrrp = encodeVrrp({ version: 3, vrid: 61, priority: 200, intervalCs: 10, addrs: [parseIp('fd77::1:61')!] }, { src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP });
+    const ip = encodeIpv6Packet({ src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, vrrp);
+    const frame = ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(a.mac), ETHERTYPE_IPV6, ip).toString('hex');
+    assert.deepEqual(lastJson((await lab.exec('a', supportArgv('net-frame', '--hex', frame, '--hex', frame))).stdout), { ok: true, sent: 2 });
+    // Another vrid: dropped by the kernel.
+    const other = startKeepalived(lab, 'a', { version: 3, vrid: 62, priority: 150, advertInt: 0.05, vips: ['fd77::1:62'], instance: 'other' });
+    await other.waitForState('MASTER', 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    await other.stop();
+    assert.doesNotMatch(rx.output, /^\{/m, 'nothing reached the process yet');
+    const ka = startKeepalived(lab, 'a', { version: 3, vrid: 61, priority: 150, advertInt: 0.1, vips: ['fd77::1:61'] });
+    try {
+      await rx.exited;
+    } finally {
+      await ka.stop();
+    }
+    const got = lastJson<Received & { payloads: string[] }>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.hopLimits, [255]);
+    assert.deepEqual([...new Set(got.payloads.map((h) => Buffer.from(h, 'hex')[1]))], [61]);
   });
 
   it('the socket is close-on-exec: a child process inherits no raw IPv6 socket', async () => {

@@ -1,7 +1,7 @@
 // A classic BPF interpreter for the instructions src/core/kernel-filter.ts emits, so its
 // programs can be run on packets in unit tests the way the kernel runs them (an
 // out-of-range load rejects the packet, as in the kernel).
-import { BPF, type BpfInstruction } from '../../src/core/kernel-filter.js';
+import { BPF, SKF_NET_OFF, type BpfInstruction } from '../../src/core/kernel-filter.js';
 
 const LOADS = new Map<number, { size: 1 | 2 | 4; indexed: boolean }>([
   [BPF.LD_W_ABS, { size: 4, indexed: false }],
@@ -11,13 +11,24 @@ const LOADS = new Map<number, { size: 1 | 2 | 4; indexed: boolean }>([
   [BPF.LDX_B_MSH, { size: 1, indexed: false }],
 ]);
 
-/** The number of bytes the kernel would keep: 0 means dropped. */
-export function runBpf(program: readonly BpfInstruction[], packet: Buffer): number {
+/**
+ * The number of bytes the kernel would keep: 0 means dropped. `network`: the packet
+ * from its network header on, where the socket's data starts later (IPv6 raw sockets
+ * hand the payload); loads at SKF_NET_OFF + n read it.
+ */
+export function runBpf(program: readonly BpfInstruction[], packet: Buffer, network?: Buffer): number {
   let a = 0;
   let x = 0;
-  const load = (off: number, size: 1 | 2 | 4): number | undefined => {
-    if (off < 0 || off + size > packet.length) return undefined;
-    return size === 1 ? packet[off]! : size === 2 ? packet.readUInt16BE(off) : packet.readUInt32BE(off);
+  const load = (k: number, size: 1 | 2 | 4): number | undefined => {
+    let buf = packet;
+    let off = k;
+    if (k >= SKF_NET_OFF) {
+      if (!network) return undefined;
+      buf = network;
+      off = k - SKF_NET_OFF;
+    }
+    if (off < 0 || off + size > buf.length) return undefined;
+    return size === 1 ? buf[off]! : size === 2 ? buf.readUInt16BE(off) : buf.readUInt32BE(off);
   };
   for (let pc = 0; pc < program.length; pc++) {
     const ins = program[pc]!;

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
 import { parseIp } from '../../src/core/ip-address.js';
+import { kernelFilterProgram } from '../../src/core/kernel-filter.js';
+import { encodeBpfProgram } from '../../src/net/bpf-encode.js';
 import { TEST_MAGIC } from './net-test-frames.js';
 
 const { values, positionals } = parseArgs({
@@ -21,6 +23,8 @@ const { values, positionals } = parseArgs({
     loop: { type: 'boolean', default: false },
     /** Keep every packet, not only our test packets (to watch a real peer). */
     all: { type: 'boolean', default: false },
+    /** Attach the daemon's kernel filter for this VRRPv3 vrid. */
+    'filter-vrid': { type: 'string' },
   },
 });
 
@@ -36,6 +40,10 @@ const group = parseIp(values.group!) ?? VRRP_IPV6_GROUP;
 const sock = openAdvertSocket6({ ifname: values.ifname!, group, multicastLoop: values.loop });
 const errors: string[] = [];
 sock.onError((e) => errors.push(e.message));
+if (values['filter-vrid'] !== undefined) {
+  const program = kernelFilterProgram({ protocol: 'vrrp3', vhid: Number(values['filter-vrid']), self: sock.source, group, peers: [] });
+  sock.attachFilter(encodeBpfProgram(program));
+}
 
 if (positionals[0] === 'receive') {
   const got: ReceivedPacket6[] = [];
