@@ -47,6 +47,8 @@ export function checkTargets(results: readonly RowResult[], resolutionMs = 0): V
     ['uts-to-ucarp', 'CARP, ucarp backup'],
     ['uts-vrrp', 'VRRPv3, ucarp-ts backup'],
     ['uts-to-ka', 'VRRPv3, keepalived backup'],
+    ['uts-vrrp6', 'VRRPv3 over IPv6, ucarp-ts backup'],
+    ['uts-to-ka6', 'VRRPv3 over IPv6, keepalived backup'],
   ] as const) {
     const r = byId(results, id);
     if (!r || r.trials.sigterm.length === 0) continue;
@@ -60,6 +62,7 @@ export function checkTargets(results: readonly RowResult[], resolutionMs = 0): V
   for (const [ours, theirs, what] of [
     ['uts-carp', 'ucarp', 'CARP advbase 1, vs ucarp'],
     ['uts-vrrp', 'keepalived', 'VRRPv3 50 ms, vs keepalived'],
+    ['uts-vrrp6', 'keepalived6', 'VRRPv3 over IPv6 50 ms, vs keepalived'],
   ] as const) {
     const a = worst(byId(results, ours), 'crash');
     const b = worst(byId(results, theirs), 'crash');
