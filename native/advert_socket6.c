@@ -16,7 +16,6 @@
 //   37 flags u8 (1 truncated, 2 no hop limit, 4 no destination)  38 length u16
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <node_api.h>
@@ -26,6 +25,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "napi_args.h"
+#include "poll_watcher.h"
+#include "socket_filter.h"
 #include "throw_errno.h"
 
 #define BATCH 32
@@ -38,15 +40,6 @@
 #define FLAG_NO_HOPLIMIT 2
 #define FLAG_NO_DESTINATION 4
 
-typedef struct watcher {
-  uv_poll_t poll; // first: the handle's address is the watcher's
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
-  int fd;
-  struct watcher *next;
-} watcher;
-
 static watcher *watchers = NULL;
 
 // Shared by every socket: the loop is single-threaded and each round is copied out.
@@ -56,29 +49,12 @@ static struct sockaddr_in6 sources[BATCH];
 static struct iovec iovecs[BATCH];
 static struct mmsghdr messages[BATCH];
 
-static int arg_int32(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
-static int arg_buffer(napi_env env, napi_value v, void **data, size_t *len) {
-  bool is;
-  return napi_is_buffer(env, v, &is) == napi_ok && is && napi_get_buffer_info(env, v, data, len) == napi_ok;
-}
-
 static int arg_address(napi_env env, napi_value v, struct in6_addr *out) {
   void *data;
   size_t len;
   if (!arg_buffer(env, v, &data, &len) || len != 16) return 0;
   memcpy(out, data, 16);
   return 1;
-}
-
-static watcher *find(int32_t id) {
-  for (watcher *w = watchers; w; w = w->next)
-    if (w->fd == id) return w;
-  return NULL;
 }
 
 // callback(batch: Buffer | null, count, errno)
@@ -183,10 +159,6 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
-static void on_closed(uv_handle_t *handle) {
-  free(handle);
-}
-
 static int set_int(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value);
 }
@@ -251,29 +223,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, what, err);
   }
-  uv_loop_t *uvloop;
-  watcher *w = NULL;
-  if (napi_get_uv_event_loop(env, &uvloop) != napi_ok || !(w = calloc(1, sizeof *w))) {
-    close(fd);
-    return throw_errno(env, "open", ENOMEM);
-  }
-  w->env = env;
-  w->fd = fd;
-  napi_create_reference(env, argv[6], 1, &w->callback);
-  napi_value name;
-  napi_create_string_utf8(env, "ucarp-ts:advert-socket6", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &w->context);
-  int rc = uv_poll_init(uvloop, &w->poll, fd);
-  if (rc == 0) rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    close(fd);
-    napi_delete_reference(env, w->callback);
-    napi_async_destroy(env, w->context);
-    free(w);
-    return throw_errno(env, "uv_poll", -rc);
-  }
-  w->next = watchers;
-  watchers = w;
+  // An open advert socket keeps the process alive, as any socket does.
+  if (!watcher_start(env, &watchers, fd, argv[6], "ucarp-ts:advert-socket6", on_readable, true)) return NULL;
   napi_value result;
   napi_create_int32(env, fd, &result);
   return result;
@@ -295,7 +246,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "send(id, payload, destination, source, ifindex): bad arguments");
     return NULL;
   }
-  watcher *w = find(id);
+  watcher *w = watcher_find(watchers, id);
   if (!w) return throw_errno(env, "send", EBADF);
   struct sockaddr_in6 sin6;
   memset(&sin6, 0, sizeof sin6);
@@ -345,7 +296,7 @@ static napi_value js_rejoin(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "rejoin(id, ifname, ifindex, previousIfindex, group): bad arguments");
     return NULL;
   }
-  watcher *w = find(id);
+  watcher *w = watcher_find(watchers, id);
   if (!w) return throw_errno(env, "rejoin", EBADF);
   const char *what;
   if (bind_and_join(w->fd, ifname, ifindex, previous, &group, &what) < 0) return throw_errno(env, what, errno);
@@ -359,18 +310,13 @@ static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t id;
-  void *data;
-  size_t len;
-  if (argc < 2 || !arg_int32(env, argv[0], &id) || !arg_buffer(env, argv[1], &data, &len) || len == 0 ||
-      len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-    napi_throw_type_error(env, NULL, "attachFilter(id, program): program must hold 1..4096 8-byte instructions");
+  if (argc < 2 || !arg_int32(env, argv[0], &id)) {
+    napi_throw_type_error(env, NULL, "attachFilter(id, program): id must be a number");
     return NULL;
   }
-  watcher *w = find(id);
+  watcher *w = watcher_find(watchers, id);
   if (!w) return throw_errno(env, "attachFilter", EBADF);
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), (struct sock_filter *)data};
-  if (setsockopt(w->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
-  return NULL;
+  return attach_filter(env, w->fd, argv[1]);
 }
 
 // close(id)
@@ -383,18 +329,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "close(id): id must be a number");
     return NULL;
   }
-  for (watcher **p = &watchers; *p; p = &(*p)->next) {
-    watcher *w = *p;
-    if (w->fd != id) continue;
-    *p = w->next;
-    uv_poll_stop(&w->poll);
-    close(w->fd);
-    w->fd = -1;
-    napi_delete_reference(env, w->callback);
-    napi_async_destroy(env, w->context);
-    uv_close((uv_handle_t *)&w->poll, on_closed);
-    break;
-  }
+  watcher_close(env, &watchers, id);
   return NULL;
 }
 

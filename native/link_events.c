@@ -15,18 +15,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "poll_watcher.h"
 #include "throw_errno.h"
 
 #define RECEIVE_BUFFER_BYTES (1 << 18)
-
-typedef struct watcher {
-  uv_poll_t poll; // first: the handle's address is the watcher's
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
-  int fd;
-  struct watcher *next;
-} watcher;
 
 static watcher *watchers = NULL;
 static char datagram[65536];
@@ -64,10 +56,6 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
-static void on_closed(uv_handle_t *handle) {
-  free(handle);
-}
-
 // open(callback(datagram: Buffer | null, errno: number)) -> id
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -91,36 +79,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "bind(RTMGRP_LINK)", err);
   }
-  uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    close(fd);
-    napi_throw_error(env, NULL, "no event loop");
-    return NULL;
-  }
-  watcher *w = calloc(1, sizeof *w);
-  if (!w) {
-    close(fd);
-    return throw_errno(env, "calloc", ENOMEM);
-  }
-  w->env = env;
-  w->fd = fd;
-  napi_create_reference(env, argv[0], 1, &w->callback);
-  napi_value name;
-  napi_create_string_utf8(env, "ucarp-ts:link-events", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &w->context);
-  int rc = uv_poll_init(loop, &w->poll, fd);
-  if (rc == 0) rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    close(fd);
-    napi_delete_reference(env, w->callback);
-    napi_async_destroy(env, w->context);
-    free(w);
-    return throw_errno(env, "uv_poll", -rc);
-  }
   // Watching the link never keeps the process alive on its own.
-  uv_unref((uv_handle_t *)&w->poll);
-  w->next = watchers;
-  watchers = w;
+  if (!watcher_start(env, &watchers, fd, argv[0], "ucarp-ts:link-events", on_readable, false)) return NULL;
   napi_value result;
   napi_create_int32(env, fd, &result);
   return result;
@@ -136,18 +96,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "close(id): id must be a number");
     return NULL;
   }
-  for (watcher **p = &watchers; *p; p = &(*p)->next) {
-    watcher *w = *p;
-    if (w->fd != id) continue;
-    *p = w->next;
-    uv_poll_stop(&w->poll);
-    close(w->fd);
-    w->fd = -1;
-    napi_delete_reference(env, w->callback);
-    napi_async_destroy(env, w->context);
-    uv_close((uv_handle_t *)&w->poll, on_closed);
-    break;
-  }
+  watcher_close(env, &watchers, id);
   return NULL;
 }
 

@@ -19,16 +19,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "napi_args.h"
 #include "throw_errno.h"
 
 #define MIN_FRAME 14
 #define MAX_FRAME 65535
-
-static int arg_int32(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
 
 // open(ifindex) -> fd
 static napi_value js_open(napi_env env, napi_callback_info info) {

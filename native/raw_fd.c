@@ -20,7 +20,6 @@
 // onError(errno); the caller then sends through its usual path.
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/filter.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <node_api.h>
@@ -30,18 +29,9 @@
 #include <time.h>
 #include <uv.h>
 
+#include "napi_args.h"
+#include "socket_filter.h"
 #include "throw_errno.h"
-
-static int arg_int32(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
-static int arg_buffer(napi_env env, napi_value v, void **data, size_t *len) {
-  bool is;
-  return napi_is_buffer(env, v, &is) == napi_ok && is && napi_get_buffer_info(env, v, data, len) == napi_ok;
-}
 
 // attachFilter(fd, program: Buffer of struct sock_filter, 8 bytes each, host order)
 static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
@@ -49,16 +39,11 @@ static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
-  void *data;
-  size_t len;
-  if (argc < 2 || !arg_int32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &data, &len) || len == 0 ||
-      len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-    napi_throw_type_error(env, NULL, "attachFilter(fd, program): program must hold 1..4096 8-byte instructions");
+  if (argc < 2 || !arg_int32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "attachFilter(fd, program): fd must be an integer");
     return NULL;
   }
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), (struct sock_filter *)data};
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
-  return NULL;
+  return attach_filter(env, fd, argv[1]);
 }
 
 // sendTo(fd, packet, dst: IPv4 address as a host-order number) -> bytes sent

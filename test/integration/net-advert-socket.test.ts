@@ -6,6 +6,7 @@ import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv, supportScript } from '../lab/support-paths.js';
 import { ethernetFrame, parseMac, testIpPacket } from '../support/net-test-frames.js';
+import { lastJson } from '../support/json-output.js';
 
 requireLab();
 
@@ -29,12 +30,6 @@ interface SenderReport {
   sent: number;
   heardOwn: number;
   errors: string[];
-}
-
-function lastJson<T>(output: string): T {
-  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  assert.ok(line, `no JSON in output:\n${output}`);
-  return JSON.parse(line) as T;
 }
 
 describe('advert socket (IP protocol 112) in a lab', () => {

@@ -6,13 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
-import { Lab } from '../lab/lab.js';
+import { Lab, type LabHost } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
 import { ipToBytes, parseIp } from '../../src/core/ip-address.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { parsePcap } from '../support/pcap.js';
 import { ethernetFrame, parseMac, TEST_MAGIC } from '../support/net-test-frames.js';
+import { lastJson } from '../support/json-output.js';
 
 requireLab();
 
@@ -28,10 +29,10 @@ interface Received {
   errors: string[];
 }
 
-function lastJson<T>(output: string): T {
-  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  assert.ok(line, `no JSON in output:\n${output}`);
-  return JSON.parse(line) as T;
+/** An Ethernet frame (hex, for net-frame) from the host's link-local address to ff02::12 with hop limit 64. */
+function hopLimit64Frame(host: LabHost, payload: Buffer): string {
+  const ip = encodeIpv6Packet({ src: parseIp(host.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
+  return ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(host.mac), ETHERTYPE_IPV6, ip).toString('hex');
 }
 
 describe('IPv6 advert socket (next header 112) in a lab', () => {
@@ -96,9 +97,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const payload = Buffer.alloc(24);
     payload.writeUInt32BE(TEST_MAGIC, 0);
     payload.writeUInt32BE(77, 4);
-    const ip = encodeIpv6Packet({ src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
-    const frame = ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(a.mac), ETHERTYPE_IPV6, ip);
-    const r = await lab.exec('a', supportArgv('net-frame', '--hex', frame.toString('hex')));
+    const r = await lab.exec('a', supportArgv('net-frame', '--hex', hopLimit64Frame(a, payload)));
     assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 1 });
     await rx.exited;
     const got = lastJson<Received>(rx.stdout);
@@ -168,8 +167,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const { rx } = await receive('b', '--all', '--filter-vrid', '61', '--expect', '3', '--timeout-ms', '15000');
     // Right vrid and checksum, but hop limit 64: dropped by the kernel.
     const vrrp = encodeVrrp({ version: 3, vrid: 61, priority: 200, intervalCs: 10, addrs: [parseIp('fd77::1:61')!] }, { src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP });
-    const ip = encodeIpv6Packet({ src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, vrrp);
-    const frame = ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(a.mac), ETHERTYPE_IPV6, ip).toString('hex');
+    const frame = hopLimit64Frame(a, vrrp);
     assert.deepEqual(lastJson((await lab.exec('a', supportArgv('net-frame', '--hex', frame, '--hex', frame))).stdout), { ok: true, sent: 2 });
     // Another vrid: dropped by the kernel.
     const other = startKeepalived(lab, 'a', { version: 3, vrid: 62, priority: 150, advertInt: 0.05, vips: ['fd77::1:62'], instance: 'other' });

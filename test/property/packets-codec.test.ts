@@ -12,6 +12,7 @@ import { encodeIpv4Packet, decodeIpv4Packet } from '../../src/core/packets/ipv4-
 import { HmacSha1WithPrefix } from '../../src/core/packets/sha1.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp, vrrp2AuthBytes, type VrrpFields } from '../../src/core/packets/vrrp.js';
 import { ipv4FromWord, ipv4Word, type IpAddress } from '../../src/core/ip-address.js';
+import { flipBit } from '../support/bits.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.integer({ min: 0, max: 0xffffffff }).map(ipv4FromWord);
@@ -50,12 +51,6 @@ const vrrpCase: fc.Arbitrary<VrrpFields & { src: IpAddress; dst: IpAddress }> = 
     dst: ipv4,
   }),
 );
-
-function flipBit(buf: Buffer, bit: number): Buffer {
-  const b = Buffer.from(buf);
-  b[bit >> 3] = b[bit >> 3]! ^ (0x80 >> (bit & 7));
-  return b;
-}
 
 describe('CARP codec properties', () => {
   it('encode → decode returns every field, and the HMAC verifies', () => {

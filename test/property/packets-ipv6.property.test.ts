@@ -8,17 +8,12 @@ import { ipFromBytes } from '../../src/core/ip-address.js';
 import { decodeIpv6Packet, encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP } from '../../src/core/packets/ipv6-header.js';
 import { decodeNeighborAdvert, encodeNeighborAdvert } from '../../src/core/packets/neighbor-advert.js';
 import { decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
+import { flipBit } from '../support/bits.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
 const address = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => ipFromBytes(a, 0, 6));
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((a) => Buffer.from(a));
 const bytes = (maxLength: number): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength }).map((a) => Buffer.from(a));
-
-function flipBit(buf: Buffer, bit: number): Buffer {
-  const b = Buffer.from(buf);
-  b[bit >> 3] = b[bit >> 3]! ^ (0x80 >> (bit & 7));
-  return b;
-}
 
 describe('IPv6 header properties', () => {
   it('encode → decode returns every field and the payload', () => {
