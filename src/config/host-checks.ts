@@ -23,6 +23,8 @@ export interface HostChecks {
   mode?(path: string): number | undefined;
   /** The interface's IPv6 link-local addresses (VRRPv3 over IPv6 sends from one), usable ones first. */
   linkLocalAddresses(ifname: string): IpAddress[];
+  /** The interface's other IPv6 addresses (a --peer pair across routers may send from one). */
+  globalAddresses(ifname: string): IpAddress[];
 }
 
 const SYS_NET = '/sys/class/net';
@@ -60,6 +62,9 @@ export const realHostChecks: HostChecks = {
   linkLocalAddresses(ifname) {
     const all = readIpv6Addresses(ifname).filter((a) => a.linkLocal);
     return [...all.filter((a) => !a.tentative), ...all.filter((a) => a.tentative)].map((a) => a.address);
+  },
+  globalAddresses(ifname) {
+    return readIpv6Addresses(ifname).filter((a) => !a.linkLocal).map((a) => a.address);
   },
   mode(path) {
     try {
@@ -99,6 +104,8 @@ export interface MemoryHost {
   modes?: Record<string, number>;
   /** IPv6 link-local addresses per interface (default: fe80::1 on eth0). */
   linkLocal?: Record<string, string[]>;
+  /** Other IPv6 addresses per interface (default: none). */
+  global6?: Record<string, string[]>;
 }
 
 /** HostChecks answered from memory, for tests and simulations that must not touch the host. */
@@ -119,6 +126,7 @@ export function memoryHostChecks(host: MemoryHost = {}): HostChecks {
     },
     mode: (path) => host.modes?.[path],
     linkLocalAddresses: (ifname) => (host.linkLocal ?? { eth0: ['fe80::1'] })[ifname]?.map((a) => parseIp(a)!) ?? [],
+    globalAddresses: (ifname) => host.global6?.[ifname]?.map((a) => parseIp(a)!) ?? [],
     executable(path) {
       if (host.executables?.includes(path)) return 'ok';
       if (host.directories?.includes(path)) return 'not-a-file';

@@ -26,7 +26,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'network interface to run on (default: the first non-loopback interface)' },
   { long: 'srcip', short: 's', takesValue: true, arg: 'ip', env: true, ucarp: true,
     help: "this host's own (real) IPv4 address, the source of every advertisement; required for IPv4. " +
-      'For an IPv6 group: a link-local address of --interface, which is also the default' },
+      'For an IPv6 group: a link-local address of --interface, which is also the default; ' +
+      'with --peer, a global address of --interface may be used (routers do not forward link-local sources)' },
   { long: 'mcast', short: 'm', takesValue: true, arg: 'ip', env: true, ucarp: true,
     help: 'multicast group for advertisements (default 224.0.0.18; ff02::12 for IPv6)' },
   { long: 'vhid', short: 'v', takesValue: true, arg: 'id', env: true, ucarp: true,

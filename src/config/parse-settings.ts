@@ -238,8 +238,10 @@ function parse(
 
   const srcipRaw = one('srcip');
   const srcip = srcipRaw ? sameFamily(srcipRaw, readIp(srcipRaw, 'unicast'), textOf(srcipRaw)) : undefined;
-  if (srcipRaw && family === 6 && !isIpv6LinkLocal(srcip!)) {
-    throw new UsageError(srcipRaw.where, 'must be a link-local address (fe80::/10) for VRRPv3 over IPv6 (RFC 5798 §5.1.2.1), or be left out', EX_USAGE, textOf(srcipRaw));
+  // Routers do not forward link-local sources: a --peer pair across routers sends from a
+  // global address of the interface instead (keepalived's unicast_src_ip).
+  if (srcipRaw && family === 6 && !isIpv6LinkLocal(srcip!) && !peerRaws) {
+    throw new UsageError(srcipRaw.where, 'must be a link-local address (fe80::/10) for VRRPv3 over IPv6 (RFC 5798 §5.1.2.1), or be left out; a global one only with --peer (unicast across routers)', EX_USAGE, textOf(srcipRaw));
   }
 
   const mcast = mcastRaw ? sameFamily(mcastRaw, readIp(mcastRaw, 'multicast'), textOf(mcastRaw)) : family === 6 ? DEFAULT_MCAST6 : DEFAULT_MCAST;
@@ -345,8 +347,13 @@ function parse(
     if (source === undefined) {
       source = linkLocal[0];
       if (source === undefined) throw new UsageError('--srcip', `not given, and ${iface} has no IPv6 link-local address (is IPv6 disabled on it?)`);
-    } else if (!linkLocal.includes(source)) {
+    } else if (isIpv6LinkLocal(source) && !linkLocal.includes(source)) {
       throw new UsageError(srcipRaw!.where, `is not a link-local address of ${iface} (it has ${linkLocal.join(', ') || 'none'})`, EX_USAGE, textOf(srcipRaw!));
+    } else if (!isIpv6LinkLocal(source)) {
+      const global = host.globalAddresses(iface);
+      if (!global.includes(source)) {
+        throw new UsageError(srcipRaw!.where, `is not an address of ${iface} (its global IPv6 addresses: ${global.join(', ') || 'none'})`, EX_USAGE, textOf(srcipRaw!));
+      }
     }
   }
   if (source === undefined) throw new UsageError('--srcip', "required (this host's own IPv4 address)");

@@ -1,6 +1,7 @@
 // IPv6 settings: --protocol vrrp3 with IPv6 --addr values is an IPv6 virtual router;
 // --srcip defaults to the interface's link-local address and must be one if given;
-// ff02::12 is the default group; peers are IPv6; every mistake is one clear line.
+// ff02::12 is the default group; peers are IPv6; with --peer (unicast across routers)
+// --srcip may be a global address of the interface; every mistake is one clear line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryHostChecks } from '../../src/config/host-checks.js';
@@ -14,6 +15,7 @@ const host = memoryHostChecks({
     { name: 'eth1', loopback: false, up: true },
   ],
   linkLocal: { eth0: ['fe80::77:ff:fe00:b'], eth1: [] },
+  global6: { eth0: ['fd81:1::11'], eth1: ['fd81:9::11'] },
 });
 const V6 = ['--interface=eth0', '--protocol=vrrp3', '--vhid=61', '--addr=fd79::100'];
 
@@ -49,6 +51,31 @@ describe('IPv6 settings', () => {
     refused(run([...V6, '--srcip=fe80::99']), '--srcip', 'not a link-local address of eth0', 'fe80::77:ff:fe00:b');
     refused(run([...V6, '--srcip=fd79::11']), '--srcip', 'must be a link-local address');
     refused(run([...V6, '--srcip=10.0.0.1']), '--srcip', 'must be an IPv6 address, as --addr is');
+  });
+
+  it('with --peer, --srcip may be a global address of --interface (routers do not forward link-local sources)', () => {
+    const s = settingsOf(run([...V6, '--srcip=fd81:1::11', '--peer=fd81:2::11', '--peer-min-ttl=254']));
+    assert.equal(s.srcip, 'fd81:1::11');
+    assert.deepEqual([s.peers, s.peerMinTtl], [['fd81:2::11'], 254]);
+    assert.equal(settingsOf(run([...V6, '--srcip=FD81:1:0::11', '--peer=fd81:2::11'])).srcip, 'fd81:1::11', 'canonical form');
+    // A link-local source stays allowed with peers (unicast on one segment), and is still checked.
+    assert.equal(settingsOf(run([...V6, '--srcip=fe80::77:ff:fe00:b', '--peer=fe80::77:ff:fe00:c'])).srcip, 'fe80::77:ff:fe00:b');
+    refused(run([...V6, '--srcip=fe80::99', '--peer=fd81:2::11']), '--srcip', 'not a link-local address of eth0');
+  });
+
+  it('a global --srcip without --peer, or not on --interface, or our own peer, is refused in one line', () => {
+    refused(run([...V6, '--srcip=fd81:1::11']), '--srcip', 'must be a link-local address', 'a global one only with --peer');
+    refused(run([...V6, '--srcip=fd81:9::11', '--peer=fd81:2::11']), '--srcip', 'not an address of eth0', 'fd81:1::11');
+    refused(run([...V6.filter((a) => !a.startsWith('--interface')), '--interface=lo', '--srcip=fd81:1::11', '--peer=fd81:2::11']),
+      '--srcip', 'not an address of lo', 'none');
+    refused(run([...V6, '--srcip=fd81:1::11', '--peer=fd81:1::11']), '--peer', 'not this host');
+    refused(run([...V6, '--srcip=ff02::12', '--peer=fd81:2::11']), '--srcip', 'unicast');
+  });
+
+  it('the config file and the environment give a routed IPv6 pair too', () => {
+    const env = { UCARP_SRCIP: 'fd81:1::11', UCARP_PEER: 'fd81:2::11', UCARP_PEER_MIN_TTL: '254' };
+    const s = settingsOf(run(V6, env));
+    assert.deepEqual([s.srcip, s.peers, s.peerMinTtl], ['fd81:1::11', ['fd81:2::11'], 254]);
   });
 
   it('an interface without a link-local address is refused with the reason', () => {
