@@ -70,6 +70,27 @@ describe('lab harness', () => {
     assert.deepEqual(rootLinks(), linksBefore);
   });
 
+  it('a routed dual-stack lab: each host alone on an IPv4 and an IPv6 subnet, the router forwards both, also after a cut cable', async () => {
+    await withLab({ hosts: ['a', 'b'], client: true, routed: true, ipv6: true, subnet: '10.78.4' }, async (lab) => {
+      assert.deepEqual(
+        lab.hosts.map((h) => [h.name, h.addr, h.gateway, h.addr6, h.gateway6]),
+        [
+          ['a', '10.78.5.11', '10.78.5.1', 'fd77:5::11', 'fd77:5::1'],
+          ['b', '10.78.6.11', '10.78.6.1', 'fd77:6::11', 'fd77:6::1'],
+          ['client', '10.78.7.100', '10.78.7.1', 'fd77:7::100', 'fd77:7::1'],
+        ],
+      );
+      assert.equal(await lab.ping('client', '10.78.5.11'), true);
+      // One router: the echo reply arrives with hop limit 63 (64 - 1).
+      const r = await lab.exec('client', ['ping', '-6', '-n', '-c', '1', '-W', '2', 'fd77:6::11']);
+      assert.match(r.stdout, /ttl=63/, r.stdout + r.stderr);
+      await lab.cutLink('b');
+      assert.equal(await lab.ping('client', 'fd77:6::11'), false);
+      await lab.restoreLink('b');
+      assert.equal(await lab.ping('client', 'fd77:6::11', 3000), true, "the router's IPv6 address survives the cut");
+    });
+  });
+
   it('withLab destroys the lab when the body throws, and passes the error on', async () => {
     let id = '';
     await assert.rejects(

@@ -6,6 +6,8 @@
 // With `routed`, the middle namespace is a router instead (uts<pid>-<n>-router): every
 // host gets a subnet of its own, <a>.<b>.<c+1+i>.0/24, at .11, behind the router at .1
 // (the client on the next subnet, at .100), so nothing is on a shared segment.
+// With `ipv6` too it is dual stack: subnet k (<c+1+i>) is also fd77:<k>::/64, the host at
+// fd77:<k>::11, the client at fd77:<k>::100, the router at fd77:<k>::1 forwarding IPv6.
 //
 // Nothing is created in the root namespace. Every namespace is removed by
 // destroy(), by withLab() whatever happens, by process exit/signal handlers,
@@ -36,8 +38,9 @@ export interface LabOptions {
   /** A router with one subnet per host instead of one bridge (see the top of this file). */
   routed?: boolean;
   /**
-   * IPv6 on the hosts (bridged labs): each eth0 keeps its link-local address (from its
-   * MAC) and gets fd77::<octet>/64, both usable at once (no duplicate address detection).
+   * IPv6 on the hosts: each eth0 keeps its link-local address (from its MAC) and gets
+   * fd77::<octet>/64 (bridged) or fd77:<k>::11/64 (routed), all usable at once (no
+   * duplicate address detection).
    */
   ipv6?: boolean;
 }
@@ -52,9 +55,11 @@ export interface LabHost {
   peer: string;
   /** Routed labs: the router's address on this host's subnet (its default route). */
   gateway?: string;
-  /** IPv6 labs: the link-local address of eth0 (from its MAC) and its fd77::<octet>. */
+  /** IPv6 labs: the link-local address of eth0 (from its MAC) and its fd77::<octet> (routed: fd77:<k>::11). */
   linkLocal?: string;
   addr6?: string;
+  /** Routed IPv6 labs: the router's address on this host's subnet (its default IPv6 route). */
+  gateway6?: string;
 }
 
 type HostRef = string | LabHost;
@@ -63,6 +68,9 @@ const HOST_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const FIRST_HOST_OCTET = 11;
 const CLIENT_OCTET = 100;
 let labCounter = 0;
+
+/** The link-local address eth0 derives from its MAC (02:77:00:00:00:<octet>). */
+const linkLocalOf = (octet: number): string => `fe80::77:ff:fe00:${octet.toString(16)}`;
 
 /** argv that runs a compiled script of this project with the current node. */
 export function nodeArgv(script: string, ...args: string[]): string[] {
@@ -104,7 +112,6 @@ export class Lab {
       if (!HOST_NAME.test(n) || n === 'switch' || n === 'router' || n === 'client') throw new Error(`bad host name "${n}"`);
     }
     if (new Set(names).size !== names.length) throw new Error('duplicate host names');
-    if (opts.ipv6 && opts.routed) throw new Error('IPv6 labs are bridged');
     sweepStaleLabs();
     const lab = new Lab(opts);
     registerLab(lab);
@@ -121,8 +128,15 @@ export class Lab {
     const sw = this.switchNs;
     await runOk(['ip', 'netns', 'add', sw]);
     await runOk(['ip', '-n', sw, 'link', 'set', 'lo', 'up']);
-    // No IPv6 on the switch either: its neighbour and router solicitations would reach every host.
-    await run(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    if (this.routed && this.ipv6) {
+      // A dual-stack router: forwards IPv6 too; keeps its addresses while a host's cable is cut.
+      await runOk(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1',
+        'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0',
+        'net.ipv6.conf.all.keep_addr_on_down=1', 'net.ipv6.conf.default.keep_addr_on_down=1']);
+    } else {
+      // No IPv6 on the switch either: its neighbour and router solicitations would reach every host.
+      await run(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    }
     // A plain learning switch: no STP delay, and multicast flooded to every port
     // whatever IGMP snooping would have learnt (ucarp may use any group).
     if (this.routed) {
@@ -139,6 +153,10 @@ export class Lab {
     for (const [i, { name, octet }] of plan.entries()) {
       // Routed: host i alone on subnet c+1+i, at .11 (the client at .100), the router at .1.
       const net = this.routed ? `${a}.${b}.${c + 1 + i}` : this.subnet;
+      const net6 = `fd77:${c + 1 + i}::`;
+      const ipv6 = this.routed
+        ? { linkLocal: linkLocalOf(octet), addr6: `${net6}${name === 'client' ? octet : FIRST_HOST_OCTET}`, gateway6: `${net6}1` }
+        : { linkLocal: linkLocalOf(octet), addr6: `fd77::${octet.toString(16)}` };
       const host: LabHost = {
         name,
         ns: `${this.id}-${name}`,
@@ -147,7 +165,7 @@ export class Lab {
         mac: `02:77:00:00:00:${octet.toString(16).padStart(2, '0')}`,
         peer: `v${octet}`,
         ...(this.routed ? { gateway: `${net}.1` } : {}),
-        ...(this.ipv6 ? { linkLocal: `fe80::77:ff:fe00:${octet.toString(16)}`, addr6: `fd77::${octet.toString(16)}` } : {}),
+        ...(this.ipv6 ? ipv6 : {}),
       };
       this.hostsByName.set(name, host);
       this.processes.set(name, new Set());
@@ -235,6 +253,7 @@ export class Lab {
     await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'address', h.mac]);
     if (h.gateway) {
       await runOk(['ip', '-n', this.switchNs, 'addr', 'add', `${h.gateway}/24`, 'dev', h.peer]);
+      if (h.gateway6) await runOk(['ip', '-n', this.switchNs, 'addr', 'add', `${h.gateway6}/64`, 'dev', h.peer, 'nodad']);
       await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'up']);
     } else {
       await runOk(['ip', '-n', this.switchNs, 'link', 'set', h.peer, 'master', 'br0', 'up']);
@@ -243,6 +262,7 @@ export class Lab {
     if (h.addr6) await runOk(['ip', '-n', h.ns, 'addr', 'add', `${h.addr6}/64`, 'dev', h.ifname, 'nodad']);
     await runOk(['ip', '-n', h.ns, 'link', 'set', h.ifname, 'up']);
     if (h.gateway) await runOk(['ip', '-n', h.ns, 'route', 'add', 'default', 'via', h.gateway]);
+    if (h.gateway6) await runOk(['ip', '-n', h.ns, '-6', 'route', 'add', 'default', 'via', h.gateway6]);
   }
 
   /** Runs a command inside the router (routed labs) or switch namespace. */
