@@ -38,6 +38,7 @@ const ROWS: RowSpec[] = [
   { id: 'uts-to-ka6', label: 'ucarp-ts → keepalived backup (VRRPv3 over IPv6)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'keepalived', extra: true, family: 6 },
   { id: 'ka6-to-uts', label: 'keepalived → ucarp-ts backup (VRRPv3 over IPv6)', proto: 'vrrp3', master: 'keepalived', backup: 'ucarp-ts', extra: true, family: 6 },
   { id: 'uts-bgp', label: 'ucarp-ts routed, BGP via FRR (VRRPv3 100 ms, keepalive 1 s, hold 3 s)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
+  { id: 'uts-bgp6', label: 'ucarp-ts routed over IPv6, BGP via FRR (VRRPv3 100 ms, keepalive 1 s, hold 3 s)', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp', family: 6 },
   { id: 'uts-bgp-carp', label: 'ucarp-ts routed, BGP via FRR (CARP advbase 1, keepalive 1 s, hold 3 s)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: true, topology: 'bgp' },
 ];
 

@@ -1,16 +1,18 @@
 // The routed pair (issue 15): the address on the master's lo, announced over BGP through
 // FRR, the hosts on two subnets behind one router. The client pings it across the router
-// while the master host dies or its ucarp-ts is stopped.
+// while the master host dies or its ucarp-ts is stopped. IPv4, or IPv6 (a /128, VRRPv3 from
+// the hosts' global addresses, BGP over IPv6).
 import { waitForBgpNextHops } from '../../test/lab/frr.js';
-import { BGP_LAB, BGP_PREFIX, BGP_VIP, settleBgpPair, startBgpLab, waitForState } from '../../test/support/bgp-lab.js';
+import { BGP_NETS, settleBgpPair, startBgpLab, waitForState, type BgpFamily } from '../../test/support/bgp-lab.js';
 import { outageTrial } from './scenarios.js';
 import type { EventKind, Proto, Trial } from './types.js';
 
-export function routedTrial(proto: Proto, kind: EventKind, pingIntervalMs: number): Promise<Trial> {
-  return outageTrial(BGP_LAB, async (lab) => {
-    const pair = await startBgpLab(lab, { protocol: proto });
+export function routedTrial(proto: Proto, kind: EventKind, pingIntervalMs: number, family: BgpFamily = 4): Promise<Trial> {
+  const net = BGP_NETS[family];
+  return outageTrial(net.lab, async (lab) => {
+    const pair = await startBgpLab(lab, { protocol: proto, family });
     const { a, b } = await settleBgpPair(lab, pair);
-    const pinger = await lab.startPinger('client', BGP_VIP, pingIntervalMs);
+    const pinger = await lab.startPinger('client', net.vip, pingIntervalMs);
     await pinger.process.waitForOutput(/bytes from/, 5_000);
     let mark = 0;
     return {
@@ -24,7 +26,7 @@ export function routedTrial(proto: Proto, kind: EventKind, pingIntervalMs: numbe
       },
       settled: async () => {
         await waitForState(b, 'MASTER', mark);
-        await waitForBgpNextHops(pair.router, BGP_PREFIX, [lab.host('b').addr]);
+        await waitForBgpNextHops(pair.router, net.prefix, [net.addr(lab.host('b'))]);
       },
     };
   });

@@ -112,7 +112,7 @@ export async function outageTrial(labOpts: LabOptions, plan: (lab: Lab) => Promi
  * and rows compare without the luck of where in the interval the master went.
  */
 export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Trial> {
-  if (spec.topology === 'bgp') return routedTrial(spec.proto, kind, PING_INTERVAL_MS);
+  if (spec.topology === 'bgp') return routedTrial(spec.proto, kind, PING_INTERVAL_MS, spec.family);
   const vip = vipOf(spec.family);
   return outageTrial({ hosts: ['master', 'backup'], client: true, ipv6: spec.family === 6 }, async (lab) => {
     const services = spec.service ? await startServices(lab, ['master', 'backup']) : undefined;

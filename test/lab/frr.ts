@@ -76,9 +76,9 @@ async function waitForVty(lab: Lab, host: string, instance: string, name: string
   }
 }
 
-/** The next hops the router's BGP table has for a prefix (`show ip bgp <prefix> json`), best first. */
+/** The next hops the router's BGP table has for a prefix (`show bgp ipv4|ipv6 unicast <prefix> json`), best first; IPv6: the global one. */
 export async function bgpNextHops(frr: Frr, prefix: string): Promise<string[]> {
-  const r = await frr.vtysh(`show ip bgp ${prefix} json`);
+  const r = await frr.vtysh(`show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefix} json`);
   if (r.code !== 0) return [];
   const table = JSON.parse(r.stdout || '{}') as { paths?: { nexthops?: { ip: string }[]; bestpath?: { overall?: boolean } }[] };
   const paths = [...(table.paths ?? [])].sort((x, y) => Number(y.bestpath?.overall ?? false) - Number(x.bestpath?.overall ?? false));
