@@ -4,7 +4,10 @@
 # Called as: bird-down.sh <interface> <address> [bird-control-socket]
 set -u
 addr=$2
-proto=${UCARP_BIRD_PROTOCOL:-anycast}
+case $addr in
+  *:*) family=-6 len=128 proto=${UCARP_BIRD_PROTOCOL:-anycast6} ;;
+  *) family=-4 len=32 proto=${UCARP_BIRD_PROTOCOL:-anycast} ;;
+esac
 # How long the address stays after the withdrawal: the routers still send traffic here
 # until they have switched to the successor's route.
 linger=${UCARP_BGP_LINGER:-0.5}
@@ -15,5 +18,5 @@ if [ "$(birdc "$@" show protocols "$proto" | awk -v p="$proto" '$1 == p { print 
   # Make before break: the address answers until the network has moved to the successor.
   sleep "$linger"
 fi
-ip addr del "$addr/32" dev lo 2>/dev/null
+ip "$family" addr del "$addr/$len" dev lo 2>/dev/null
 exit 0

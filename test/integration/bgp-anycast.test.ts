@@ -3,7 +3,8 @@
 // (VRRPv3, and CARP, with --peer the other host, --peer-min-ttl, --no-announce) driving
 // the speaker's example scripts (examples/bgp-anycast, examples/bgp-anycast-bird).
 // The service address lives on lo and reaches the client through the router's BGP table.
-// IPv6 too: VRRPv3 over IPv6 between the hosts' global addresses, a /128 over IPv6 sessions.
+// IPv6 too (FRR and BIRD): VRRPv3 over IPv6 between the hosts' global addresses, a /128
+// over IPv6 sessions.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,7 +123,7 @@ async function routedFailover(protocol: BgpProtocol, speaker: BgpSpeaker, family
 }
 
 describe('BGP anycast across a router (examples/bgp-anycast)', () => {
-  const cases: [BgpProtocol, BgpSpeaker, BgpFamily][] = [['vrrp3', 'frr', 4], ['carp', 'frr', 4], ['vrrp3', 'bird', 4], ['vrrp3', 'frr', 6]];
+  const cases: [BgpProtocol, BgpSpeaker, BgpFamily][] = [['vrrp3', 'frr', 4], ['carp', 'frr', 4], ['vrrp3', 'bird', 4], ['vrrp3', 'frr', 6], ['vrrp3', 'bird', 6]];
   for (const [protocol, speaker, family] of cases) {
     it(`${protocol}, ${speaker}, IPv${family}: one master announces; spoofs are refused and counted; SIGTERM and a crash move the route`, { timeout: 180_000 }, async () => {
       requireLab();

@@ -92,21 +92,29 @@ function frrHostConf(lab: Lab, net: BgpNet, h: BgpHost): string {
   return frrConf(HOSTS[h].asn, host.addr, [frrNeighbour(net, net.gateway(host), ROUTER_ASN)]);
 }
 
-/** examples/bgp-anycast-bird/bird-host-a.conf itself, for host h, logging to stderr (the lab process output). */
+/**
+ * examples/bgp-anycast-bird/bird-host-a.conf itself, for host h, logging to stderr (the lab
+ * process output), with only the net's family: the other family's protocols (those with
+ * an ipv4 or ipv6 channel) are left out, as the example tells an operator to.
+ */
 function birdHostConf(lab: Lab, net: BgpNet, h: BgpHost): string {
-  if (net.family === 6) throw new Error('the BIRD example is IPv4 only');
-  const { addr, gateway } = lab.host(h);
+  const host = lab.host(h);
+  const other = new RegExp(`^\\s+${net.family === 4 ? 'ipv6' : 'ipv4'}\\b`, 'm');
+  const example = readFileSync(`${EXAMPLES}bgp-anycast-bird/bird-host-a.conf`, 'utf8');
+  // Top-level blocks end with a "}" in column 0; a channel's own block is indented.
+  const oneFamily = example.replace(/^protocol [^\n]*\{\n[\s\S]*?^\}\n/gm, (block) => (other.test(block) ? '' : block));
+  assert.notEqual(oneFamily, example, `bird-host-a.conf has no protocol for ${other}`);
   const edits: [RegExp, string][] = [
     [/^log .*;$/m, 'log stderr all;'],
-    [/^router id .*;$/m, `router id ${addr};`],
+    [/^router id .*;$/m, `router id ${host.addr};`],
     [/^( *route ).* blackhole;$/m, `$1${net.prefix} blackhole;`],
-    [/^( *local ).* as \d+;$/m, `$1${addr} as ${HOSTS[h].asn};`],
-    [/^( *neighbor ).* as \d+;$/m, `$1${gateway} as ${ROUTER_ASN};`],
+    [/^( *local ).* as \d+;$/m, `$1${net.addr(host)} as ${HOSTS[h].asn};`],
+    [/^( *neighbor ).* as \d+;$/m, `$1${net.gateway(host)} as ${ROUTER_ASN};`],
   ];
   return edits.reduce((conf, [re, to]) => {
     assert.match(conf, re, `bird-host-a.conf has no line for ${re}`);
     return conf.replace(re, to);
-  }, readFileSync(`${EXAMPLES}bgp-anycast-bird/bird-host-a.conf`, 'utf8'));
+  }, oneFamily);
 }
 
 export type BgpSpeaker = 'frr' | 'bird';
