@@ -175,7 +175,9 @@ export function helpText(version: string): string {
     'Every option except --help and --version can also be set as UCARP_<NAME>, the long name in ' +
       'upper case with dashes as underscores (UCARP_VHID, UCARP_SCRIPT_TIMEOUT), in the environment ' +
       'or in the --config file. The file holds KEY=value lines as kept for init scripts: comments, ' +
-      'blank lines, quotes and an "export " prefix are allowed. The command line wins over the ' +
+      'blank lines, quotes and an "export " prefix are allowed; $VAR and ${VAR} refer to earlier ' +
+      'lines and to the environment, and single quotes keep a value literal, as when a shell sources it. ' +
+      'The command line wins over the ' +
       'environment, which wins over the file. Switches take 1/0, yes/no, true/false or on/off; ' +
       'several addresses (UCARP_ADDR, UCARP_PEER) are separated by commas or spaces ' +
       '(UCARP_ADDR="10.0.0.1 10.0.0.2"); several checks in UCARP_CHECK are separated by ";" ' +

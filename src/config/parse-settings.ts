@@ -116,7 +116,7 @@ function parse(
     const path = textOf(configRaw);
     if (path === '') throw new UsageError(configRaw.where, 'needs a file name');
     const text = readInputFile(host, path, configRaw.where).toString('utf8');
-    const file = parseConfigFile(text, path);
+    const file = parseConfigFile(text, path, env);
     const filePass = file.entries.get('UCARP_PASS');
     if (filePass?.value) secrets.push(filePass.value);
     warnings.push(...file.warnings);

@@ -239,3 +239,63 @@ test('real host checks: files on disk, the loopback interface', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('config files expand $VAR and ${VAR} as a sourcing shell would', () => {
+  const conf = [
+    "UCARP_BASE=/usr/share/ucarp",
+    'UCARP_UPSCRIPT=$UCARP_BASE/vip-up',
+    'UCARP_DOWNSCRIPT="${UCARP_BASE}/vip-down"',
+    'HELPER=10.0.0',
+    'UCARP_ADDR=${HELPER}.100',
+    'UCARP_SRCIP=$HELPER.1',
+    'UCARP_INTERFACE=$IF_FROM_ENV',
+    'UCARP_VHID=42',
+    'UCARP_PASS=secret',
+  ].join('\n');
+  const out = run(['-c', '/x.conf'], { IF_FROM_ENV: 'eth0' }, { '/x.conf': conf });
+  const s = settingsOf(out);
+  assert.deepEqual([s.upscript, s.downscript, s.addrs, s.srcip, s.interface], [
+    '/usr/share/ucarp/vip-up', '/usr/share/ucarp/vip-down', [ip('10.0.0.100')], ip('10.0.0.1'), 'eth0',
+  ]);
+  // UCARP_BASE is no option: handed to the scripts; HELPER is referenced, so no "ignoring" warning.
+  assert.equal(s.extraEnv.UCARP_BASE, '/usr/share/ucarp');
+  assert.ok(out.kind === 'run' && !out.warnings.some((w) => w.includes('HELPER')), out.kind === 'run' ? out.warnings.join('; ') : '');
+});
+
+test('config files: single quotes keep $ literal, undefined is empty, references cannot loop', () => {
+  const f = parseConfigFile(
+    [
+      "UCARP_A='$literal ${x} \\$y'",
+      'UCARP_B="\\$HOME stays"',
+      'UCARP_C=$UNDEFINED/up.sh',
+      'UCARP_D=${UNDEFINED:-/default}',
+      'UCARP_E=$UCARP_F',
+      'UCARP_F=$UCARP_E',
+      'UCARP_G=x$UCARP_G',
+      'UCARP_H=$HOME/$(id)',
+      'UNUSED=1',
+    ].join('\n'),
+    '/f.conf',
+    { HOME: '/root' },
+  );
+  const values = Object.fromEntries([...f.entries].map(([k, e]) => [k, e.value]));
+  assert.deepEqual(values, {
+    UCARP_A: '$literal ${x} \\$y',
+    UCARP_B: '$HOME stays',
+    UCARP_C: '/up.sh',
+    UCARP_D: '/default',
+    UCARP_E: '',
+    UCARP_F: '',
+    UCARP_G: 'x',
+    UCARP_H: '/root/$(id)', // no command substitution, ever
+  });
+  assert.deepEqual(f.warnings, ['/f.conf line 9: ignoring UNUSED, only UCARP_* settings are read']);
+});
+
+test('config files: the environment wins over the file, for references as for the settings', () => {
+  const f = parseConfigFile('UCARP_VHID=1\nUCARP_XPARAM=vip$UCARP_VHID\n', '/f.conf', { UCARP_VHID: '7' });
+  assert.equal(f.entries.get('UCARP_XPARAM')?.value, 'vip7');
+  // A bad expanded value names the file, line and key.
+  const bad = run(['-c', '/f.conf'], {}, { '/f.conf': 'UCARP_UPSCRIPT=$UCARP_BASE/up.sh\n' });
+  assert.ok(bad.kind === 'exit' && bad.stderr === 'ucarp-ts: UCARP_UPSCRIPT in /f.conf line 1: cannot run "/up.sh": no such file\n', JSON.stringify(bad));
+});
