@@ -42,12 +42,12 @@ async function main(): Promise<void> {
   }
   const handover: Handover = { settings: outcome.settings, warnings: outcome.warnings, title: maskedCommandLine(args) };
 
-  if (handover.settings.daemonize) {
+  if (handover.settings.process.daemonize) {
     // The operator is watching this terminal now; the daemon logs the same to syslog.
     for (const w of handover.warnings) stderrSink('warning', w);
-    if (handover.settings.pidfile) {
+    if (handover.settings.process.pidfile) {
       try {
-        checkPidfile(handover.settings.pidfile);
+        checkPidfile(handover.settings.process.pidfile);
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e));
       }
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     execDaemon(handover);
   } catch (e) {
     // No exec (addon not built, or a sandbox forbids it): run the daemon right here.
-    if (handover.settings.debug) stderrSink('debug', `exec of the daemon image failed (${e instanceof Error ? e.message : String(e)}): running in this process`);
+    if (handover.settings.process.debug) stderrSink('debug', `exec of the daemon image failed (${e instanceof Error ? e.message : String(e)}): running in this process`);
     const { runDaemon } = await import('./daemon/run-daemon.js');
     await runDaemon(handover, null);
   }

@@ -5,9 +5,9 @@
 // source that sets it, so a command-line --addr replaces the file's UCARP_ADDR list
 // rather than adding to it. Every failure is a UsageError naming where the value came
 // from; parseSettings turns it into { kind: 'exit' } and never lets a stack escape.
-import { resolve as resolvePath } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import { ipFamily, isIpv6LinkLocal, parseIp, type IpAddress, type IpFamily } from '../core/ip-address.js';
-import type { Protocol, Settings } from './settings.js';
+import { DEFAULT_GROUP_NAME, type GroupSettings, type ProcessSettings, type Protocol, type Settings } from './settings.js';
 import { parseCommandLine } from './command-line.js';
 import { CHECK_SEPARATOR, parseCheck } from './check-spec.js';
 import { parseConfigFile } from './config-file.js';
@@ -131,36 +131,8 @@ function parse(
   }
   Object.assign(extraEnv, envExtra);
 
-  const layers = [cli, fromEnv, fromFile];
-  const all = (long: string): Raw[] | undefined => {
-    for (const layer of layers) {
-      const v = layer.get(long);
-      if (v) return v;
-    }
-    return undefined;
-  };
-  const one = (long: string): Raw | undefined => all(long)?.at(-1); // getopt: the last one wins
-  const flag = (long: string): boolean => {
-    const raw = one(long);
-    return raw ? readSwitch(raw) : false;
-  };
-  /** Repeatable values: one per option on the command line, comma/space lists in variables. */
-  const list = (long: string): { raw: Raw; text: string }[] => {
-    const fromCommandLine = cli.has(long);
-    return (all(long) ?? []).flatMap((raw) => {
-      const text = textOf(raw);
-      if (fromCommandLine) return [{ raw, text }];
-      const parts = splitList(text);
-      if (parts.length === 0) throw new UsageError(raw.where, 'must list at least one address', EX_USAGE, text);
-      return parts.map((p) => ({ raw, text: p }));
-    });
-  };
-  const nonEmpty = (raw: Raw, what: string): string => {
-    const text = textOf(raw);
-    if (text === '') throw new UsageError(raw.where, `needs ${what}`);
-    return text;
-  };
-  const runDirRaw = one('run-dir');
+  const src = new Sources([cli, fromEnv, fromFile], cli);
+  const runDirRaw = src.one('run-dir');
   const runDir = runDirRaw ? resolvePath(nonEmpty(runDirRaw, 'a directory')) : DEFAULT_RUN_DIR;
 
   // --status only reads the running daemons: no other option means anything to it.
@@ -171,6 +143,107 @@ function parse(
     return { kind: 'status', json: cli.has('json'), runDir };
   }
   if (cli.has('json')) throw new UsageError('--json', 'only with --status');
+
+  const process = readProcessSettings(src, runDir, null);
+  const group = readGroupSettings(src, host, env, secrets, warnings, groupName(configRaw), extraEnv);
+  return { kind: 'run', settings: { process, groups: [group] }, warnings };
+}
+
+/** A group's name: its config file's name without ".conf", or the default. */
+function groupName(configRaw: Raw | undefined): string {
+  if (!configRaw || configRaw.text === true) return DEFAULT_GROUP_NAME;
+  return basename(configRaw.text).replace(/\.conf$/, '') || DEFAULT_GROUP_NAME;
+}
+
+/** The settings' sources, highest first; each option is taken whole from the highest that sets it. */
+class Sources {
+  constructor(
+    private readonly layers: readonly Layer[],
+    /** The command line, whose repeated options are one value each (variables hold lists). */
+    private readonly cli: Layer | null,
+  ) {}
+
+  all(long: string): Raw[] | undefined {
+    for (const layer of this.layers) {
+      const v = layer.get(long);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /** getopt: the last one wins. */
+  one(long: string): Raw | undefined {
+    return this.all(long)?.at(-1);
+  }
+
+  flag(long: string): boolean {
+    const raw = this.one(long);
+    return raw ? readSwitch(raw) : false;
+  }
+
+  fromCommandLine(long: string): boolean {
+    return this.cli?.has(long) ?? false;
+  }
+
+  /** Repeatable values: one per option on the command line, comma/space lists in variables. */
+  list(long: string): { raw: Raw; text: string }[] {
+    const fromCommandLine = this.fromCommandLine(long);
+    return (this.all(long) ?? []).flatMap((raw) => {
+      const text = textOf(raw);
+      if (fromCommandLine) return [{ raw, text }];
+      const parts = splitList(text);
+      if (parts.length === 0) throw new UsageError(raw.where, 'must list at least one address', EX_USAGE, text);
+      return parts.map((p) => ({ raw, text: p }));
+    });
+  }
+
+  /** The layer that sets --pass or --passfile first, for readPassword. */
+  passwordLayer(): Layer | undefined {
+    return this.layers.find((l) => l.has('pass') || l.has('passfile'));
+  }
+}
+
+function nonEmpty(raw: Raw, what: string): string {
+  const text = textOf(raw);
+  if (text === '') throw new UsageError(raw.where, `needs ${what}`);
+  return text;
+}
+
+function readProcessSettings(src: Sources, runDir: string, configDir: string | null): ProcessSettings {
+  const facilityRaw = src.one('facility');
+  let facility = 'daemon';
+  if (facilityRaw) {
+    facility = textOf(facilityRaw).toLowerCase();
+    if (facility !== 'none' && !SYSLOG_FACILITIES.includes(facility)) {
+      throw new UsageError(
+        facilityRaw.where,
+        `must be a syslog facility (${SYSLOG_FACILITIES.slice(0, 12).join(', ')}, local0 to local7) or none`,
+        EX_USAGE,
+        textOf(facilityRaw),
+      );
+    }
+  }
+  const pidfileRaw = src.one('pidfile');
+  const pidfile = pidfileRaw ? resolvePath(nonEmpty(pidfileRaw, 'a file name')) : null;
+  const metricsRaw = src.one('metrics');
+  const metrics = metricsRaw ? readListenAddress(metricsRaw) : null;
+  return { debug: src.flag('debug'), daemonize: src.flag('daemonize'), facility, pidfile, metrics, runDir, configDir };
+}
+
+/** One group from its sources; warnings and secrets are added to as it goes. */
+function readGroupSettings(
+  src: Sources,
+  host: HostChecks,
+  env: Record<string, string | undefined>,
+  secrets: string[],
+  warnings: string[],
+  name: string,
+  extraEnv: Record<string, string>,
+): GroupSettings {
+  const one = (long: string) => src.one(long);
+  const all = (long: string) => src.all(long);
+  const flag = (long: string) => src.flag(long);
+  const list = (long: string) => src.list(long);
 
   // --- protocol first: what is allowed depends on it
   let protocol: Protocol = 'carp';
@@ -268,8 +341,7 @@ function parse(
     throw new UsageError(advbaseRaw!.where, 'may be 0 only with a non-zero --advskew (the interval would be zero)');
   }
   const priority = priorityRaw ? readWhole(priorityRaw, 1, 255) : 100;
-  const deadratioRaw = one('deadratio');
-  const deadratio = deadratioRaw ? readWhole(deadratioRaw, 1, 255) : 3;
+  const deadratio = deadratioOnly ? readWhole(deadratioOnly, 1, 255) : 3;
   const timeoutRaw = one('script-timeout');
   const scriptTimeoutMs = (timeoutRaw ? readWhole(timeoutRaw, 1, 3600, ' of seconds') : 30) * 1000;
 
@@ -283,26 +355,8 @@ function parse(
   const nomcast = flag('nomcast');
   const announce = !flag('no-announce');
 
-  // --- logging, scripts, files
-  const facilityRaw = one('facility');
-  let facility = 'daemon';
-  if (facilityRaw) {
-    facility = textOf(facilityRaw).toLowerCase();
-    if (facility !== 'none' && !SYSLOG_FACILITIES.includes(facility)) {
-      throw new UsageError(
-        facilityRaw.where,
-        `must be a syslog facility (${SYSLOG_FACILITIES.slice(0, 12).join(', ')}, local0 to local7) or none`,
-        EX_USAGE,
-        textOf(facilityRaw),
-      );
-    }
-  }
   const xparamRaw = one('xparam');
   const xparam = xparamRaw ? textOf(xparamRaw) : null;
-  const pidfileRaw = one('pidfile');
-  const pidfile = pidfileRaw ? resolvePath(nonEmpty(pidfileRaw, 'a file name')) : null;
-  const metricsRaw = one('metrics');
-  const metrics = metricsRaw ? readListenAddress(metricsRaw) : null;
 
   const script = (long: 'upscript' | 'downscript'): string | null => {
     const raw = one(long);
@@ -324,7 +378,7 @@ function parse(
   // One spec per --check; UCARP_CHECK holds several, separated by ";".
   const checks = (all('check') ?? []).flatMap((raw) => {
     const text = textOf(raw);
-    const specs = cli.has('check') ? [text] : text.split(CHECK_SEPARATOR).map((t) => t.trim()).filter((t) => t !== '');
+    const specs = src.fromCommandLine('check') ? [text] : text.split(CHECK_SEPARATOR).map((t) => t.trim()).filter((t) => t !== '');
     return specs.map((spec) => parseCheck(raw, spec, host, env));
   });
   const upscript = script('upscript');
@@ -335,7 +389,7 @@ function parse(
   }
 
   const iface = pickInterface(one('interface'), host);
-  const password = readPassword(protocol, layers, host, secrets, warnings);
+  const password = readPassword(protocol, src, host, secrets, warnings);
   if (vhid === undefined) throw new UsageError('--vhid', 'required (the virtual host id, 1 to 255)');
   if (addrs.length === 0) {
     throw new UsageError('--addr', 'required (the virtual IPv4 or, with --protocol vrrp3, IPv6 address; repeat --addr for several)');
@@ -363,40 +417,32 @@ function parse(
     throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
   }
 
-  const settings: Settings = {
-    protocol,
+  const base = {
+    name,
     interface: iface,
     srcip: source,
     mcast,
     vhid,
-    password,
     preempt,
     neutral,
     addrs,
     advbase,
-    advskew,
-    priority,
-    deadratio,
     upscript,
     downscript,
-    debug,
-    shutdown,
-    daemonize,
     ignoreifstate,
-    nomcast,
-    facility,
     xparam,
     peers,
     peerMinTtl,
     announce,
     scriptTimeoutMs,
-    pidfile,
     checks,
-    metrics,
-    runDir,
     extraEnv,
   };
-  return { kind: 'run', settings, warnings };
+  if (protocol === 'carp') {
+    if (!password) throw new Error('CARP without a password'); // readPassword refuses that first
+    return { ...base, protocol, password, advskew, deadratio, shutdown, nomcast };
+  }
+  return { ...base, protocol, password, priority };
 }
 
 function uniqueAddresses(items: { raw: Raw; text: string }[]): IpAddress[] {
@@ -413,8 +459,8 @@ function uniqueAddresses(items: { raw: Raw; text: string }[]): IpAddress[] {
  * The password comes from the highest source that sets --pass or --passfile; one source
  * setting both is refused. It is never put into an error message.
  */
-function readPassword(protocol: Protocol, layers: Layer[], host: HostChecks, secrets: string[], warnings: string[]): Buffer | null {
-  const layer = layers.find((l) => l.has('pass') || l.has('passfile'));
+function readPassword(protocol: Protocol, src: Sources, host: HostChecks, secrets: string[], warnings: string[]): Buffer | null {
+  const layer = src.passwordLayer();
   const passRaw = layer?.get('pass')?.at(-1);
   const fileRaw = layer?.get('passfile')?.at(-1);
   if (passRaw && fileRaw) {

@@ -7,7 +7,7 @@ import type { Decoded } from '../core/drop-reason.js';
 import { decodeIpv4Inbound, type InboundPacket } from '../core/inbound-packet.js';
 import { ipFamily, type IpAddress, type IpFamily } from '../core/ip-address.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
-import type { Settings } from '../config/settings.js';
+import type { GroupSettings } from '../config/settings.js';
 import { openAdvertSocket } from '../net/advert-socket.js';
 import { openAdvertSocket6 } from '../net/advert-socket6.js';
 
@@ -37,7 +37,7 @@ export interface ChannelHandlers {
 }
 
 /** The socket for the settings' family (that of the virtual addresses). */
-export function openAdvertChannel(s: Settings, tos: number, h: ChannelHandlers): AdvertChannel {
+export function openAdvertChannel(s: GroupSettings, tos: number, h: ChannelHandlers): AdvertChannel {
   if (ipFamily(s.srcip) === 6) {
     const sock = openAdvertSocket6({ ifname: s.interface, group: s.mcast, source: s.srcip });
     sock.onPacket((p) => h.onPacket({ ok: true, value: p }));

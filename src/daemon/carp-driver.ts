@@ -5,12 +5,11 @@ import { initialCounter } from '../core/election/replay-guard.js';
 import { createCarpAuth, decodeCarp, encodeCarp } from '../core/packets/carp.js';
 import type { InboundPacket } from '../core/inbound-packet.js';
 import { UCARP_TOS } from '../core/packets/ipv4-header.js';
-import type { Settings } from '../config/settings.js';
+import type { CarpGroupSettings } from '../config/settings.js';
 import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 
-export function createCarpDriver(s: Settings, wallClockMs: number): ProtocolDriver<CarpHeard, CarpToSend> {
-  if (!s.password) throw new Error('CARP needs a password');
+export function createCarpDriver(s: CarpGroupSettings, wallClockMs: number): ProtocolDriver<CarpHeard, CarpToSend> {
   const auth = createCarpAuth(s.password, s.vhid, s.addrs);
   const election = new CarpElection({
     self: s.srcip,

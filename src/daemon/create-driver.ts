@@ -1,10 +1,10 @@
 // Picks the protocol driver for the settings.
-import type { Settings } from '../config/settings.js';
+import type { GroupSettings } from '../config/settings.js';
 import { createCarpDriver } from './carp-driver.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 import { createVrrpDriver } from './vrrp-driver.js';
 
-export function createDriver(s: Settings, wallClockMs = Date.now()): ProtocolDriver {
+export function createDriver(s: GroupSettings, wallClockMs = Date.now()): ProtocolDriver {
   switch (s.protocol) {
     case 'carp':
       return createCarpDriver(s, wallClockMs) as ProtocolDriver;

@@ -10,7 +10,7 @@ import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } fr
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
 import { kernelFilterProgram } from '../core/kernel-filter.js';
 import { encodeBpfProgram } from '../net/bpf-encode.js';
-import type { Settings } from '../config/settings.js';
+import type { GroupSettings } from '../config/settings.js';
 import { readInterface } from '../net/interface-info.js';
 import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
 import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
@@ -76,7 +76,7 @@ export class Daemon {
   private readonly checkSince = new Map<string, string>();
 
   constructor(
-    private readonly settings: Settings,
+    private readonly settings: GroupSettings,
     private readonly driver: ProtocolDriver,
     private readonly log: Logger,
   ) {
@@ -310,7 +310,7 @@ export class Daemon {
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
-    if (this.repeatPaused || !this.socket || (s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    if (this.repeatPaused || !this.socket || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
     let standing: { advert: unknown; everyMs: number } | null;
     try {
       standing = this.driver.election.standingAdvert();
@@ -362,7 +362,7 @@ export class Daemon {
     const destinations: IpAddress[] = s.peers.length > 0 ? s.peers : [s.mcast];
     for (const dst of destinations) {
       const payload = this.driver.encode(out, dst);
-      if (s.nomcast && s.peers.length === 0) {
+      if (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) {
         // ucarp --nomcast: Ethernet broadcast, IP destination still the group.
         this.ipId = (this.ipId + 1) & 0xffff;
         const ip = encodeIpv4Packet({ src: s.srcip, dst, tos: this.driver.tos, id: this.ipId }, payload);

@@ -2,7 +2,7 @@
 // changes, scripts) and read out as a snapshot for --status and the metrics. Only
 // counting: every decision stays in the election. Times are wall clock for people.
 import type { IpAddress } from '../core/ip-address.js';
-import type { Settings } from '../config/settings.js';
+import type { GroupSettings } from '../config/settings.js';
 import {
   GROUP_STATES,
   type CheckSnapshot,
@@ -68,7 +68,7 @@ export class GroupStats {
   private readonly durations = new Map<string, Histogram>();
 
   constructor(
-    private readonly settings: Settings,
+    private readonly settings: GroupSettings,
     /** Preference as configured, and as advertised now (a health check may lower it). */
     private readonly preference: () => { configured: number; effective: number },
     /** Refused packets by reason, from the drop counter. */

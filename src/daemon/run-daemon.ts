@@ -27,7 +27,7 @@ export async function refuseToStart(reason: string, child: DaemonChild | null, c
 }
 
 /** child: the channel to the --daemonize parent, or null in the foreground. */
-export async function runDaemon({ settings, warnings }: Handover, child: DaemonChild | null): Promise<void> {
+export async function runDaemon({ settings: { process: settings, groups: groupSettings }, warnings }: Handover, child: DaemonChild | null): Promise<void> {
   const log = new Logger(settings.debug);
   let syslog: SyslogWriter | null = null;
   // In the foreground, stderr too; written so that it can never block (stderr-writer.ts).
@@ -104,7 +104,8 @@ export async function runDaemon({ settings, warnings }: Handover, child: DaemonC
     }
   }
 
-  const running = new Daemon(settings, withInjectedFault(createDriver(settings)), log);
+  const group = groupSettings[0]!;
+  const running = new Daemon(group, withInjectedFault(createDriver(group)), log);
   try {
     running.start({
       onReady: () => {

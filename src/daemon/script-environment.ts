@@ -2,7 +2,7 @@
 // state and settings as UCARP_* variables, the failing health checks, and the config
 // file's extra variables. Never the password.
 import type { IpAddress } from '../core/ip-address.js';
-import type { Settings } from '../config/settings.js';
+import type { GroupSettings } from '../config/settings.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -10,7 +10,7 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * failing: the health checks failing now, as written in --check (UCARP_CHECK_FAILED, ";"
  * between them, as in UCARP_CHECK).
  */
-export function scriptEnvironment(s: Settings, state: 'MASTER' | 'BACKUP' | 'FAULT', addr: IpAddress, failing: string[] = []): Record<string, string> {
+export function scriptEnvironment(s: GroupSettings, state: 'MASTER' | 'BACKUP' | 'FAULT', addr: IpAddress, failing: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.extraEnv)) if (!/PASS/i.test(k)) env[k] = v;
   Object.assign(env, {

@@ -5,7 +5,7 @@ import type { IpAddress } from '../core/ip-address.js';
 import type { InboundPacket } from '../core/inbound-packet.js';
 import { KEEPALIVED_TOS } from '../core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../core/packets/vrrp.js';
-import type { Settings } from '../config/settings.js';
+import type { VrrpGroupSettings } from '../config/settings.js';
 import { checkRule } from '../checks/probe.js';
 import type { ProtocolDriver } from './protocol-driver.js';
 
@@ -20,7 +20,7 @@ export function sameAddressSet(theirs: readonly IpAddress[], ours: ReadonlySet<I
   return true;
 }
 
-export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<VrrpHeard, VrrpToSend> {
+export function createVrrpDriver(s: VrrpGroupSettings, version: 2 | 3): ProtocolDriver<VrrpHeard, VrrpToSend> {
   // Settings carry seconds; the wire and the election count centiseconds.
   const intervalCs = Math.round(s.advbase * 100);
   const password = version === 2 ? s.password : null;
@@ -32,7 +32,7 @@ export function createVrrpDriver(s: Settings, version: 2 | 3): ProtocolDriver<Vr
     intervalCs,
     preempt: s.preempt,
     neutral: s.neutral,
-    downOnStop: s.shutdown,
+    downOnStop: true, // RFC 5798: a stopping master releases the addresses
     checks: s.checks.map(checkRule),
     announce: s.announce,
   });

@@ -2,7 +2,7 @@
 // what it refuses and why, and that what it sends is byte for byte what keepalived sends.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Settings } from '../../src/config/settings.js';
+import type { VrrpGroupSettings } from '../../src/config/settings.js';
 import { parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
 import { decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
@@ -14,12 +14,12 @@ import { VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
 
 const ip = (s: string): IpAddress => parseIp(s)!;
 
-function settings(over: Partial<Settings>): Settings {
+function settings(over: Partial<VrrpGroupSettings>): VrrpGroupSettings {
   return {
-    protocol: 'vrrp3', interface: 'eth0', srcip: ip('10.77.0.12'), mcast: ip('224.0.0.18'), vhid: 51, password: null,
-    preempt: false, neutral: false, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], advbase: 1, advskew: 0, priority: 100,
-    deadratio: 3, upscript: null, downscript: null, debug: false, shutdown: true, daemonize: false, ignoreifstate: false,
-    nomcast: false, facility: 'none', xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
+    name: 'test', protocol: 'vrrp3', interface: 'eth0', srcip: ip('10.77.0.12'), mcast: ip('224.0.0.18'), vhid: 51, password: null,
+    preempt: false, neutral: false, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], advbase: 1, priority: 100,
+    upscript: null, downscript: null, ignoreifstate: false,
+    xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {},
     ...over,
   };
 }
@@ -57,7 +57,7 @@ for (const c of VRRP_CAPTURES) {
   const version = c.kind === 'vrrp2' ? 2 : 3;
   const password = c.password === null ? null : Buffer.from(c.password);
   const ours = settings({ protocol: c.kind, password, advbase: c.intervalCs / 100 });
-  const driverFor = (s: Settings) => createVrrpDriver(s, version);
+  const driverFor = (s: VrrpGroupSettings) => createVrrpDriver(s, version);
 
   describe(`VRRP driver on keepalived's ${c.file}`, () => {
     const captured = packets(c.file);

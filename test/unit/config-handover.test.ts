@@ -32,7 +32,8 @@ test('any password bytes, warnings and title survive the round trip', () => {
   const base = parsed([...BASE, '--pass=x']);
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.string()), fc.string(), (pw, warnings, title) => {
-      const h: Handover = { settings: { ...base.settings, password: Buffer.from(pw) }, warnings, title };
+      const groups = [{ ...base.settings.groups[0]!, password: Buffer.from(pw) }];
+      const h: Handover = { settings: { ...base.settings, groups }, warnings, title };
       const back = decodeHandover(encodeHandover(h));
       assert.deepEqual(back, h);
     }),
@@ -46,13 +47,21 @@ test('the password is not readable as text in the encoded hand-over', () => {
 
 test('garbage, another format, a missing field or a wrong type is refused by name', () => {
   const good = JSON.parse(encodeHandover(parsed([...BASE, '--pass=x'])).toString()) as Record<string, any>;
+  const withGroup = (over: Record<string, unknown>): string =>
+    JSON.stringify({ ...good, settings: { ...good.settings, groups: [{ ...good.settings.groups[0], ...over }] } });
   const cases: [string | Buffer, RegExp][] = [
     ['', /not JSON/],
-    ['{"format":"other"}', /not ucarp-ts-handover\/1/],
-    [JSON.stringify({ ...good, settings: { ...good.settings, vhid: '7' } }), /"vhid" is not a number/],
-    [JSON.stringify({ ...good, settings: { ...good.settings, addrs: undefined } }), /"addrs" is not a list of IP addresses/],
-    [JSON.stringify({ ...good, settings: { ...good.settings, srcip: '10.0.0.01' } }), /"srcip" is not an IP address/],
-    [JSON.stringify({ ...good, settings: { ...good.settings, extraEnv: { A: 1 } } }), /"extraEnv" holds a non-string/],
+    ['{"format":"other"}', /not ucarp-ts-handover\/2/],
+    [withGroup({ vhid: '7' }), /group 1: "vhid" is not a number/],
+    [withGroup({ addrs: undefined }), /"addrs" is not a list of IP addresses/],
+    [withGroup({ srcip: '10.0.0.01' }), /"srcip" is not an IP address/],
+    [withGroup({ extraEnv: { A: 1 } }), /"extraEnv" holds a non-string/],
+    [withGroup({ priority: 100 }), /group 1: "priority" is not a carp setting/],
+    [withGroup({ advskew: undefined }), /"advskew" is not a number/],
+    [withGroup({ password: null }), /bad password/],
+    [withGroup({ protocol: 'vrrp4' }), /has no protocol/],
+    [JSON.stringify({ ...good, settings: { ...good.settings, groups: [] } }), /no groups/],
+    [JSON.stringify({ ...good, settings: { ...good.settings, process: { ...good.settings.process, debug: 1 } } }), /process: "debug" is not a boolean/],
     [JSON.stringify({ ...good, warnings: [1] }), /bad warnings/],
     [JSON.stringify({ ...good, title: null }), /bad title/],
   ];

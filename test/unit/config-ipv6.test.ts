@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { parseSettings, type ParseOutcome } from '../../src/config/parse-settings.js';
-import type { Settings } from '../../src/config/settings.js';
+import { settingsOf as flatSettingsOf, type FlatSettings as Settings } from '../support/flat-settings.js';
 
 const host = memoryHostChecks({
   interfaces: [
@@ -23,10 +23,7 @@ function run(argv: string[], env: Record<string, string> = {}): ParseOutcome {
   return parseSettings(argv, env, host);
 }
 
-function settingsOf(out: ParseOutcome): Settings {
-  if (out.kind !== 'run') assert.fail(`refused: ${out.kind === 'exit' ? out.stderr : out.kind}`);
-  return out.settings;
-}
+const settingsOf = (out: ParseOutcome): Settings => flatSettingsOf(out);
 
 /** One line on stderr, exit 64, and the line says all of `says`. */
 function refused(out: ParseOutcome, ...says: string[]): void {

@@ -6,7 +6,7 @@ import { parseSettings, type ParseOutcome } from '../../src/config/parse-setting
 import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { OPTIONS } from '../../src/config/options.js';
 import { parseIp } from '../../src/core/ip-address.js';
-import type { Settings } from '../../src/config/settings.js';
+import { settingsOf, type FlatSettings as Settings } from '../support/flat-settings.js';
 
 const host = memoryHostChecks({
   files: {
@@ -34,10 +34,6 @@ function run(argv: string[], env: Record<string, string> = {}): ParseOutcome {
   return parseSettings(argv, env, host);
 }
 
-function settingsOf(out: ParseOutcome): Settings {
-  if (out.kind !== 'run') assert.fail(`refused: ${(out.kind === 'exit' ? out.stderr : out.kind) ?? ''}`);
-  return out.settings;
-}
 
 /** The required options as --long=value, minus the ones the case supplies itself. */
 function required(except: string[] = []): string[] {
@@ -125,6 +121,7 @@ for (const row of table) {
 test('defaults', () => {
   const s = settingsOf(run(required()));
   assert.deepEqual(s, {
+    name: 'ucarp',
     protocol: 'carp',
     interface: 'eth0',
     srcip: ip('10.0.0.1'),
@@ -136,7 +133,6 @@ test('defaults', () => {
     addrs: [ip('10.0.0.100')],
     advbase: 1,
     advskew: 0,
-    priority: 100,
     deadratio: 3,
     upscript: null,
     downscript: null,
@@ -154,6 +150,7 @@ test('defaults', () => {
     pidfile: null,
     checks: [],
     metrics: null,
+    configDir: null,
     runDir: '/run/ucarp-ts',
     extraEnv: {},
   });
@@ -315,7 +312,7 @@ describe('--check', () => {
   const run = (argv: string[], env: Record<string, string> = {}) => {
     const out = parseSettings([...ARGS, ...argv], { PATH: '/usr/bin:/usr/local/bin', ...env }, checkHost);
     assert.equal(out.kind, 'run', out.kind === 'exit' ? out.stderr : '');
-    return out.kind === 'run' ? out.settings.checks : [];
+    return out.kind === 'run' ? settingsOf(out).checks : [];
   };
 
   it('reads every kind with its defaults, in order', () => {

@@ -9,7 +9,7 @@ import { parseSettings, type ParseOutcome } from '../../src/config/parse-setting
 import { memoryHostChecks, realHostChecks, type MemoryHost } from '../../src/config/host-checks.js';
 import { parseConfigFile } from '../../src/config/config-file.js';
 import { parseIp } from '../../src/core/ip-address.js';
-import type { Settings } from '../../src/config/settings.js';
+import { settingsOf, type FlatSettings as Settings } from '../support/flat-settings.js';
 
 const ip = (s: string) => parseIp(s)!;
 
@@ -35,10 +35,6 @@ function run(argv: string[], env: Record<string, string | undefined> = {}, files
   return parseSettings(argv, env, memoryHostChecks({ ...HOST, files: { ...HOST.files, ...files } }));
 }
 
-function settingsOf(out: ParseOutcome): Settings {
-  if (out.kind !== 'run') assert.fail(`refused: ${(out.kind === 'exit' ? out.stderr : out.kind) ?? ''}`);
-  return out.settings;
-}
 
 test('the init-script config file alone drives a complete Settings', () => {
   const out = run(['--config', '/etc/ucarp/vip-042.conf']);
@@ -46,7 +42,8 @@ test('the init-script config file alone drives a complete Settings', () => {
   if (out.kind !== 'run') return;
   // A downscript without UCARP_SHUTDOWN: ucarp's rule applies, and the operator is told.
   assert.deepEqual(out.warnings, ['--downscript without --shutdown: a stopped MASTER keeps the virtual address (as ucarp); add --shutdown to release it']);
-  assert.deepEqual(out.settings, {
+  assert.deepEqual(settingsOf(out), {
+    name: 'vip-042',
     protocol: 'carp',
     interface: 'eth0',
     srcip: ip('10.0.0.1'),
@@ -58,7 +55,6 @@ test('the init-script config file alone drives a complete Settings', () => {
     addrs: [ip('10.0.0.100')],
     advbase: 2,
     advskew: 0,
-    priority: 100,
     deadratio: 3,
     upscript: '/usr/share/ucarp/vip-up',
     downscript: '/usr/share/ucarp/vip-down',
@@ -76,6 +72,7 @@ test('the init-script config file alone drives a complete Settings', () => {
     pidfile: null,
     checks: [],
     metrics: null,
+    configDir: null,
     runDir: '/run/ucarp-ts',
     extraEnv: { UCARP_MASK: '24' },
   });
@@ -98,7 +95,8 @@ test('the same settings from the environment alone', () => {
         return [k, v.replace(/^"|"$/g, '')];
       }),
   );
-  assert.deepEqual(run([], env), run(['-c', '/etc/ucarp/vip-042.conf']));
+  // Only the name tells them apart: a group from a file is named after it.
+  assert.deepEqual({ ...settingsOf(run([], env)), name: 'vip-042' }, settingsOf(run(['-c', '/etc/ucarp/vip-042.conf'])));
 });
 
 test('precedence: command line, then environment, then file, then defaults', () => {

@@ -6,7 +6,7 @@ import { screenIpv4, type InboundPolicy } from '../../src/core/inbound-filter.js
 import { parseIp } from '../../src/core/ip-address.js';
 import { encodeGratuitousArp } from '../../src/core/packets/arp.js';
 import { encodeIpv4Packet } from '../../src/core/packets/ipv4-header.js';
-import type { Settings } from '../../src/config/settings.js';
+import type { GroupSettings } from '../../src/config/settings.js';
 import { announcementFrames } from '../../src/daemon/announcement.js';
 import { maskedCommandLine } from '../../src/daemon/process-title.js';
 import { scriptEnvironment } from '../../src/daemon/script-environment.js';
@@ -42,7 +42,7 @@ describe('script environment', () => {
       protocol: 'carp', interface: 'eth0', srcip: ip('10.0.0.1'), vhid: 42, addrs: [ip('10.0.0.100'), ip('10.0.0.101')],
       advbase: 1, advskew: 50, priority: 100, xparam: 'x y', password: Buffer.from('secret'),
       extraEnv: { UCARP_MASK: '24', UCARP_PASS: 'secret', UCARP_PASSFILE: '/etc/p' },
-    } as unknown as Settings;
+    } as unknown as GroupSettings;
     const env = scriptEnvironment(s, 'MASTER', ip('10.0.0.101'));
     assert.equal(env.UCARP_STATE, 'MASTER');
     assert.equal(env.UCARP_VHID, '42');

@@ -5,7 +5,7 @@
 // the same packets at 20,000/s.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Settings } from '../../src/config/settings.js';
+import type { VrrpGroupSettings } from '../../src/config/settings.js';
 import type { ElectionAction } from '../../src/core/election/types.js';
 import type { VrrpHeard, VrrpToSend } from '../../src/core/election/vrrp-election.js';
 import { screenIpv4 } from '../../src/core/inbound-filter.js';
@@ -24,18 +24,18 @@ const FLOODER = ip('10.77.0.13');
 const VIPS = [ip('10.77.0.200'), ip('10.77.0.201')];
 const PRIORITY = 150;
 
-function settings(version: 2 | 3, password: string | null): Settings {
+function settings(version: 2 | 3, password: string | null): VrrpGroupSettings {
   return {
     protocol: version === 2 ? 'vrrp2' : 'vrrp3', interface: 'eth0', srcip: MASTER, mcast: GROUP, vhid: 7,
     password: password === null ? null : Buffer.from(password), preempt: false, neutral: false, addrs: VIPS,
-    advbase: version === 2 ? 1 : 0.05, advskew: 0, priority: PRIORITY, deadratio: 3, upscript: null, downscript: null,
-    debug: false, shutdown: true, daemonize: false, ignoreifstate: false, nomcast: false, facility: 'none', xparam: null,
-    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, pidfile: null, checks: [], metrics: null, runDir: '/run/ucarp-ts', extraEnv: {},
+    advbase: version === 2 ? 1 : 0.05, priority: PRIORITY, upscript: null, downscript: null,
+    ignoreifstate: false, xparam: null, name: 'test',
+    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {},
   };
 }
 
 /** What the receive path makes of a packet: a drop reason, 'other-group', or the advert. */
-function receive(s: Settings, version: 2 | 3, packet: Buffer): string | VrrpHeard {
+function receive(s: VrrpGroupSettings, version: 2 | 3, packet: Buffer): string | VrrpHeard {
   const screened = screenIpv4(packet, { self: s.srcip, group: s.mcast, peers: [], peerMinTtl: 255 });
   if (!screened.ok) return screened.reason;
   const decoded = createVrrpDriver(s, version).decode(screened.value);
@@ -44,7 +44,7 @@ function receive(s: Settings, version: 2 | 3, packet: Buffer): string | VrrpHear
 }
 
 /** A master election for these settings, past its start-up wait. */
-function masterOf(s: Settings, version: 2 | 3) {
+function masterOf(s: VrrpGroupSettings, version: 2 | 3) {
   const election = createVrrpDriver(s, version).election;
   election.handle({ type: 'start' }, 0);
   election.handle({ type: 'timeout' }, election.deadline()!);

@@ -185,15 +185,15 @@ describe('options', () => {
   };
 
   it('--metrics HOST:PORT (IPv4 or [IPv6]) and UCARP_METRICS; nothing else', () => {
-    assert.deepEqual(settings(['--metrics=10.0.0.1:9167']).metrics, { host: '10.0.0.1', port: 9167 });
-    assert.deepEqual(settings(['--metrics=[::1]:80']).metrics, { host: '::1', port: 80 });
-    assert.deepEqual(settings([], { UCARP_METRICS: '0.0.0.0:9167' }).metrics, { host: '0.0.0.0', port: 9167 });
-    assert.equal(settings([]).metrics, null);
+    assert.deepEqual(settings(['--metrics=10.0.0.1:9167']).process.metrics, { host: '10.0.0.1', port: 9167 });
+    assert.deepEqual(settings(['--metrics=[::1]:80']).process.metrics, { host: '::1', port: 80 });
+    assert.deepEqual(settings([], { UCARP_METRICS: '0.0.0.0:9167' }).process.metrics, { host: '0.0.0.0', port: 9167 });
+    assert.equal(settings([]).process.metrics, null);
     for (const bad of ['9167', 'localhost:9167', '10.0.0.1:0', '10.0.0.1:70000', '::1:80', '10.0.0.256:1']) {
       assert.match(error([...BASE, `--metrics=${bad}`]), /--metrics: must be HOST:PORT/, bad);
     }
     // ucarp's abbreviation still means --mcast.
-    assert.equal(settings(['--m=239.1.2.3']).mcast, parseIp('239.1.2.3'));
+    assert.equal(settings(['--m=239.1.2.3']).groups[0]!.mcast, parseIp('239.1.2.3'));
   });
 
   it('--status takes only --json, --run-dir and --config; the run directory from any source', () => {
@@ -203,6 +203,6 @@ describe('options', () => {
     assert.deepEqual(parse(['--status', '--config=/etc/ucarp-ts.conf']), { kind: 'status', json: false, runDir: '/srv/run' });
     assert.match(error(['--status', '--vhid=1']), /--vhid: cannot be used with --status/);
     assert.match(error(['--json']), /--json: only with --status/);
-    assert.equal(settings(['--run-dir=/x']).runDir, '/x');
+    assert.equal(settings(['--run-dir=/x']).process.runDir, '/x');
   });
 });
