@@ -18,6 +18,8 @@ export interface HostChecks {
   interfaces(): NetInterface[];
   /** The whole file; throws an Error with an errno `code` (ENOENT, EACCES, EISDIR...) when it cannot. */
   readFile(path: string): Buffer;
+  /** The names in a directory; throws like readFile (ENOTDIR for a file). */
+  listDir(path: string): string[];
   executable(path: string): ExecutableCheck;
   /** Permission bits of a file (st_mode & 0o7777), or undefined when it cannot be read. */
   mode?(path: string): number | undefined;
@@ -65,6 +67,9 @@ export const realHostChecks: HostChecks = {
   },
   globalAddresses(ifname) {
     return readIpv6Addresses(ifname).filter((a) => !a.linkLocal).map((a) => a.address);
+  },
+  listDir(path) {
+    return readdirSync(path);
   },
   mode(path) {
     try {
@@ -123,6 +128,12 @@ export function memoryHostChecks(host: MemoryHost = {}): HostChecks {
       const content = files[path] ?? (host.executables?.includes(path) ? '#!/bin/sh\n' : undefined);
       if (content === undefined) throw fail('ENOENT', path);
       return Buffer.from(content);
+    },
+    listDir(path) {
+      const prefix = path.replace(/\/*$/, '/');
+      const inside = [...Object.keys(files), ...(host.executables ?? []), ...(host.directories ?? [])].filter((p) => p.startsWith(prefix));
+      if (inside.length === 0 && !host.directories?.includes(path)) throw fail(path in files ? 'ENOTDIR' : 'ENOENT', path);
+      return [...new Set(inside.map((p) => p.slice(prefix.length).split('/')[0]!))];
     },
     mode: (path) => host.modes?.[path],
     linkLocalAddresses: (ifname) => (host.linkLocal ?? { eth0: ['fe80::1'] })[ifname]?.map((a) => parseIp(a)!) ?? [],

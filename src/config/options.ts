@@ -19,6 +19,11 @@ export interface OptionSpec {
   env: boolean;
   /** An option ucarp 1.5.2 has (the rest are ucarp-ts additions). */
   ucarp: boolean;
+  /**
+   * Belongs to the process, not to a group: with --config-dir it comes from the command
+   * line and environment only, and every other setting from the group files only.
+   */
+  processWide?: true;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -58,17 +63,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'executable run as <file> <if> <addr> [xparam] when becoming backup' },
   { long: 'deadratio', short: 'r', takesValue: true, arg: 'ratio', env: true, ucarp: true,
     help: 'how many advertisement intervals of silence mean the master is dead, 1-255 (default 3)' },
-  { long: 'debug', short: 'D', takesValue: false, env: true, ucarp: true,
+  { long: 'debug', short: 'D', takesValue: false, env: true, ucarp: true, processWide: true,
     help: 'enable debug output' },
   { long: 'shutdown', short: 'z', takesValue: false, env: true, ucarp: true,
     help: 'CARP: when stopped as master (SIGINT, SIGQUIT, SIGTERM, SIGHUP), run the downscript after the handover; without it the address stays, as in ucarp. VRRP always does (RFC 5798)' },
-  { long: 'daemonize', short: 'B', takesValue: false, env: true, ucarp: true,
+  { long: 'daemonize', short: 'B', takesValue: false, env: true, ucarp: true, processWide: true,
     help: 'run in the background, detached; log to syslog only' },
   { long: 'ignoreifstate', short: 'S', takesValue: false, env: true, ucarp: true,
     help: 'ignore the interface state (down, no carrier) instead of stepping down to backup' },
   { long: 'nomcast', short: 'M', takesValue: false, env: true, ucarp: true,
     help: 'send advertisements to the Ethernet broadcast address instead of the multicast one' },
-  { long: 'facility', short: 'f', takesValue: true, arg: 'facility', env: true, ucarp: true,
+  { long: 'facility', short: 'f', takesValue: true, arg: 'facility', env: true, ucarp: true, processWide: true,
     help: 'syslog facility (default daemon), or none to turn syslog off' },
   { long: 'xparam', short: 'x', takesValue: true, arg: 'value', env: true, ucarp: true,
     help: 'extra argument passed to the up and down scripts' },
@@ -76,6 +81,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'print the version and exit' },
   { long: 'config', short: 'c', takesValue: true, arg: 'file', env: true, ucarp: false,
     help: 'read UCARP_<NAME>=value settings from <file> (see below)' },
+  { long: 'config-dir', takesValue: true, arg: 'dir', env: true, ucarp: false, processWide: true,
+    help: 'run one group per <dir>/*.conf file, each in the shape of a --config file, in this one process; ' +
+      'only the process-wide options (--facility, --daemonize, --pidfile, --debug, --metrics, --run-dir) may ' +
+      'be given beside it. SIGHUP re-reads the directory: new files start, removed files stop, changed files ' +
+      'restart, and the other groups go on untouched' },
   { long: 'protocol', takesValue: true, arg: 'proto', env: true, ucarp: false,
     help: 'carp (default), vrrp2 or vrrp3' },
   { long: 'priority', takesValue: true, arg: 'n', env: true, ucarp: false,
@@ -91,7 +101,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       '(e.g. on lo, announced by BGP from the up script)' },
   { long: 'script-timeout', takesValue: true, arg: 'seconds', env: true, ucarp: false,
     help: 'kill an up or down script still running after this many seconds, 1-3600 (default 30)' },
-  { long: 'pidfile', takesValue: true, arg: 'file', env: true, ucarp: false,
+  { long: 'pidfile', takesValue: true, arg: 'file', env: true, ucarp: false, processWide: true,
     help: 'write the process id to <file>' },
   { long: 'check', takesValue: true, repeatable: true, arg: 'spec', env: true, ucarp: false,
     help: 'health check, repeatable: exec:PROGRAM [ARGS] (exits 0), tcp:HOST:PORT (accepts), ' +
@@ -99,7 +109,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       'value x weight), interface:IF (has carrier), each with optional ,interval=S ,timeout=S ' +
       '(default 1 s) ,fall=N ,rise=N (default 2) ,weight=N (default 0: FAULT while failing, hand over; ' +
       'negative: lower the priority while failing; positive: raise it while healthy)' },
-  { long: 'metrics', takesValue: true, arg: 'host:port', env: true, ucarp: false,
+  { long: 'metrics', takesValue: true, arg: 'host:port', env: true, ucarp: false, processWide: true,
     help: 'serve Prometheus metrics at http://<host:port>/metrics (e.g. 10.0.0.1:9167, [::1]:9167); ' +
       'a port that cannot be bound is a start-up error' },
   { long: 'status', takesValue: false, env: false, ucarp: false,
@@ -107,7 +117,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       '0 all healthy, 1 a group in FAULT, a failed last script or a daemon not answering, 3 no daemon found' },
   { long: 'json', takesValue: false, env: false, ucarp: false,
     help: 'with --status: print the same as JSON' },
-  { long: 'run-dir', takesValue: true, arg: 'dir', env: true, ucarp: false,
+  { long: 'run-dir', takesValue: true, arg: 'dir', env: true, ucarp: false, processWide: true,
     help: "directory of the daemons' control sockets, which --status reads (default /run/ucarp-ts)" },
 ];
 

@@ -5,15 +5,16 @@
 // source that sets it, so a command-line --addr replaces the file's UCARP_ADDR list
 // rather than adding to it. Every failure is a UsageError naming where the value came
 // from; parseSettings turns it into { kind: 'exit' } and never lets a stack escape.
-import { basename, resolve as resolvePath } from 'node:path';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import { ipFamily, isIpv6LinkLocal, parseIp, type IpAddress, type IpFamily } from '../core/ip-address.js';
 import { DEFAULT_GROUP_NAME, type GroupSettings, type ProcessSettings, type Protocol, type Settings } from './settings.js';
 import { parseCommandLine } from './command-line.js';
 import { CHECK_SEPARATOR, parseCheck } from './check-spec.js';
 import { parseConfigFile } from './config-file.js';
+import { findConflict, type SourcedGroup } from './group-set.js';
 import { EX_NOINPUT, EX_SOFTWARE, EX_USAGE, UsageError } from './errors.js';
 import { realHostChecks, type HostChecks } from './host-checks.js';
-import { helpText, optionByEnvKey, SYSLOG_FACILITIES } from './options.js';
+import { helpText, optionByEnvKey, optionByLong, SYSLOG_FACILITIES } from './options.js';
 import { packageVersion } from './version.js';
 import { readCentiseconds, readIp, readListenAddress, readSwitch, readWhole, splitList, textOf, type Raw } from './values.js';
 import { DEFAULT_RUN_DIR } from '../control/run-dir.js';
@@ -97,6 +98,7 @@ function parse(
   const fromEnv: Layer = new Map();
   const envExtra: Record<string, string> = {};
   let configRaw: Raw | undefined = cli.get('config')?.at(-1);
+  let configDirRaw: Raw | undefined = cli.get('config-dir')?.at(-1);
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith('UCARP_') || value === undefined) continue;
     const spec = optionByEnvKey(key);
@@ -108,26 +110,15 @@ function parse(
     if (value === '') continue;
     const raw = { text: value, where: `${key} (environment)` };
     if (spec.long === 'config') configRaw ??= raw;
+    else if (spec.long === 'config-dir') configDirRaw ??= raw;
     else fromEnv.set(spec.long, [raw]);
   }
 
   const fromFile: Layer = new Map();
-  if (configRaw) {
+  if (configRaw && !configDirRaw) {
     const path = textOf(configRaw);
     if (path === '') throw new UsageError(configRaw.where, 'needs a file name');
-    const text = readInputFile(host, path, configRaw.where).toString('utf8');
-    const file = parseConfigFile(text, path, env);
-    const filePass = file.entries.get('UCARP_PASS');
-    if (filePass?.value) secrets.push(filePass.value);
-    warnings.push(...file.warnings);
-    for (const [key, entry] of file.entries) {
-      const where = `${key} in ${path} line ${entry.line}`;
-      const spec = optionByEnvKey(key);
-      if (!spec) extraEnv[key] = entry.value;
-      else if (entry.value === '') continue; // as in the environment: empty means not set
-      else if (spec.long === 'config') throw new UsageError(where, 'a config file cannot name another config file');
-      else fromFile.set(spec.long, [{ text: entry.value, where }]);
-    }
+    readConfigFile(path, configRaw.where, host, env, secrets, warnings, extraEnv, fromFile, false);
   }
   Object.assign(extraEnv, envExtra);
 
@@ -144,9 +135,93 @@ function parse(
   }
   if (cli.has('json')) throw new UsageError('--json', 'only with --status');
 
+  if (configDirRaw) {
+    const dir = resolvePath(nonEmpty(configDirRaw, 'a directory'));
+    if (configRaw) throw new UsageError(configRaw.where, `cannot be used with ${configDirRaw.where}: each group is one file in the directory`);
+    // A group setting given once for the whole process would apply to every group: refused, never guessed.
+    for (const layer of [cli, fromEnv]) {
+      for (const [long, raws] of layer) {
+        if (!optionByLong(long)?.processWide) {
+          throw new UsageError(raws[0]!.where, `a group setting: with ${configDirRaw.where} it belongs in each group's file in ${dir}`);
+        }
+      }
+    }
+    const process = readProcessSettings(src, runDir, dir);
+    const groups = readConfigDir(dir, configDirRaw.where, host, env, secrets, warnings, envExtra);
+    return { kind: 'run', settings: { process, groups }, warnings };
+  }
+
   const process = readProcessSettings(src, runDir, null);
   const group = readGroupSettings(src, host, env, secrets, warnings, groupName(configRaw), extraEnv);
   return { kind: 'run', settings: { process, groups: [group] }, warnings };
+}
+
+/** The *.conf files of a directory, one group each, in name order; nothing when one is wrong. */
+function readConfigDir(
+  dir: string,
+  where: string,
+  host: HostChecks,
+  env: Record<string, string | undefined>,
+  secrets: string[],
+  warnings: string[],
+  envExtra: Record<string, string>,
+): GroupSettings[] {
+  let names: string[];
+  try {
+    names = host.listDir(dir);
+  } catch (e) {
+    throw new UsageError(where, `cannot read the directory ${JSON.stringify(dir)}: ${describeReadError(e)}`, EX_NOINPUT);
+  }
+  // As a shell's *.conf: no hidden files.
+  const files = names.filter((n) => n.endsWith('.conf') && !n.startsWith('.') && n !== '.conf').sort();
+  if (files.length === 0) throw new UsageError(where, `no *.conf file in ${JSON.stringify(dir)}: nothing to run`, EX_NOINPUT);
+  const sourced: SourcedGroup[] = files.map((name) => {
+    const path = join(dir, name);
+    const layer: Layer = new Map();
+    const extraEnv: Record<string, string> = {};
+    const fileWarnings: string[] = [];
+    readConfigFile(path, path, host, env, secrets, fileWarnings, extraEnv, layer, true);
+    Object.assign(extraEnv, envExtra);
+    const group = readGroupSettings(new Sources([layer], null), host, env, secrets, fileWarnings, name.slice(0, -'.conf'.length), extraEnv);
+    // Each warning names its file: there are many.
+    warnings.push(...fileWarnings.map((w) => (w.startsWith(path) ? w : `${path}: ${w}`)));
+    return { source: path, group };
+  });
+  const conflict = findConflict(sourced);
+  if (conflict) throw new UsageError('', conflict);
+  return sourced.map((s) => s.group);
+}
+
+/**
+ * One config file's UCARP_* settings into `layer`, and its other UCARP_* variables into
+ * extraEnv. In a --config-dir, a process-wide setting has no place in a group's file.
+ */
+function readConfigFile(
+  path: string,
+  where: string,
+  host: HostChecks,
+  env: Record<string, string | undefined>,
+  secrets: string[],
+  warnings: string[],
+  extraEnv: Record<string, string>,
+  layer: Layer,
+  inConfigDir: boolean,
+): void {
+  const text = readInputFile(host, path, where).toString('utf8');
+  const file = parseConfigFile(text, path, env);
+  const filePass = file.entries.get('UCARP_PASS');
+  if (filePass?.value) secrets.push(filePass.value);
+  warnings.push(...file.warnings);
+  for (const [key, entry] of file.entries) {
+    const at = `${key} in ${path} line ${entry.line}`;
+    const spec = optionByEnvKey(key);
+    if (!spec) extraEnv[key] = entry.value;
+    else if (entry.value === '') continue; // as in the environment: empty means not set
+    else if (spec.long === 'config' || spec.long === 'config-dir') throw new UsageError(at, 'a config file cannot name another config file');
+    else if (inConfigDir && spec.processWide) {
+      throw new UsageError(at, `process-wide: with --config-dir give --${spec.long} on the command line or in the environment`);
+    } else layer.set(spec.long, [{ text: entry.value, where: at }]);
+  }
 }
 
 /** A group's name: its config file's name without ".conf", or the default. */
