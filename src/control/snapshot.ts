@@ -47,6 +47,8 @@ export interface HistogramSnapshot {
 export interface GroupSnapshot {
   /** Unique within the process: "<interface>/<protocol>/<vhid>". */
   group: string;
+  /** Its config file's name without ".conf" (with --config-dir), or "ucarp". */
+  name: string;
   interface: string;
   protocol: Protocol;
   vhid: number;

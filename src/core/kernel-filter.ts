@@ -160,3 +160,65 @@ function kernelFilterProgram6(p: KernelFilterPolicy): BpfInstruction[] {
   require(p.vhid);
   return finish();
 }
+
+/**
+ * One program for a socket shared by several groups (one interface, many vhids): it
+ * lets through what any of them would take, checking only what they agree on, the
+ * union of their destinations, versions and ids. Each group screens again what it
+ * gets. With withIds false it leaves the id to the daemon (for sets whose ranges would
+ * not fit the jumps of one program). IPv4 only: a shared IPv6 socket is left unfiltered
+ * for now (see the README), the daemon screens what it gets.
+ */
+export function kernelFilterForGroups(policies: readonly KernelFilterPolicy[], withIds = true): BpfInstruction[] {
+  if (policies.length === 1 && withIds) return kernelFilterProgram(policies[0]!);
+  if (policies.some((p) => ipFamily(p.self) === 6)) throw new Error('several IPv6 groups on one interface: the daemon screens every packet');
+  const { code, op, jump, finish } = assembler();
+  /** Jumps to `to` when A equals one of ks, else on to `otherwise`. */
+  const oneOf = (ks: readonly number[], to: Target, otherwise: Target): void => {
+    const after = code.length + ks.length;
+    ks.forEach((k, i) => jump(BPF.JEQ_K, k >>> 0, to === 'next' ? after : to, i === ks.length - 1 ? otherwise : 'next'));
+  };
+  const unique = (xs: number[]): number[] => [...new Set(xs)];
+
+  op(BPF.LD_B_ABS, 9);
+  oneOf([112], 'next', 'drop');
+  // Routers decrement the TTL: only senders on our link, unless a group has peers (whose
+  // TTL its own screen judges and counts, as kernelFilterProgram leaves it).
+  if (policies.every((p) => p.peers.length === 0)) {
+    op(BPF.LD_B_ABS, 8);
+    oneOf([255], 'next', 'drop');
+  }
+  op(BPF.LD_W_ABS, 12);
+  oneOf(unique(policies.map((p) => ipv4Word(p.self))), 'drop', 'next');
+  op(BPF.LD_W_ABS, 16);
+  oneOf(unique(policies.flatMap((p) => (p.peers.length > 0 ? [p.group, p.self] : [p.group]).map(ipv4Word))), 'next', 'drop');
+  op(BPF.LDX_B_MSH, 0);
+  op(BPF.LD_H_ABS, 2);
+  op(BPF.ALU_SUB_X, 0);
+  jump(BPF.JGE_K, Math.min(VRRP_MIN, CARP_LENGTH), 'next', 'drop');
+  jump(BPF.JGT_K, Math.max(VRRP_MAX, CARP_LENGTH), 'drop', 'next');
+  op(BPF.LD_B_IND, 0);
+  oneOf(unique(policies.map((p) => (p.protocol === 'vrrp3' ? 0x31 : 0x21))), withIds ? 'next' : 'accept', 'drop');
+  if (withIds) {
+    op(BPF.LD_B_IND, 1);
+    // Runs of consecutive ids as ranges: 100 groups numbered 1..100 are two jumps.
+    const ids = unique(policies.map((p) => p.vhid)).sort((a, b) => a - b);
+    const ranges: [number, number][] = [];
+    for (const id of ids) {
+      const last = ranges.at(-1);
+      if (last && last[1] === id - 1) last[1] = id;
+      else ranges.push([id, id]);
+    }
+    ranges.forEach(([lo, hi], i) => {
+      const nextRange: Target = i === ranges.length - 1 ? 'drop' : code.length + 2;
+      jump(BPF.JGE_K, lo, 'next', nextRange);
+      jump(BPF.JGT_K, hi, nextRange, 'accept');
+    });
+  }
+  try {
+    return finish();
+  } catch (e) {
+    if (!withIds) throw e;
+    return kernelFilterForGroups(policies, false);
+  }
+}

@@ -1,8 +1,10 @@
-// The daemon's advert socket, whatever the family: payloads go out to a destination,
-// InboundPackets come in. IPv4 rides on raw-socket with IP_HDRINCL, so the header is
-// built here (and reused: a master sends the same bytes every interval) and decoded on
-// the way in. IPv6 rides on our own addon, where the kernel builds the header and
-// reports each packet's hop limit and destination.
+// The advert socket of one interface and family, shared by the groups on it, and each
+// group's channel through it: payloads go out to a destination, InboundPackets come
+// in. IPv4 rides on raw-socket with IP_HDRINCL, so each group's header is built here
+// (its own source and TOS, reused: a master sends the same bytes every interval) and
+// decoded on the way in. IPv6 rides on our own addon, where the kernel builds the
+// header (from the socket's one source address) and reports each packet's hop limit
+// and destination.
 import type { Decoded } from '../core/drop-reason.js';
 import { decodeIpv4Inbound, type InboundPacket } from '../core/inbound-packet.js';
 import { ipFamily, type IpAddress, type IpFamily } from '../core/ip-address.js';
@@ -11,6 +13,7 @@ import type { GroupSettings } from '../config/settings.js';
 import { openAdvertSocket } from '../net/advert-socket.js';
 import { openAdvertSocket6 } from '../net/advert-socket6.js';
 
+/** What one group sends through its interface's socket. */
 export interface AdvertChannel {
   readonly family: IpFamily;
   /** Sends one protocol payload (CARP or VRRP). Rejects, never throws. */
@@ -23,6 +26,13 @@ export interface AdvertChannel {
   repeat(payload: Buffer, dst: IpAddress, firstDueMs: number, everyMs: number, onError: (e: Error) => void): boolean;
   /** How many of the schedule's instants passed, and how many packets went out. */
   stopRepeat(): { slots: number; sends: number };
+}
+
+/** The socket itself, for its owner (link-port.ts). */
+export interface LinkSocket {
+  readonly family: IpFamily;
+  /** A group's channel: its adverts leave with its own source (IPv4) and TOS. */
+  channel(src: IpAddress, tos: number): AdvertChannel;
   /** Binds and joins again after the interface was re-created. Throws if it cannot. */
   rejoin(): void;
   /** A classic BPF program for the kernel to run first. Throws if it cannot. */
@@ -36,17 +46,20 @@ export interface ChannelHandlers {
   onError(error: Error): void;
 }
 
-/** The socket for the settings' family (that of the virtual addresses). */
-export function openAdvertChannel(s: GroupSettings, tos: number, h: ChannelHandlers): AdvertChannel {
+/** The socket for the first group's interface and family (that of its virtual addresses). */
+export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket {
   if (ipFamily(s.srcip) === 6) {
     const sock = openAdvertSocket6({ ifname: s.interface, group: s.mcast, source: s.srcip });
     sock.onPacket((p) => h.onPacket({ ok: true, value: p }));
     sock.onError(h.onError);
     return {
       family: 6,
-      send: (payload, dst) => sock.send(payload, dst),
-      repeat: () => false,
-      stopRepeat: () => ({ slots: 0, sends: 0 }),
+      channel: () => ({
+        family: 6,
+        send: (payload, dst) => sock.send(payload, dst),
+        repeat: () => false,
+        stopRepeat: () => ({ slots: 0, sends: 0 }),
+      }),
       rejoin: () => sock.rejoin(),
       attachFilter: (program) => sock.attachFilter(program),
       close: () => sock.close(),
@@ -55,20 +68,25 @@ export function openAdvertChannel(s: GroupSettings, tos: number, h: ChannelHandl
   const sock = openAdvertSocket({ ifname: s.interface, srcip: s.srcip, group: s.mcast });
   sock.onPacket((buf) => h.onPacket(decodeIpv4Inbound(buf)));
   sock.onError(h.onError);
-  const lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
-  const packetFor = (payload: Buffer, dst: IpAddress): Buffer => {
-    let last = lastAdvert.get(dst);
-    if (!last || !last.payload.equals(payload)) {
-      last = { payload, packet: encodeIpv4Packet({ src: s.srcip, dst, tos }, payload) };
-      lastAdvert.set(dst, last);
-    }
-    return last.packet;
-  };
   return {
     family: 4,
-    send: (payload, dst) => sock.send(packetFor(payload, dst), dst),
-    repeat: (payload, dst, firstDueMs, everyMs, onError) => sock.repeat(packetFor(payload, dst), dst, firstDueMs, everyMs, onError),
-    stopRepeat: () => sock.stopRepeat(),
+    channel(src, tos) {
+      const lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
+      const packetFor = (payload: Buffer, dst: IpAddress): Buffer => {
+        let last = lastAdvert.get(dst);
+        if (!last || !last.payload.equals(payload)) {
+          last = { payload, packet: encodeIpv4Packet({ src, dst, tos }, payload) };
+          lastAdvert.set(dst, last);
+        }
+        return last.packet;
+      };
+      return {
+        family: 4,
+        send: (payload, dst) => sock.send(packetFor(payload, dst), dst),
+        repeat: (payload, dst, firstDueMs, everyMs, onError) => sock.repeat(packetFor(payload, dst), dst, firstDueMs, everyMs, onError),
+        stopRepeat: () => sock.stopRepeat(),
+      };
+    },
     rejoin: () => sock.rejoin(),
     attachFilter: (program) => sock.attachFilter(program),
     close: () => sock.close(),

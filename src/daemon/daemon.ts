@@ -1,6 +1,7 @@
 // The shell around the pure election: sockets in, timers, actions out (packets,
 // scripts, announcements, logs), signals. Everything here is I/O; every decision is the
-// election's. One Daemon runs one virtual host.
+// election's. One Daemon runs one group (virtual host); the sockets it shares with the
+// other groups on its interface are its port's (link-port.ts).
 import type { IpAddress } from '../core/ip-address.js';
 import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
 import type { Decoded } from '../core/drop-reason.js';
@@ -8,16 +9,11 @@ import type { InboundPacket } from '../core/inbound-packet.js';
 import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
-import { kernelFilterProgram } from '../core/kernel-filter.js';
-import { encodeBpfProgram } from '../net/bpf-encode.js';
 import type { GroupSettings } from '../config/settings.js';
-import { readInterface } from '../net/interface-info.js';
-import { watchLink, type LinkState, type LinkWatch } from '../net/link-watch.js';
-import { openPacketSocket, type PacketSocket } from '../net/packet-socket.js';
 import type { CheckSnapshot, GroupSnapshot } from '../control/snapshot.js';
-import { openAdvertChannel, type AdvertChannel } from './advert-channel.js';
 import { announcementFrames } from './announcement.js';
 import { DropCounter } from './drop-counter.js';
+import type { GroupPort, PortMember } from './link-port.js';
 import { GroupStats } from './group-stats.js';
 import type { Logger } from './logger.js';
 import type { ProtocolDriver } from './protocol-driver.js';
@@ -35,7 +31,7 @@ export interface DaemonHooks {
   onReady?: () => void;
 }
 
-export class Daemon {
+export class Daemon implements PortMember {
   private readonly policy: InboundPolicy;
   private readonly drops: DropCounter;
   private readonly stats: GroupStats;
@@ -43,10 +39,7 @@ export class Daemon {
   private readonly checks: ChecksRunner;
   /** The state the last transition entered: the scripts' UCARP_STATE. */
   private entered: Role = 'INIT';
-  private socket: AdvertChannel | null = null;
-  private packetSocket: PacketSocket | null = null;
-  private mac: Buffer = Buffer.alloc(6);
-  private ifindex = -1;
+  private port: GroupPort | null = null;
   private linkUp = true;
   private timer: NodeJS.Timeout | null = null;
   /** Which arming of the timer is current: a turn-by-turn wait from an older one stops. */
@@ -55,7 +48,6 @@ export class Daemon {
   private repeating = false;
   /** A repeated send failed: adverts go through the election one by one until one is sent. */
   private repeatPaused = false;
-  private linkWatch: LinkWatch | null = null;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
@@ -76,9 +68,11 @@ export class Daemon {
   private readonly checkSince = new Map<string, string>();
 
   constructor(
-    private readonly settings: GroupSettings,
+    readonly settings: GroupSettings,
     private readonly driver: ProtocolDriver,
     private readonly log: Logger,
+    /** Where its port comes from: the process's ports, shared with the other groups. */
+    private readonly ports: { attach(member: PortMember): GroupPort },
   ) {
     this.policy = { self: settings.srcip, group: settings.mcast, peers: settings.peers, peerMinTtl: settings.peerMinTtl };
     this.drops = new DropCounter((line) => log.warning(line));
@@ -93,18 +87,19 @@ export class Daemon {
     return this.driver.election.role;
   }
 
-  /** Opens the sockets and starts the election. Throws (before any packet) if the network is unusable. */
+  get advertIntervalMs(): number {
+    return this.driver.advertIntervalMs;
+  }
+
+  get tos(): number {
+    return this.driver.tos;
+  }
+
+  /** Joins its port and starts the election. Throws (before any packet) if the network is unusable. */
   start(hooks: DaemonHooks = {}): void {
     const s = this.settings;
-    const info = readInterface(s.interface);
-    if (!info) throw new Error(`interface ${s.interface} does not exist`);
-    this.adoptInterface(info.ifindex, info.mac);
-    this.socket = openAdvertChannel(s, this.driver.tos, {
-      onPacket: (pkt) => this.onPacket(pkt),
-      onError: (e) => this.log.error(`socket: ${e.message}`),
-    });
-    this.attachKernelFilter(this.socket);
-    this.linkUp = s.ignoreifstate || info.running;
+    this.port = this.ports.attach(this);
+    this.linkUp = s.ignoreifstate || this.port.running;
     this.log.info(
       `ucarp-ts ${this.driver.name} vhid ${s.vhid} on ${s.interface} (${s.srcip}), ` +
         `virtual ${s.addrs.join(', ')}, ${this.driver.describe()}`,
@@ -115,14 +110,6 @@ export class Daemon {
       this.dispatch({ type: 'link', up: false });
     }
     this.dispatch({ type: 'start' });
-    // Carrier only demotes or re-elects, so (without kernel announcements) a few checks a
-    // second are plenty at any interval.
-    const pollMs = Math.max(100, Math.min(250, this.driver.advertIntervalMs / 2));
-    this.linkWatch = watchLink(s.interface, {
-      pollMs,
-      onChange: (link) => this.checkInterface(link),
-      onNotice: (line) => this.log.warning(line),
-    });
     this.checks.start();
     hooks.onReady?.();
   }
@@ -216,7 +203,7 @@ export class Daemon {
   private collectRepeats(): void {
     if (!this.repeating) return;
     this.repeating = false;
-    const { slots, sends } = this.socket?.stopRepeat() ?? { slots: 0, sends: 0 };
+    const { slots, sends } = this.port?.stopRepeat() ?? { slots: 0, sends: 0 };
     for (let i = 0; i < sends; i++) this.stats.sent({ leaving: false });
     if (slots > 0) for (const action of this.decide({ type: 'repeated', slots })) this.perform(action);
   }
@@ -310,7 +297,7 @@ export class Daemon {
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
-    if (this.repeatPaused || !this.socket || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    if (this.repeatPaused || !this.port || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
     let standing: { advert: unknown; everyMs: number } | null;
     try {
       standing = this.driver.election.standingAdvert();
@@ -320,7 +307,7 @@ export class Daemon {
     }
     if (!standing) return false;
     const dst = s.peers[0] ?? s.mcast;
-    this.repeating = this.socket.repeat(this.driver.encode(standing.advert, dst), dst, due, standing.everyMs, (e) => {
+    this.repeating = this.port.repeat(this.driver.encode(standing.advert, dst), dst, due, standing.everyMs, (e) => {
       if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
       // The advert that failed goes out the usual way (queued when the buffer is full, logged when it fails).
       this.repeatPaused = true;
@@ -335,7 +322,8 @@ export class Daemon {
     else setImmediate(() => this.fireAt(due, token));
   }
 
-  private onPacket(pkt: Decoded<InboundPacket>): void {
+  /** A packet its port received for its id (or, alone on the port, any packet). */
+  onPacket(pkt: Decoded<InboundPacket>): void {
     const screened = pkt.ok ? screenInbound(pkt.value, this.policy) : pkt;
     if (!screened.ok) {
       if (screened.reason !== 'own') this.drops.count(screened.reason);
@@ -369,7 +357,7 @@ export class Daemon {
         this.sendFrame(encodeEthernetFrame(BROADCAST_MAC, ucarpAdvertMac(s.vhid), ETHERTYPE_IPV4, ip), 'advertisement');
         continue;
       }
-      const sending = (this.socket?.send(payload, dst) ?? Promise.resolve()).then(
+      const sending = (this.port?.send(payload, dst) ?? Promise.resolve()).then(
         () => void (this.repeatPaused = false),
         (e: unknown) => {
           if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
@@ -393,8 +381,8 @@ export class Daemon {
 
   private sendFrame(frame: Buffer, what: string): void {
     try {
-      if (!this.packetSocket) throw new Error('no packet socket');
-      this.packetSocket.send(frame);
+      if (!this.port) throw new Error('no packet socket');
+      this.port.sendFrame(frame);
     } catch (e) {
       if (this.linkUp) this.log.error(`sending ${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -428,63 +416,32 @@ export class Daemon {
   }
 
   private announceAddress(addr: IpAddress): void {
-    for (const { frame, what } of announcementFrames(this.mac, addr)) this.sendFrame(frame, what);
+    for (const { frame, what } of announcementFrames(this.port?.mac ?? Buffer.alloc(6), addr)) this.sendFrame(frame, what);
   }
 
-  private checkInterface(link: LinkState | undefined): void {
+  /** Its port is shared from now on: the socket's one native schedule is no longer its to use. */
+  stopRepeating(): void {
+    if (!this.repeating) return;
+    this.collectRepeats();
+    this.armTimer();
+  }
+
+  /** Its port saw the carrier change (maybe: compared here). */
+  onLink(running: boolean): void {
     const s = this.settings;
-    if (link && link.ifindex !== this.ifindex) {
-      // Deleted and re-created: a new index needs new sockets bound to it.
-      const info = readInterface(s.interface);
-      if (info) {
-        this.log.warning(`${s.interface} was re-created (index ${info.ifindex}): rejoining`);
-        this.adoptInterface(info.ifindex, info.mac);
-        try {
-          this.socket?.rejoin();
-        } catch (e) {
-          this.log.error(`rejoining the group on ${s.interface}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-    }
     if (s.ignoreifstate) return;
-    const up = link?.running ?? false;
+    const up = running;
     if (up === this.linkUp) return;
     this.linkUp = up;
     this.log.warning(up ? `${s.interface} is running again: new election` : `${s.interface} lost carrier`);
     this.dispatch({ type: 'link', up });
   }
 
-  /** Forged and stray packets dropped by the kernel cost no wake-up; without the filter, JavaScript screens them all. */
-  private attachKernelFilter(socket: AdvertChannel): void {
-    const s = this.settings;
-    const program = kernelFilterProgram({ protocol: s.protocol, vhid: s.vhid, self: s.srcip, group: s.mcast, peers: s.peers });
-    try {
-      socket.attachFilter(encodeBpfProgram(program));
-      this.log.debug(`kernel packet filter attached (${program.length} instructions)`);
-    } catch (e) {
-      this.log.warning(`no kernel packet filter (${e instanceof Error ? e.message : String(e)}): every packet is screened by the daemon`);
-    }
-  }
-
-  private adoptInterface(ifindex: number, mac: Buffer): void {
-    this.ifindex = ifindex;
-    this.mac = mac;
-    this.packetSocket?.close();
-    this.packetSocket = null;
-    try {
-      this.packetSocket = openPacketSocket(ifindex);
-    } catch (e) {
-      this.log.error(`opening a packet socket on ${this.settings.interface}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
   private shutdownIo(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.linkWatch?.close();
     this.checks.stop();
     this.drops.stop();
-    this.socket?.close();
-    this.packetSocket?.close();
+    this.port?.detach();
   }
 }
 

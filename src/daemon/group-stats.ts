@@ -2,7 +2,7 @@
 // changes, scripts) and read out as a snapshot for --status and the metrics. Only
 // counting: every decision stays in the election. Times are wall clock for people.
 import type { IpAddress } from '../core/ip-address.js';
-import type { GroupSettings } from '../config/settings.js';
+import { groupKey, type GroupSettings } from '../config/settings.js';
 import {
   GROUP_STATES,
   type CheckSnapshot,
@@ -117,7 +117,8 @@ export class GroupStats {
   snapshot(): GroupSnapshot {
     const s = this.settings;
     return {
-      group: `${s.interface}/${s.protocol}/${s.vhid}`,
+      group: groupKey(s),
+      name: s.name,
       interface: s.interface,
       protocol: s.protocol,
       vhid: s.vhid,

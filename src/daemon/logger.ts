@@ -47,6 +47,13 @@ export class Logger {
     this.emit('error', message);
   }
 
+  /** A logger whose every line starts with prefix (a group's name), into the same sinks. */
+  child(prefix: string): Logger {
+    const child = new Logger(this.debugEnabled);
+    child.addSink((level, message) => this.emit(level, `${prefix}${message}`));
+    return child;
+  }
+
   /** To every sink but one (e.g. "stderr is gone" goes to syslog only). */
   emit(level: Level, message: string, except?: LogSink): void {
     for (const sink of this.sinks) {

@@ -1,11 +1,10 @@
-// Runs one virtual host until a signal stops it: logging (stderr, syslog), the
-// pidfile, the daemon itself and the signals that steer it. Called in the daemon
+// Runs the process's groups until a signal stops them: logging (stderr, syslog), the
+// pidfile, the groups themselves and the signals that steer them. Called in the daemon
 // image (src/daemon-process.ts) with settings the command already validated.
 import type { Handover } from '../config/settings-transfer.js';
-import { createDriver } from './create-driver.js';
-import { Daemon, EXIT_INTERNAL_ERROR } from './daemon.js';
+import { EXIT_INTERNAL_ERROR } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
-import { withInjectedFault } from './fault-injection.js';
+import { Groups } from './groups.js';
 import { Logger, stderrLine, stderrWriterSink } from './logger.js';
 import { checkPidfile, removePidfile, writePidfile } from './pidfile.js';
 import { StderrWriter } from './stderr-writer.js';
@@ -58,10 +57,10 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
   // An exception that reaches the top is a fault the daemon cannot reason about: a
   // running daemon hands over and exits non-zero (Daemon.fail); a second one while it
   // does so ends it at once. Before it runs, a detached daemon still owes its parent the reason.
-  let daemon: Daemon | null = null;
+  let groups: Groups | null = null;
   const fatal = (what: string) => (e: unknown) => {
-    if (daemon && !daemon.failing) return daemon.fail(what, e);
-    if (daemon) process.exit(EXIT_INTERNAL_ERROR);
+    if (groups && !groups.failing) return groups.fail(what, e);
+    if (groups) process.exit(EXIT_INTERNAL_ERROR);
     void refuseToStart(`internal error (${what}): ${message(e)}`, child, EXIT_INTERNAL_ERROR);
   };
   process.on('uncaughtException', fatal('uncaught exception'));
@@ -78,10 +77,10 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
     process.on('exit', () => removePidfile(pidfile));
   }
 
-  // The groups this process runs (one today), for --status and the metrics.
-  const groups = (): GroupSnapshot[] => (daemon ? [daemon.snapshot()] : []);
+  // The groups this process runs, for --status and the metrics.
+  const snapshots = (): GroupSnapshot[] => groups?.snapshots() ?? [];
   const version = packageVersion();
-  const snapshot = (): ProcessSnapshot => ({ format: STATUS_FORMAT, pid: process.pid, version, groups: groups() });
+  const snapshot = (): ProcessSnapshot => ({ format: STATUS_FORMAT, pid: process.pid, version, groups: snapshots() });
 
   // Bound before the daemon starts: a taken port is a start-up error, before any packet.
   let metrics: MetricsServer | null = null;
@@ -94,7 +93,7 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
         import('../metrics/exposition.js'),
         import('../metrics/process-figures.js'),
       ]);
-      metrics = await listenMetrics(host, port, () => renderMetrics(groups(), processFigures(version)));
+      metrics = await listenMetrics(host, port, () => renderMetrics(snapshots(), processFigures(version)));
     } catch (e) {
       const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       const reason = `--metrics ${where}: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : message(e)}`;
@@ -104,21 +103,17 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
     }
   }
 
-  const group = groupSettings[0]!;
-  const running = new Daemon(group, withInjectedFault(createDriver(group)), log);
+  const running = new Groups(log, settings.configDir !== null);
   try {
-    running.start({
-      onReady: () => {
-        if (pidfile) writePidfile(pidfile);
-        child?.ready();
-      },
-    });
+    running.start(groupSettings);
   } catch (e) {
     syslog?.write('error', message(e)); // stderr gets the line from refuseToStart()
     void refuseToStart(message(e), child);
     return;
   }
-  daemon = running;
+  if (pidfile) writePidfile(pidfile);
+  child?.ready();
+  groups = running;
 
   // Status matters less than failover: a daemon that cannot make its socket still runs.
   let control: ControlServer | null = null;
@@ -130,9 +125,7 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
   process.on('SIGUSR1', () => running.status());
   process.on('SIGUSR2', () => running.demote());
   for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      void running.stop(sig);
-    });
+    process.on(sig, () => running.stop(sig));
   }
   void running.done.then((code) => {
     control?.close();

@@ -67,7 +67,7 @@ export function renderMetrics(groups: readonly GroupSnapshot[], proc: ProcessFig
   f.info.sample({ version: proc.version }, 1);
   const several = groups.length > 1;
   for (const g of groups) {
-    const base: Labels = { ...(several ? { group: g.group } : {}), vhid: String(g.vhid), interface: g.interface, protocol: g.protocol };
+    const base: Labels = { ...(several ? { group: g.group, name: g.name } : {}), vhid: String(g.vhid), interface: g.interface, protocol: g.protocol };
     f.state.sample(base, STATE_VALUE[g.state] ?? 0);
     f.since.sample(base, Date.parse(g.since) / 1000);
     for (const s of GROUP_STATES) f.transitions.sample({ ...base, state: s }, g.transitions[s] ?? 0);

@@ -4,6 +4,7 @@ import type { GroupSnapshot } from '../../src/control/snapshot.js';
 export function groupSnapshot(over: Partial<GroupSnapshot> = {}): GroupSnapshot {
   return {
     group: 'eth0/carp/7',
+    name: 'ucarp',
     interface: 'eth0',
     protocol: 'carp',
     vhid: 7,

@@ -42,9 +42,9 @@ describe('metrics exposition', () => {
     assert.doesNotMatch(text, /ucarp_ts_check_state/, 'no checks, no family');
   });
 
-  it('several groups get a group label; VRRP priority, FAULT, checks and odd label values still pass promtool', async () => {
+  it('several groups get a group and a name label; VRRP priority, FAULT, checks and odd label values still pass promtool', async () => {
     const vrrp = groupSnapshot({
-      group: 'eth1/vrrp3/51', interface: 'eth1', protocol: 'vrrp3', vhid: 51, state: 'FAULT',
+      group: 'eth1/vrrp3/51', name: 'db', interface: 'eth1', protocol: 'vrrp3', vhid: 51, state: 'FAULT',
       preference: { kind: 'priority', configured: 150, effective: 100 },
       checks: [{ name: 'web "8080"\\path\nx', state: 'down', since: null }, { name: 'dns', state: 'up', since: null }],
       refused: {}, scriptDurations: {}, scriptRuns: {},
@@ -52,8 +52,8 @@ describe('metrics exposition', () => {
     const text = renderMetrics([groupSnapshot(), vrrp], PROC);
     await assertPromtoolAccepts(text);
     const s = parseSamples(text);
-    assert.equal(sample(s, 'ucarp_ts_state', { group: 'eth1/vrrp3/51', vhid: '51', interface: 'eth1', protocol: 'vrrp3' }), 3);
-    assert.equal(sample(s, 'ucarp_ts_priority', { group: 'eth1/vrrp3/51', vhid: '51', interface: 'eth1', protocol: 'vrrp3', which: 'effective' }), 100);
+    assert.equal(sample(s, 'ucarp_ts_state', { group: 'eth1/vrrp3/51', name: 'db', vhid: '51', interface: 'eth1', protocol: 'vrrp3' }), 3);
+    assert.equal(sample(s, 'ucarp_ts_priority', { group: 'eth1/vrrp3/51', name: 'db', vhid: '51', interface: 'eth1', protocol: 'vrrp3', which: 'effective' }), 100);
     assert.match(text, /check="web \\"8080\\"\\\\path\\nx"\} 0$/m);
   });
 
