@@ -5,6 +5,7 @@ import type { Handover } from '../config/settings-transfer.js';
 import { EXIT_INTERNAL_ERROR } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
 import { Groups } from './groups.js';
+import { Reloader } from './reload.js';
 import { Logger, stderrLine, stderrWriterSink } from './logger.js';
 import { checkPidfile, removePidfile, writePidfile } from './pidfile.js';
 import { StderrWriter } from './stderr-writer.js';
@@ -124,8 +125,11 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
 
   process.on('SIGUSR1', () => running.status());
   process.on('SIGUSR2', () => running.demote());
+  // With --config-dir SIGHUP reloads the directory; otherwise it stops, as in ucarp.
+  const configDir = settings.configDir;
+  const reloader = configDir ? new Reloader(configDir, running, log) : null;
   for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => running.stop(sig));
+    process.on(sig, () => (sig === 'SIGHUP' && reloader ? reloader.request() : running.stop(sig)));
   }
   void running.done.then((code) => {
     control?.close();

@@ -98,12 +98,15 @@ export function carpArgs(host: LabHost, o: CarpNodeOptions, scripts: { up: strin
 
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-// The recorder writes first (so a failing `ip` cannot hide the call), then acts.
-function recorderScript(which: 'up' | 'down', record: string): string {
+// The recorder writes first (so a failing `ip` cannot hide the call), then acts. Into
+// one file for one group; with `record` a directory (several groups' scripts run at
+// once), one file per call, so that concurrent calls cannot interleave their lines.
+export function recorderScript(which: 'up' | 'down', record: string, perCall = false): string {
   const act =
     which === 'up'
       ? 'exec ip addr add "$2/32" dev "$1"'
       : '# At start-up the address is usually absent: nothing to remove is no failure.\nip addr del "$2/32" dev "$1" 2>/dev/null\nexit 0';
+  const target = perCall ? `> ${sq(record)}/"$(date +%s%N)-$$"` : `>> ${sq(record)}`;
   return [
     '#!/bin/sh',
     '{',
@@ -111,7 +114,7 @@ function recorderScript(which: 'up' | 'down', record: string): string {
     '  for a in "$@"; do printf \'ARG %s\\n\' "$a"; done',
     "  env | sed 's/^/ENV /'",
     "  printf 'END\\n'",
-    `} >> ${sq(record)}`,
+    `} ${target}`,
     act,
     '',
   ].join('\n');

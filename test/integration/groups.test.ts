@@ -1,0 +1,113 @@
+// Many groups in one ucarp-ts process (--config-dir) in lab namespaces: ten groups (CARP
+// and VRRPv3) on two nodes share one socket per interface, elect independently, log and
+// report one line per group, and all move when the master host dies; SIGHUP reloads the
+// directory touching only the files that changed.
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withLab, type Lab } from '../lab/lab.js';
+import { requireLab } from '../lab/requirements.js';
+import { assertWithin, forgetAddress, SLACK_MS, waitForHolders } from '../support/carp-lab.js';
+import { groupLabel, GroupsNode, type GroupSpec } from '../support/group-lab.js';
+
+requireLab();
+
+const LAB = { hosts: ['a', 'b'] };
+
+/** Five CARP and five VRRPv3 groups; `preference` makes a node preferred (small advskew, high priority) or not. */
+function tenGroups(preferred: boolean): GroupSpec[] {
+  return Array.from({ length: 10 }, (_, i) => {
+    const carp = i < 5;
+    return {
+      name: `g${String(i + 1).padStart(2, '0')}`,
+      protocol: carp ? 'carp' : 'vrrp3',
+      id: i + 1,
+      vip: `10.77.0.${201 + i}`,
+      preference: carp ? (preferred ? 0 : 100) : preferred ? 200 : 100,
+    } satisfies GroupSpec;
+  });
+}
+
+async function allHeldBy(lab: Lab, groups: readonly GroupSpec[], host: string, timeoutMs = 3000): Promise<void> {
+  await Promise.all(groups.map((g) => waitForHolders(lab, g.vip, [host], timeoutMs)));
+}
+
+describe('many groups in one process', { concurrency: 2 }, () => {
+  it('ten groups on two nodes: one socket each, all elect the preferred node, SIGUSR1 names each, all move when it dies', async (t: TestContext) => {
+    await withLab(LAB, async (lab) => {
+      const groupsA = tenGroups(true);
+      const groupsB = tenGroups(false);
+      const a = new GroupsNode(lab, lab.host('a'), groupsA);
+      await Promise.all(groupsA.map((g) => a.waitForState(g, 'MASTER', 8000)));
+      await allHeldBy(lab, groupsA, 'a');
+      const b = new GroupsNode(lab, lab.host('b'), groupsB);
+      await Promise.all(groupsB.map((g) => b.waitForState(g, 'BACKUP', 8000)));
+      await sleep(4000); // longer than any master-down interval: b hears a in every group
+      for (const g of groupsB) assert.deepEqual(b.states(g), ['BACKUP'], `${groupLabel(g)} on b`);
+      await allHeldBy(lab, groupsA, 'a');
+      // Scripts ran once per group, in each group's own order.
+      for (const g of groupsA) assert.deepEqual(a.scriptCalls(g.vip).map((c) => c.script), ['down', 'up'], g.name);
+
+      // One advert socket (raw, IP protocol 112 = 0x70) for all ten groups in a's namespace.
+      const raw = await lab.exec('a', ['cat', '/proc/net/raw']);
+      assert.equal(raw.stdout.split('\n').filter((l) => /^\s*\d+: [0-9A-F]{8}:0070 /.test(l)).length, 1, raw.stdout);
+
+      const mark = a.mark();
+      a.signal('SIGUSR1');
+      const status = await a.process.waitForOutput(/g10 VRRPv3 vrid 10: MASTER on eth0 id 10/, 3000, mark);
+      assert.ok(status);
+      for (const g of groupsA) assert.match(a.process.output.slice(mark), new RegExp(`${groupLabel(g)}: MASTER on eth0 id ${g.id} \\(refused packets`));
+
+      const crashedAt = Date.now();
+      await lab.crash('a');
+      await Promise.all(groupsA.map((g) => forgetAddress(lab, 'a', g.vip))); // its cut interface keeps them
+      await allHeldBy(lab, groupsB, 'b', 8000);
+      const movedMs = Date.now() - crashedAt;
+      // VRRPv3 at priority 100: 3 s + 156/256 s; CARP at advskew 100: 3 s + 100/256 s.
+      assertWithin('all ten addresses on b after the crash', movedMs, 2000, 3610 + 200 + SLACK_MS + 500);
+      t.diagnostic(`master host crashed: all 10 addresses on b after ${movedMs} ms`);
+      for (const g of groupsB) assert.deepEqual(b.scriptCalls(g.vip).map((c) => c.script), ['down', 'up'], g.name);
+      await b.stop();
+    });
+  });
+
+  it('SIGHUP: a new file starts, a removed one stops with a handover, a changed one restarts, the others are not touched', async () => {
+    await withLab(LAB, async (lab) => {
+      const groups = tenGroups(true).slice(0, 4); // g01..g04, CARP
+      const a = new GroupsNode(lab, lab.host('a'), groups);
+      await Promise.all(groups.map((g) => a.waitForState(g, 'MASTER', 8000)));
+      await allHeldBy(lab, groups, 'a');
+      const [keep1, removed, changed, keep2] = groups as [GroupSpec, GroupSpec, GroupSpec, GroupSpec];
+      const added: GroupSpec = { name: 'g05', protocol: 'vrrp3', id: 5, vip: '10.77.0.205', preference: 200 };
+      const before = a.scriptCalls().length;
+      const mark = a.mark();
+
+      a.write(added);
+      a.remove(removed.name);
+      a.write({ ...changed, preference: 20 });
+      a.signal('SIGHUP');
+      await a.process.waitForOutput(/Reloaded .*: 1 added \(g05 VRRPv3 vrid 5\), 1 removed \(g02 CARP vhid 2\), 1 changed \(g03 CARP vhid 3\), 2 unchanged/, 8000, mark);
+      await a.waitForState(added, 'MASTER', 8000, mark);
+      await a.waitForState(changed, 'MASTER', 8000, mark);
+      await waitForHolders(lab, added.vip, ['a']);
+      await waitForHolders(lab, changed.vip, ['a']);
+      await waitForHolders(lab, removed.vip, []); // CARP with --shutdown: released after the handover
+
+      for (const g of [keep1, keep2]) {
+        assert.deepEqual(a.states(g, mark), [], `${g.name} was not touched`);
+        assert.equal(a.scriptCalls(g.vip).length, 2, `${g.name}: no script ran`);
+      }
+      const calls = a.scriptCalls().slice(before).map((c) => `${c.script} ${c.args[1]}`);
+      assert.ok(calls.includes(`down ${removed.vip}`), calls.join(', '));
+      assert.deepEqual(calls.filter((c) => c.endsWith(keep1.vip) || c.endsWith(keep2.vip)), []);
+
+      // A bad file: the reload is refused with one line, and every group goes on.
+      const mark2 = a.mark();
+      a.write({ ...keep1, name: 'zbad', vip: keep2.vip, id: 9 });
+      a.signal('SIGHUP');
+      await a.process.waitForOutput(/reload refused, every group goes on as it was: .*zbad\.conf: address 10\.77\.0\.204 is already in .*g04\.conf/, 8000, mark2);
+      assert.doesNotMatch(a.process.output.slice(mark2), /Switching to state/);
+      assert.equal((await a.stop()).code, 0);
+    });
+  });
+});
