@@ -6,7 +6,8 @@
 #   UCARP_PREFIX6   IPv6: prefix length of the address (default 64)
 #   UCARP_IF_ALIAS  optional label suffix (IPv4 only): the address shows as INTERFACE:ALIAS
 # ucarp-ts itself sends the gratuitous ARP (IPv4) or the unsolicited neighbour
-# advertisement (IPv6), so nothing else is needed.
+# advertisement (IPv6), so nothing else is needed. With several groups' IPv4 addresses in
+# one subnet, see vip-down.sh about promote_secondaries.
 set -eu
 iface=${1:?usage: vip-up.sh INTERFACE ADDRESS [XPARAM]}
 addr=${2:?usage: vip-up.sh INTERFACE ADDRESS [XPARAM]}

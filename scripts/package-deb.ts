@@ -228,14 +228,15 @@ export function buildDeb(outDir: string, keepStage = false): string {
     }
 
     const conffiles: Array<[string, string, number]> = [
-      ['examples/ucarp-ts.conf', 'etc/ucarp-ts/example.conf', 0o600],
+      // Not *.conf: ucarp-ts.service (--config-dir /etc/ucarp-ts) would run it as a group.
+      ['examples/ucarp-ts.conf', 'etc/ucarp-ts/example.conf.sample', 0o600],
       ['examples/vip-up.sh', 'etc/ucarp-ts/vip-up.sh', 0o755],
       ['examples/vip-down.sh', 'etc/ucarp-ts/vip-down.sh', 0o755],
     ];
     for (const [from, to, mode] of conffiles) put(stage, to, readFileSync(join(ROOT, from)), mode);
 
     // The settings example holds a password: 0600 is deliberate (README, "Debian package").
-    put(stage, 'usr/share/lintian/overrides/ucarp-ts', 'ucarp-ts: non-standard-file-perm 0600 != 0644 [etc/ucarp-ts/example.conf]\n');
+    put(stage, 'usr/share/lintian/overrides/ucarp-ts', 'ucarp-ts: non-standard-file-perm 0600 != 0644 [etc/ucarp-ts/example.conf.sample]\n');
 
     const doc = 'usr/share/doc/ucarp-ts';
     put(stage, `${doc}/changelog.gz`, gzip(changelog));

@@ -201,6 +201,8 @@ export function renderManPage({ version, date }: ManPageInput): string {
         `${roffOption('--shutdown')},`,
         'runs the downscript.',
         'A second signal stops at once, without waiting for the handover.',
+        `With ${roffOption('--config-dir')}, SIGHUP re-reads the directory instead: new files start a group,`,
+        'removed files stop theirs, changed files restart theirs, the other groups are not touched.',
       ),
     ),
     ...section(
@@ -216,6 +218,7 @@ export function renderManPage({ version, date }: ManPageInput): string {
       ...item('.I /etc/ucarp\\-ts/NAME.conf', 'Settings for one virtual address, read by the systemd unit', '.BR ucarp\\-ts@NAME.service .'),
       ...item('.IR /etc/ucarp\\-ts/vip\\-up.sh ", " /etc/ucarp\\-ts/vip\\-down.sh', 'Example hook scripts: add or remove the address with', '.BR ip (8).'),
       ...item('.I /lib/systemd/system/ucarp\\-ts@.service', 'The systemd template unit (Debian package), with only CAP_NET_RAW and CAP_NET_ADMIN.'),
+      ...item('.I /lib/systemd/system/ucarp\\-ts.service', 'Every', '.I /etc/ucarp\\-ts/*.conf', 'as one group of one process', `(${roffOption('--config-dir')}),`, 'with the same hardening.'),
       ...item('.I /usr/share/doc/ucarp\\-ts/examples/', 'A System V init script and an LVS direct\\-routing pair (Debian package; the npm package has them under', '.IR examples/ ).'),
     ),
     ...section(

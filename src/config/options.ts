@@ -203,7 +203,8 @@ export function helpText(version: string): string {
         'others (bow-out, VRRP priority 0), keeps the address until its successor advertises ' +
         '(at most one advertisement interval plus 0.5 s), then runs the downscript (VRRP: ' +
         'always, as RFC 5798 says; CARP: only with -z/--shutdown, as ucarp) and exits. A second ' +
-        'signal ends the wait. SIGUSR1 logs the state; SIGUSR2 makes a master step down for 3 s.',
+        'signal ends the wait. SIGUSR1 logs the state; SIGUSR2 makes a master step down for 3 s. ' +
+        'With --config-dir every group does so, and SIGHUP re-reads the directory instead of stopping.',
       76,
       '  ',
     ),

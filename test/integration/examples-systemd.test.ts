@@ -1,6 +1,6 @@
-// examples/systemd/ucarp-ts@.service through systemd's own checker, when it is here:
-// `systemd-analyze verify` must have nothing to say, and the offline security
-// review must rate the unit well.
+// examples/systemd (the template ucarp-ts@.service and the one unit ucarp-ts.service)
+// through systemd's own checker: `systemd-analyze verify` must have nothing to say, and
+// the offline security review must rate each unit well.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,37 +19,40 @@ const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 requireProgram('systemd-analyze', 'systemd');
 
-describe('the systemd unit, checked by systemd-analyze', () => {
-  let dir: string;
-  let instance: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'svc-systemd-'));
-    // verify insists that ExecStart's program exists: point it at this build.
-    const text = readFileSync(UNIT, 'utf8').replace(/\/usr\/local\/bin\/ucarp-ts/g, CLI);
-    writeFileSync(join(dir, 'ucarp-ts@.service'), text);
-    instance = join(dir, 'ucarp-ts@vip1.service');
-    symlinkSync('ucarp-ts@.service', instance);
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+// The template (checked as one instance of it) and the one unit for a --config-dir.
+for (const [file, instanceName] of [['ucarp-ts@.service', 'ucarp-ts@vip1.service'], ['ucarp-ts.service', 'ucarp-ts.service']] as const) {
+  describe(`${file}, checked by systemd-analyze`, () => {
+    let dir: string;
+    let instance: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'svc-systemd-'));
+      // verify insists that ExecStart's program exists: point it at this build.
+      const text = readFileSync(join(EXAMPLES, 'systemd', file), 'utf8').replace(/\/usr\/local\/bin\/ucarp-ts/g, CLI);
+      writeFileSync(join(dir, file), text);
+      instance = join(dir, instanceName);
+      if (instanceName !== file) symlinkSync(file, instance);
+    });
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  it('systemd-analyze verify: no complaint about any key', async () => {
-    const r = await run(['systemd-analyze', 'verify', '--man=no', instance], { timeoutMs: 30_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const complaints = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('ucarp-ts@'));
-    assert.deepEqual(complaints, []);
-  });
+    it('systemd-analyze verify: no complaint about any key', async () => {
+      const r = await run(['systemd-analyze', 'verify', '--man=no', instance], { timeoutMs: 30_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const complaints = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('ucarp-ts'));
+      assert.deepEqual(complaints, []);
+    });
 
-  it('systemd-analyze security: exposure 3.0 or better ("OK")', async (t) => {
-    const r = await run(['systemd-analyze', 'security', '--offline=yes', '--no-pager', instance], { timeoutMs: 30_000 });
-    const m = /Overall exposure level for \S+: (\d+\.\d+) (\S+)/.exec(r.stdout + r.stderr);
-    assert.ok(m, `systemd-analyze security gave no exposure level: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
-    const exposure = Number(m[1]);
-    t.diagnostic(`exposure ${exposure} ${m[2]}`);
-    assert.ok(exposure <= 3.0, `exposure ${exposure} ${m[2]}`);
+    it('systemd-analyze security: exposure 3.0 or better ("OK")', async (t) => {
+      const r = await run(['systemd-analyze', 'security', '--offline=yes', '--no-pager', instance], { timeoutMs: 30_000 });
+      const m = /Overall exposure level for \S+: (\d+\.\d+) (\S+)/.exec(r.stdout + r.stderr);
+      assert.ok(m, `systemd-analyze security gave no exposure level: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+      const exposure = Number(m[1]);
+      t.diagnostic(`exposure ${exposure} ${m[2]}`);
+      assert.ok(exposure <= 3.0, `exposure ${exposure} ${m[2]}`);
+    });
   });
-});
+}
 
 /** [Service] key's value in the unit (single-valued keys only). */
 function serviceKey(key: string): string {

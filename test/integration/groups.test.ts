@@ -4,7 +4,9 @@
 // directory touching only the files that changed.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { withLab, type Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { assertWithin, forgetAddress, SLACK_MS, waitForHolders } from '../support/carp-lab.js';
@@ -13,6 +15,7 @@ import { groupLabel, GroupsNode, type GroupSpec } from '../support/group-lab.js'
 requireLab();
 
 const LAB = { hosts: ['a', 'b'] };
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 /** Five CARP and five VRRPv3 groups; `preference` makes a node preferred (small advskew, high priority) or not. */
 function tenGroups(preferred: boolean): GroupSpec[] {
@@ -108,6 +111,37 @@ describe('many groups in one process', { concurrency: 2 }, () => {
       await a.process.waitForOutput(/reload refused, every group goes on as it was: .*zbad\.conf: address 10\.77\.0\.204 is already in .*g04\.conf/, 8000, mark2);
       assert.doesNotMatch(a.process.output.slice(mark2), /Switching to state/);
       assert.equal((await a.stop()).code, 0);
+    });
+  });
+
+  it("examples' scripts: removing one group's address leaves the others of its subnet (promote_secondaries)", async () => {
+    await withLab(LAB, async (lab) => {
+      // A subnet of their own, so the first address is its primary; the kernel default: no promotion.
+      for (const key of ['all', 'eth0']) {
+        const r = await lab.exec('a', ['sysctl', '-qw', `net.ipv4.conf.${key}.promote_secondaries=0`]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const extra = ['UCARP_MASK=24'];
+      const groups: GroupSpec[] = [
+        { name: 'first', protocol: 'vrrp3', id: 1, vip: '10.78.0.1', preference: 200, extra },
+        { name: 'second', protocol: 'vrrp3', id: 2, vip: '10.78.0.2', preference: 200, extra },
+      ];
+      const a = new GroupsNode(lab, lab.host('a'), groups, [], { up: join(EXAMPLES, 'vip-up.sh'), down: join(EXAMPLES, 'vip-down.sh') });
+      await Promise.all(groups.map((g) => a.waitForState(g, 'MASTER', 8000)));
+      await allHeldBy(lab, groups, 'a');
+      const shown = await lab.exec('a', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0', 'to', '10.78.0.0/24']);
+      assert.match(shown.stdout, /inet 10\.78\.0\.2\/24 .*secondary/, 'the second address is a secondary of the first');
+
+      const mark = a.mark();
+      a.remove('first');
+      a.signal('SIGHUP');
+      await a.process.waitForOutput(/Reloaded .*: 0 added, 1 removed/, 8000, mark);
+      await waitForHolders(lab, '10.78.0.1', []); // VRRP: a stopped master releases its address
+      await waitForHolders(lab, '10.78.0.2', ['a']);
+      const promote = await lab.exec('a', ['sysctl', '-n', 'net.ipv4.conf.eth0.promote_secondaries']);
+      assert.equal(promote.stdout.trim(), '1', 'vip-down.sh turned promotion on');
+      assert.deepEqual(a.states(groups[1]!, mark), [], 'the other group was not touched');
+      await a.stop();
     });
   });
 });

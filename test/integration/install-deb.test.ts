@@ -52,7 +52,7 @@ describe('the Debian package', () => {
     assert.equal(await field('Version'), packageVersion());
     assert.match(await field('Depends'), /^nodejs \(>= 20\.19\), libc6 \(>= [\d.]+\)/);
     const conffiles = (await run(['sh', '-c', `dpkg-deb --ctrl-tarfile '${deb}' | tar -xOf - ./conffiles`])).stdout.trim().split('\n');
-    assert.deepEqual(conffiles.sort(), ['/etc/ucarp-ts/example.conf', '/etc/ucarp-ts/vip-down.sh', '/etc/ucarp-ts/vip-up.sh']);
+    assert.deepEqual(conffiles.sort(), ['/etc/ucarp-ts/example.conf.sample', '/etc/ucarp-ts/vip-down.sh', '/etc/ucarp-ts/vip-up.sh']);
   });
 
   it('holds the tree, the command, the man page, completion, the units and the examples, with their modes', async () => {
@@ -72,7 +72,9 @@ describe('the Debian package', () => {
       'usr/share/bash-completion/completions/ucarp-ts': '-rw-r--r--',
       'usr/share/zsh/vendor-completions/_ucarp-ts': '-rw-r--r--',
       'lib/systemd/system/ucarp-ts@.service': '-rw-r--r--',
-      'etc/ucarp-ts/example.conf': '-rw-------',
+      'lib/systemd/system/ucarp-ts.service': '-rw-r--r--',
+      'usr/lib/ucarp-ts/dist/src/read-config-dir.js': '-rw-r--r--',
+      'etc/ucarp-ts/example.conf.sample': '-rw-------',
       'etc/ucarp-ts/vip-up.sh': '-rwxr-xr-x',
       'etc/ucarp-ts/vip-down.sh': '-rwxr-xr-x',
       'usr/share/doc/ucarp-ts/copyright': '-rw-r--r--',

@@ -39,8 +39,8 @@ describe('the npm package', () => {
     const files = r.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
     for (const f of [
       'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/packet_socket.c', 'native/process_exec.c', 'native/nowait_send.c', 'native/advert_socket6.c',
-      'dist/src/cli.js', 'dist/src/daemon-process.cjs', 'dist/man/ucarp-ts.8', 'dist/completion/ucarp-ts', 'dist/completion/_ucarp-ts',
-      'examples/ucarp-ts.conf', 'examples/systemd/ucarp-ts@.service',
+      'dist/src/cli.js', 'dist/src/daemon-process.cjs', 'dist/src/read-config-dir.js', 'dist/man/ucarp-ts.8', 'dist/completion/ucarp-ts', 'dist/completion/_ucarp-ts',
+      'examples/ucarp-ts.conf', 'examples/systemd/ucarp-ts@.service', 'examples/systemd/ucarp-ts.service',
     ]) assert.ok(files.includes(f), `the tarball has ${f}`);
     const strays = files.filter((f) => /^(src|test|scripts|build|dist\/test|dist\/scripts|node_modules|docs)\/|\.(map|ts)$/.test(f));
     assert.deepEqual(strays, [], 'nothing that does not run');

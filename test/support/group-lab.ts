@@ -15,6 +15,8 @@ export interface GroupSpec {
   vip: string;
   /** CARP advskew or VRRP priority. */
   preference: number;
+  /** More KEY=value lines (UCARP_MASK=24, ...). */
+  extra?: string[];
 }
 
 const PASSWORD = 'lab-groups-pw';
@@ -37,7 +39,7 @@ export function groupFile(host: LabHost, g: GroupSpec, scripts: { up: string; do
   ];
   if (g.protocol === 'carp') lines.push(`UCARP_PASS='${PASSWORD}'`, `UCARP_ADVSKEW=${g.preference}`, 'UCARP_SHUTDOWN=yes');
   else lines.push(`UCARP_PRIORITY=${g.preference}`);
-  return lines.join('\n') + '\n';
+  return [...lines, ...(g.extra ?? [])].join('\n') + '\n';
 }
 
 let counter = 0;
@@ -53,6 +55,8 @@ export class GroupsNode {
     readonly host: LabHost,
     groups: readonly GroupSpec[],
     extraArgs: readonly string[] = [],
+    /** Hook scripts of one's own (e.g. the examples) instead of the recorders. */
+    scripts?: { up: string; down: string },
   ) {
     const n = counter++;
     this.dir = join(lab.tmpDir, `${host.name}-groups-${n}`);
@@ -65,7 +69,7 @@ export class GroupsNode {
     writeFileSync(down, recorderScript('down', this.record, true));
     chmodSync(up, 0o755);
     chmodSync(down, 0o755);
-    this.scripts = { up, down };
+    this.scripts = scripts ?? { up, down };
     for (const g of groups) this.write(g);
     this.process = lab.spawn(host, nodeArgv(UCARP_TS_CLI, '--config-dir', this.dir, '--facility=none', ...extraArgs));
   }
