@@ -9,8 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { withLab, type Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
-import { assertWithin, forgetAddress, SLACK_MS, waitForHolders } from '../support/carp-lab.js';
-import { groupLabel, GroupsNode, type GroupSpec } from '../support/group-lab.js';
+import { assertWithin, forgetAddress, SLACK_MS, startCarp, ucarpAvailable, waitForHolders } from '../support/carp-lab.js';
+import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
+import { GROUP_PASSWORD, groupLabel, GroupsNode, type GroupSpec } from '../support/group-lab.js';
 
 requireLab();
 
@@ -142,6 +143,51 @@ describe('many groups in one process', { concurrency: 2 }, () => {
       assert.equal(promote.stdout.trim(), '1', 'vip-down.sh turned promotion on');
       assert.deepEqual(a.states(groups[1]!, mark), [], 'the other group was not touched');
       await a.stop();
+    });
+  });
+
+  it("beside Debian's ucarp and keepalived on one segment: each group elects with its own peer, and all move when ucarp-ts stops", async () => {
+    ucarpAvailable();
+    keepalivedAvailable();
+    await withLab(LAB, async (lab) => {
+      // a (ucarp-ts) is preferred in c1 and v3; b's ucarp and keepalived in c2 and v4.
+      // Whoever started first, the preferred side ends up MASTER: everyone preempts (keepalived does by default).
+      const extra = ['UCARP_PREEMPT=yes'];
+      const groups: GroupSpec[] = [
+        { name: 'c1', protocol: 'carp', id: 1, vip: '10.77.0.211', preference: 0, extra },
+        { name: 'c2', protocol: 'carp', id: 2, vip: '10.77.0.212', preference: 100, extra },
+        { name: 'v3', protocol: 'vrrp3', id: 3, vip: '10.77.0.213', preference: 200, extra },
+        { name: 'v4', protocol: 'vrrp3', id: 4, vip: '10.77.0.214', preference: 100, extra },
+      ];
+      const [c1, c2, v3, v4] = groups as [GroupSpec, GroupSpec, GroupSpec, GroupSpec];
+      const peers = [
+        startCarp(lab, 'b', 'ucarp', { vip: c1.vip, vhid: 1, password: GROUP_PASSWORD, advskew: 100, preempt: true }),
+        startCarp(lab, 'b', 'ucarp', { vip: c2.vip, vhid: 2, password: GROUP_PASSWORD, advskew: 0, preempt: true }),
+      ];
+      const k3 = startKeepalived(lab, 'b', { version: 3, vrid: 3, priority: 100, advertInt: 1, vips: [v3.vip], instance: 'k3' });
+      const k4 = startKeepalived(lab, 'b', { version: 3, vrid: 4, priority: 200, advertInt: 1, vips: [v4.vip], instance: 'k4' });
+      await Promise.all([k3.waitForState('BACKUP'), k4.waitForState('BACKUP')]);
+      const a = new GroupsNode(lab, lab.host('a'), groups);
+      await Promise.all([a.waitForState(c1, 'MASTER', 10_000), a.waitForState(v3, 'MASTER', 10_000)]);
+      await Promise.all([
+        waitForHolders(lab, c1.vip, ['a'], 8000),
+        waitForHolders(lab, v3.vip, ['a'], 8000),
+        waitForHolders(lab, c2.vip, ['b'], 8000),
+        waitForHolders(lab, v4.vip, ['b'], 8000),
+      ]);
+      await sleep(1000);
+      for (const g of [c1, v3]) assert.equal(a.states(g).at(-1), 'MASTER', g.name);
+      for (const g of [c2, v4]) assert.equal(a.states(g).at(-1), 'BACKUP', g.name);
+      const mark = a.mark();
+      await sleep(3000);
+      for (const g of groups) assert.deepEqual(a.states(g, mark), [], `${g.name} is steady`);
+
+      // SIGTERM: both masters hand over (bow-out, priority 0) and release (CARP --shutdown, VRRP always).
+      assert.equal((await a.stop()).code, 0);
+      await Promise.all([waitForHolders(lab, c1.vip, ['b'], 4000), waitForHolders(lab, v3.vip, ['b'], 4000)]);
+      await Promise.all([waitForHolders(lab, c2.vip, ['b']), waitForHolders(lab, v4.vip, ['b'])]);
+      for (const p of peers) await p.stop();
+      await Promise.all([k3.stop(), k4.stop()]);
     });
   });
 });

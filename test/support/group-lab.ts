@@ -19,7 +19,8 @@ export interface GroupSpec {
   extra?: string[];
 }
 
-const PASSWORD = 'lab-groups-pw';
+/** The CARP groups' password (a ucarp peer needs it too). */
+export const GROUP_PASSWORD = 'lab-groups-pw';
 
 export function groupLabel(g: GroupSpec): string {
   return g.protocol === 'carp' ? `${g.name} CARP vhid ${g.id}` : `${g.name} VRRPv3 vrid ${g.id}`;
@@ -37,7 +38,7 @@ export function groupFile(host: LabHost, g: GroupSpec, scripts: { up: string; do
     `UCARP_UPSCRIPT=$UCARP_SCRIPTS/${scripts.up.split('/').pop()}`,
     `UCARP_DOWNSCRIPT="\${UCARP_SCRIPTS}/${scripts.down.split('/').pop()}"`,
   ];
-  if (g.protocol === 'carp') lines.push(`UCARP_PASS='${PASSWORD}'`, `UCARP_ADVSKEW=${g.preference}`, 'UCARP_SHUTDOWN=yes');
+  if (g.protocol === 'carp') lines.push(`UCARP_PASS='${GROUP_PASSWORD}'`, `UCARP_ADVSKEW=${g.preference}`, 'UCARP_SHUTDOWN=yes');
   else lines.push(`UCARP_PRIORITY=${g.preference}`);
   return [...lines, ...(g.extra ?? [])].join('\n') + '\n';
 }
