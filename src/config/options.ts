@@ -86,6 +86,10 @@ export const OPTIONS: readonly OptionSpec[] = [
       'only the process-wide options (--facility, --daemonize, --pidfile, --debug, --metrics, --run-dir) may ' +
       'be given beside it. SIGHUP re-reads the directory: new files start, removed files stop, changed files ' +
       'restart, and the other groups go on untouched' },
+  { long: 'sync-group', takesValue: true, arg: 'name', env: true, ucarp: false,
+    help: 'with --config-dir, groups whose files name the same sync group (keepalived\'s vrrp_sync_group) ' +
+      'are MASTER together: when one leaves MASTER (election, FAULT, carrier, SIGUSR2) the others hand ' +
+      'over with it, and when one becomes MASTER the others follow. The peer needs the same sync group' },
   { long: 'protocol', takesValue: true, arg: 'proto', env: true, ucarp: false,
     help: 'carp (default), vrrp2 or vrrp3' },
   { long: 'priority', takesValue: true, arg: 'n', env: true, ucarp: false,

@@ -492,6 +492,11 @@ function readGroupSettings(
     throw new UsageError(item.raw.where, "must list the other hosts, not this host's own --srcip", EX_USAGE, item.text);
   }
 
+  const syncRaw = one('sync-group');
+  const syncGroup = syncRaw ? textOf(syncRaw) : null;
+  if (syncRaw && !/^[A-Za-z0-9_.-]{1,64}$/.test(syncGroup!)) {
+    throw new UsageError(syncRaw.where, 'must be a name of 1 to 64 letters, digits, "_", "." or "-"', EX_USAGE, syncGroup!);
+  }
   const base = {
     name,
     interface: iface,
@@ -512,6 +517,7 @@ function readGroupSettings(
     scriptTimeoutMs,
     checks,
     extraEnv,
+    syncGroup,
   };
   if (protocol === 'carp') {
     if (!password) throw new Error('CARP without a password'); // readPassword refuses that first

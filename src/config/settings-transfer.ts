@@ -49,6 +49,7 @@ const GROUP_FIELDS: Record<Exclude<keyof (CarpGroupSettings & VrrpGroupSettings)
   scriptTimeoutMs: 'number',
   checks: 'objects',
   extraEnv: 'object',
+  syncGroup: 'nullable-string',
   // per protocol: only the group's own are checked
   advskew: 'number',
   deadratio: 'number',

@@ -56,6 +56,8 @@ interface GroupBase {
   checks: CheckSpec[];
   /** UCARP_* variables (file and environment) that ucarp-ts does not use itself: passed to scripts. */
   extraEnv: Record<string, string>;
+  /** --sync-group: the groups of this process with the same name are MASTER together (src/core/sync-group.ts). */
+  syncGroup: string | null;
 }
 
 export interface CarpGroupSettings extends GroupBase {

@@ -6,7 +6,8 @@ import type { IpAddress } from '../core/ip-address.js';
 import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
 import type { Decoded } from '../core/drop-reason.js';
 import type { InboundPacket } from '../core/inbound-packet.js';
-import type { ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
+import type { Election, ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
+import type { DeliverEvent, SyncGroup } from '../core/sync-group.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
 import type { GroupSettings } from '../config/settings.js';
@@ -25,6 +26,13 @@ import { ChecksRunner } from '../checks/checks-runner.js';
 
 /** Exit status after an internal error (sysexits EX_SOFTWARE), so init restarts the daemon. */
 export const EXIT_INTERNAL_ERROR = 70;
+
+/** A group's place in its sync group: the group, its index there, and how to hand any member an event. */
+export interface SyncLink {
+  group: SyncGroup<unknown, unknown>;
+  index: number;
+  deliver: DeliverEvent<unknown, unknown>;
+}
 
 export interface DaemonHooks {
   /** Called once the sockets are open and the election has started. */
@@ -191,7 +199,38 @@ export class Daemon implements PortMember {
     return this.stats.snapshot();
   }
 
+  /** Its place in a sync group of two or more (set before start), or null. */
+  private sync: SyncLink | null = null;
+
+  joinSyncGroup(link: SyncLink | null): void {
+    this.sync = link;
+    if (link) this.stopRepeating(); // see repeatStanding
+  }
+
+  get election(): Election<unknown, unknown> {
+    return this.driver.election;
+  }
+
+  /**
+   * Every event goes through here: to the election, or, in a sync group, through the
+   * group, which may order other members about because of it (src/core/sync-group.ts).
+   * Returns this group's own actions for the event.
+   */
   private dispatch(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
+    const sync = this.sync;
+    if (!sync || this.abandoned) return this.deliver(event);
+    let own: ElectionAction<unknown>[] | null = null;
+    sync.group.dispatch(sync.index, event, monotonicMs(), (member, ev) => {
+      const actions = sync.deliver(member, ev);
+      if (member === sync.index) own ??= [...actions];
+      return actions;
+    });
+    if (this.abandoned) sync.group.retire(sync.index);
+    return own ?? [];
+  }
+
+  /** One event to the election, and what it asks done (a sync group's members each get theirs here). */
+  deliver(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
     this.collectRepeats();
     const actions = this.decide(event);
     for (const action of actions) this.perform(action);
@@ -239,7 +278,9 @@ export class Daemon implements PortMember {
         this.entered = action.to;
         this.stats.entered(action.to);
         this.log.warning(`Switching to state: ${action.to}`);
-        this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
+        // An order of its sync group is news to whoever reads the log; anything else is debug detail.
+        if (action.reason.startsWith('following sync group')) this.log.info(`(${action.reason})`);
+        else this.log.debug(`(${action.from} -> ${action.to}: ${action.reason})`);
         if (this.stopRequested && action.from === 'MASTER' && !this.abandoned) {
           this.log.info('Handing over: the others are told; the address stays until a successor advertises');
         }
@@ -297,7 +338,8 @@ export class Daemon implements PortMember {
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
-    if (this.repeatPaused || !this.port || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    // A sync group reads its members' elections at any event: theirs must be current, not behind a native schedule.
+    if (this.repeatPaused || !this.port || this.sync || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
     let standing: { advert: unknown; everyMs: number } | null;
     try {
       standing = this.driver.election.standingAdvert();
@@ -419,7 +461,7 @@ export class Daemon implements PortMember {
     for (const { frame, what } of announcementFrames(this.port?.mac ?? Buffer.alloc(6), addr)) this.sendFrame(frame, what);
   }
 
-  /** Its port is shared from now on: the socket's one native schedule is no longer its to use. */
+  /** Its port is shared from now on (the socket has one native schedule), or it joined a sync group: its own timer sends again. */
   stopRepeating(): void {
     if (!this.repeating) return;
     this.collectRepeats();

@@ -8,6 +8,9 @@ import { createDriver } from './create-driver.js';
 import { Daemon, EXIT_INTERNAL_ERROR } from './daemon.js';
 import { withInjectedFault } from './fault-injection.js';
 import { LinkPorts } from './link-port.js';
+import { SyncGroup, type DeliverEvent } from '../core/sync-group.js';
+import type { ElectionEvent } from '../core/election/types.js';
+import { monotonicMs } from './monotonic-clock.js';
 import type { Logger } from './logger.js';
 
 /** How log lines name a group when a process runs several: file name, protocol, id. */
@@ -16,7 +19,6 @@ export function groupLabel(g: GroupSettings): string {
 }
 
 export class Groups {
-  private readonly ports: LinkPorts;
   private readonly running = new Map<string, Daemon>();
   private stopping = false;
   private exitCode = 0;
@@ -28,9 +30,9 @@ export class Groups {
     private readonly log: Logger,
     /** Several groups (--config-dir): each group's log lines carry its label. */
     private readonly labelled: boolean,
-  ) {
-    this.ports = new LinkPorts(log);
-  }
+    /** The interfaces' sockets, shared by the groups on each (tests give fakes). */
+    private readonly ports: Pick<LinkPorts, 'attach' | 'strays'> = new LinkPorts(log),
+  ) {}
 
   get failing(): boolean {
     return [...this.running.values()].some((d) => d.failing);
@@ -38,22 +40,54 @@ export class Groups {
 
   /** Starts each group; if one cannot start, those started are stopped again and the error is thrown. */
   start(groups: readonly GroupSettings[]): void {
+    const created = groups.map((g) => this.create(g));
+    this.joinSyncGroups(null);
     const started: Daemon[] = [];
     try {
-      for (const g of groups) started.push(this.startOne(g));
+      for (const d of created) {
+        d.start();
+        started.push(d);
+      }
     } catch (e) {
+      for (const d of created) if (!started.includes(d)) this.running.delete(d.settings.name);
       for (const d of started) void d.stop('start-up failed');
       throw e;
     }
   }
 
-  private startOne(g: GroupSettings): Daemon {
+  /** A group, known but not started: its sync group is wired before its first event. */
+  private create(g: GroupSettings): Daemon {
     const log = this.labelled ? this.log.child(`${groupLabel(g)}: `) : this.log;
     const daemon = new Daemon(g, withInjectedFault(createDriver(g)), log, this.ports);
-    daemon.start();
     this.running.set(g.name, daemon);
     void daemon.done.then((code) => this.stopped(g.name, daemon, code));
     return daemon;
+  }
+
+  /**
+   * Ties the running groups that name the same sync group together (only those names in
+   * `touched`, or all): a new SyncGroup over their elections, in name order. Returns
+   * the groups made, which a reload settles once its new members have started.
+   */
+  private joinSyncGroups(touched: ReadonlySet<string> | null): { group: SyncGroup<unknown, unknown>; deliver: DeliverEvent<unknown, unknown> }[] {
+    const byName = new Map<string, Daemon[]>();
+    for (const d of [...this.running.values()].sort((a, b) => (a.settings.name < b.settings.name ? -1 : 1))) {
+      const name = d.settings.syncGroup;
+      if (name !== null && (touched === null || touched.has(name))) byName.set(name, [...(byName.get(name) ?? []), d]);
+    }
+    const made: { group: SyncGroup<unknown, unknown>; deliver: DeliverEvent<unknown, unknown> }[] = [];
+    for (const [name, members] of byName) {
+      // A sync group of one is the election alone.
+      if (members.length < 2) {
+        members[0]!.joinSyncGroup(null);
+        continue;
+      }
+      const group = new SyncGroup(name, members.map((d) => ({ name: d.settings.name, election: d.election })));
+      const deliver = (member: number, event: ElectionEvent<unknown>) => members[member]!.deliver(event);
+      members.forEach((d, index) => d.joinSyncGroup({ group, index, deliver }));
+      made.push({ group, deliver });
+    }
+    return made;
   }
 
   private stopped(name: string, daemon: Daemon, code: number): void {
@@ -119,14 +153,23 @@ export class Groups {
         return d ? d.stop(diff.removed.includes(g) ? 'its file was removed' : 'its file changed') : undefined;
       }),
     );
-    for (const g of [...diff.added, ...diff.changed.map(([, now]) => now)]) {
-      if (this.stopping) break;
+    if (this.stopping) return diff;
+    const arriving = [...diff.added, ...diff.changed.map(([, now]) => now)];
+    const created = arriving.map((g) => this.create(g));
+    // Only the sync groups a reload touches are rebuilt: the others keep their state.
+    const touched = new Set([...leaving, ...arriving].flatMap((g) => (g.syncGroup !== null ? [g.syncGroup] : [])));
+    let rebuilt = this.joinSyncGroups(touched);
+    for (const d of created) {
       try {
-        this.startOne(g);
+        d.start();
       } catch (e) {
-        this.log.error(`${groupLabel(g)}: cannot start: ${e instanceof Error ? e.message : String(e)}`);
+        this.running.delete(d.settings.name);
+        this.log.error(`${groupLabel(d.settings)}: cannot start: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    if (created.some((d) => !this.running.has(d.settings.name))) rebuilt = this.joinSyncGroups(touched);
+    // Their members' present states may call for orders (a new member joins a MASTER group).
+    for (const { group, deliver } of rebuilt) group.settle(monotonicMs(), deliver);
     return diff;
   }
 }

@@ -4,6 +4,7 @@
 // directory touching only the files that changed.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +189,38 @@ describe('many groups in one process', { concurrency: 2 }, () => {
       await Promise.all([waitForHolders(lab, c2.vip, ['b']), waitForHolders(lab, v4.vip, ['b'])]);
       for (const p of peers) await p.stop();
       await Promise.all([k3.stop(), k4.stop()]);
+    });
+  });
+
+  it('a sync group on two nodes: a failing check on one member of the master moves every member to the other node', async (t: TestContext) => {
+    await withLab(LAB, async (lab) => {
+      const health = join(lab.tmpDir, 'inside-health');
+      writeFileSync(health, '0');
+      const sync = 'UCARP_SYNC_GROUP=router';
+      const check = `UCARP_CHECK=file:${health},interval=0.2,fall=1,rise=1`;
+      const spec = (preferred: boolean, withCheck: boolean): GroupSpec[] => [
+        { name: 'inside', protocol: 'vrrp3', id: 1, vip: '10.77.0.221', preference: preferred ? 200 : 100, extra: withCheck ? [sync, check] : [sync] },
+        { name: 'outside', protocol: 'carp', id: 2, vip: '10.77.0.222', preference: preferred ? 0 : 100, extra: [sync] },
+      ];
+      const [inside, outside] = spec(true, true) as [GroupSpec, GroupSpec];
+      const a = new GroupsNode(lab, lab.host('a'), spec(true, true));
+      await Promise.all([inside, outside].map((g) => a.waitForState(g, 'MASTER', 8000)));
+      const b = new GroupsNode(lab, lab.host('b'), spec(false, false));
+      await Promise.all([inside, outside].map((g) => b.waitForState(g, 'BACKUP', 8000)));
+      await sleep(1500);
+      await Promise.all([waitForHolders(lab, inside.vip, ['a']), waitForHolders(lab, outside.vip, ['a'])]);
+
+      const mark = a.mark();
+      const failedAt = Date.now();
+      writeFileSync(health, '1');
+      await a.waitForState(inside, 'FAULT', 3000, mark);
+      await a.waitForState(outside, 'BACKUP', 3000, mark);
+      await Promise.all([waitForHolders(lab, inside.vip, ['b'], 3000), waitForHolders(lab, outside.vip, ['b'], 3000)]);
+      t.diagnostic(`check failed: both addresses on b after ${Date.now() - failedAt} ms`);
+      assert.match(a.process.output.slice(mark), /outside CARP vhid 2: \(following sync group router: member inside/);
+      await sleep(1500);
+      await Promise.all([waitForHolders(lab, inside.vip, ['b']), waitForHolders(lab, outside.vip, ['b'])]);
+      await Promise.all([a.stop(), b.stop()]);
     });
   });
 });

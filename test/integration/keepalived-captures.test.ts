@@ -19,7 +19,7 @@ function settings(over: Partial<VrrpGroupSettings>): VrrpGroupSettings {
     name: 'test', protocol: 'vrrp3', interface: 'eth0', srcip: ip('10.77.0.12'), mcast: ip('224.0.0.18'), vhid: 51, password: null,
     preempt: false, neutral: false, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], advbase: 1, priority: 100,
     upscript: null, downscript: null, ignoreifstate: false,
-    xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {},
+    xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null,
     ...over,
   };
 }

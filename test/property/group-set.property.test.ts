@@ -88,7 +88,7 @@ const group = (name: string, vhid: number, advskew: number, pw: string): GroupSe
   name, protocol: 'carp', interface: 'eth0', srcip: parseIp('10.0.0.1')!, mcast: parseIp('224.0.0.18')!, vhid, preempt: false, neutral: false,
   addrs: [parseIp(`10.0.0.${100 + vhid}`)!],
   advbase: 1, upscript: null, downscript: null, ignoreifstate: false, xparam: null, peers: [], peerMinTtl: 255,
-  announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, password: Buffer.from(pw), advskew, deadratio: 3,
+  announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null, password: Buffer.from(pw), advskew, deadratio: 3,
   shutdown: false, nomcast: false,
 });
 const groupsArb = fc

@@ -108,6 +108,7 @@ const more: Case[] = [
   { name: 'downscript not executable', argv: [...BASE, '-d/etc/ucarp/not-exec.sh'], names: '--downscript', code: 66 },
   { name: 'config missing', argv: [...BASE, '--config=/nope.conf'], names: '--config', code: 66 },
   { name: 'config-dir missing', argv: ['--config-dir=/nope'], names: '--config-dir', code: 66 },
+  { name: 'sync-group bad name', argv: [...BASE, '--sync-group=a b'], names: '--sync-group' },
   { name: 'config unreadable', argv: [...BASE, '-c', '/etc/ucarp/secret-pass'], names: '--config', code: 66 },
   { name: 'config empty name', argv: [...BASE, '--config='], names: '--config' },
   { name: 'config names a config', argv: [...BASE, '-c', '/etc/ucarp/nested.conf'], names: 'UCARP_CONFIG in /etc/ucarp/nested.conf line 1' },

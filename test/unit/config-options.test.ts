@@ -86,6 +86,7 @@ const table: Acceptance[] = [
   { long: 'check', value: 'tcp:127.0.0.1:80', check: (s) => assert.deepEqual(s.checks.map((c) => c.target), [{ kind: 'tcp', host: '127.0.0.1', port: 80 }]) },
   { long: 'metrics', value: '10.0.0.1:9167', check: (s) => assert.deepEqual(s.metrics, { host: '10.0.0.1', port: 9167 }) },
   { long: 'run-dir', value: '/tmp/ucarp-run', check: (s) => assert.equal(s.runDir, '/tmp/ucarp-run') },
+  { long: 'sync-group', value: 'router-1', check: (s) => assert.equal(s.syncGroup, 'router-1') },
 ];
 
 test('the table names every option except --help and --version', () => {
@@ -152,6 +153,7 @@ test('defaults', () => {
     checks: [],
     metrics: null,
     configDir: null,
+    syncGroup: null,
     runDir: '/run/ucarp-ts',
     extraEnv: {},
   });

@@ -73,6 +73,7 @@ test('the init-script config file alone drives a complete Settings', () => {
     checks: [],
     metrics: null,
     configDir: null,
+    syncGroup: null,
     runDir: '/run/ucarp-ts',
     extraEnv: { UCARP_MASK: '24' },
   });

@@ -30,7 +30,7 @@ function settings(version: 2 | 3, password: string | null): VrrpGroupSettings {
     password: password === null ? null : Buffer.from(password), preempt: false, neutral: false, addrs: VIPS,
     advbase: version === 2 ? 1 : 0.05, priority: PRIORITY, upscript: null, downscript: null,
     ignoreifstate: false, xparam: null, name: 'test',
-    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {},
+    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null,
   };
 }
 
