@@ -2,7 +2,7 @@
 // through systemd's own checker: `systemd-analyze verify` must have nothing to say, and
 // the offline security review must rate each unit well.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,15 +55,18 @@ for (const [file, instanceName] of [['ucarp-ts@.service', 'ucarp-ts@vip1.service
 }
 
 /** [Service] key's value in the unit (single-valued keys only). */
-function serviceKey(key: string): string {
-  const m = new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(UNIT, 'utf8'));
+function serviceKey(key: string, unit = UNIT): string {
+  const m = new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(unit, 'utf8'));
   assert.ok(m, `the unit has no ${key}`);
   return m[1]!;
 }
 
 requireProgram('setpriv', 'util-linux');
 
-describe("the unit's ExecStart, run with the unit's capabilities and no-new-privs, in a lab host", () => {
+const ONE_UNIT = join(EXAMPLES, 'systemd', 'ucarp-ts.service');
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+describe("the units' ExecStart, run with the unit's capabilities and no-new-privs, in a lab host", () => {
   let lab: Lab;
   let dir: string;
   const VIP = '10.77.0.90';
@@ -76,52 +79,94 @@ describe("the unit's ExecStart, run with the unit's capabilities and no-new-priv
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts, holds the address with only CAP_NET_RAW and CAP_NET_ADMIN, and stops cleanly on KillSignal', async () => {
+  /** The example config file for this host, with the address, id and the example scripts. */
+  function exampleConf(vip: string, vhid: number): string {
     let conf = readFileSync(join(EXAMPLES, 'ucarp-ts.conf'), 'utf8');
     for (const [k, v] of Object.entries({
       UCARP_SRCIP: lab.host('a').addr,
-      UCARP_ADDR: VIP,
+      UCARP_VHID: String(vhid),
+      UCARP_ADDR: vip,
       UCARP_UPSCRIPT: join(EXAMPLES, 'vip-up.sh'),
       UCARP_DOWNSCRIPT: join(EXAMPLES, 'vip-down.sh'),
     })) {
       conf = conf.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`);
     }
-    writeFileSync(join(dir, 'vip1.conf'), `${conf}UCARP_FACILITY=none\n`, { mode: 0o600 });
+    return conf;
+  }
+
+  /** Runs the unit's ExecStart (paths replaced) as systemd would confine it; returns the daemon's pid. */
+  async function execStart(unit: string, replace: [string, string][]): Promise<number> {
     const pidfile = join(dir, 'ucarp-ts.pid');
-    const exec = serviceKey('ExecStart')
-      .replace('/usr/local/bin/ucarp-ts', CLI)
-      .replace('/etc/ucarp-ts/%i.conf', join(dir, 'vip1.conf'))
-      .replace(serviceKey('PIDFile'), pidfile)
-      .split(/\s+/);
-    const caps = serviceKey('CapabilityBoundingSet').split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
-    const r = await lab.exec('a', ['setpriv', '--no-new-privs', '--bounding-set', ['-all', ...caps].join(','), '--inh-caps', '-all', ...exec]);
+    let line = serviceKey('ExecStart', unit).replace('/usr/local/bin/ucarp-ts', CLI).replace(serviceKey('PIDFile', unit), pidfile);
+    for (const [from, to] of replace) line = line.replace(from, to);
+    const caps = serviceKey('CapabilityBoundingSet', unit).split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
+    const r = await lab.exec('a', ['setpriv', '--no-new-privs', '--bounding-set', ['-all', ...caps].join(','), '--inh-caps', '-all', ...line.split(/\s+/)]);
     assert.equal(r.code, 0, r.stderr);
     const pid = Number(readFileSync(pidfile, 'utf8'));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const CAP_NET_ADMIN = 12;
+    const CAP_NET_RAW = 13;
+    assert.equal(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1], ((1n << BigInt(CAP_NET_ADMIN)) | (1n << BigInt(CAP_NET_RAW))).toString(16).padStart(16, '0'));
+    assert.equal(/^NoNewPrivs:\s*(\d)$/m.exec(status)?.[1], '1');
+    return pid;
+  }
+
+  async function waitHeld(vip: string, held: boolean, what: string): Promise<void> {
+    const end = Date.now() + 8000;
+    while ((await lab.holders(vip)).includes('a') !== held) {
+      assert.ok(Date.now() < end, what);
+      await sleep(50);
+    }
+  }
+
+  /** KillSignal, then the daemon must be gone with its pidfile. */
+  async function stopUnit(unit: string, pid: number): Promise<void> {
+    process.kill(pid, serviceKey('KillSignal', unit) as NodeJS.Signals);
+    const gone = Date.now() + 5000;
+    while (existsSync(`/proc/${pid}`)) {
+      assert.ok(Date.now() < gone, 'exits on KillSignal');
+      await sleep(50);
+    }
+    assert.ok(!existsSync(join(dir, 'ucarp-ts.pid')));
+  }
+
+  const kill = (pid: number) => {
     try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const CAP_NET_ADMIN = 12;
-      const CAP_NET_RAW = 13;
-      assert.equal(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1], ((1n << BigInt(CAP_NET_ADMIN)) | (1n << BigInt(CAP_NET_RAW))).toString(16).padStart(16, '0'));
-      assert.equal(/^NoNewPrivs:\s*(\d)$/m.exec(status)?.[1], '1');
-      const end = Date.now() + 8000;
-      while (!(await lab.holders(VIP)).includes('a')) {
-        assert.ok(Date.now() < end, 'the upscript (ip addr) ran with those capabilities');
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      process.kill(pid, serviceKey('KillSignal') as NodeJS.Signals);
-      const gone = Date.now() + 5000;
-      while (existsSync(`/proc/${pid}`)) {
-        assert.ok(Date.now() < gone, 'exits on KillSignal');
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      assert.ok(!existsSync(pidfile));
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+
+  it('ucarp-ts@.service: starts, holds the address with only CAP_NET_RAW and CAP_NET_ADMIN, and stops cleanly on KillSignal', async () => {
+    writeFileSync(join(dir, 'vip1.conf'), `${exampleConf(VIP, 1)}UCARP_FACILITY=none\n`, { mode: 0o600 });
+    const pid = await execStart(UNIT, [['/etc/ucarp-ts/%i.conf', join(dir, 'vip1.conf')]]);
+    try {
+      await waitHeld(VIP, true, 'the upscript (ip addr) ran with those capabilities');
+      await stopUnit(UNIT, pid);
       assert.deepEqual(await lab.holders(VIP), [], 'UCARP_SHUTDOWN=yes: the downscript dropped the address');
     } finally {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      kill(pid);
+    }
+  });
+
+  it('ucarp-ts.service: every file of the directory is a group; ExecReload (SIGHUP) adds a new one under the same confinement', async () => {
+    const groupsDir = join(dir, 'groups');
+    mkdirSync(groupsDir);
+    const VIP2 = '10.77.0.91';
+    writeFileSync(join(groupsDir, 'vip1.conf'), exampleConf(VIP, 1), { mode: 0o600 });
+    const pid = await execStart(ONE_UNIT, [['/etc/ucarp-ts', groupsDir], ['--daemonize', '--daemonize --facility=none']]);
+    try {
+      await waitHeld(VIP, true, 'the first group holds its address');
+      writeFileSync(join(groupsDir, 'vip2.conf'), exampleConf(VIP2, 2), { mode: 0o600 });
+      assert.equal(serviceKey('ExecReload', ONE_UNIT), '/bin/kill -HUP $MAINPID');
+      process.kill(pid, 'SIGHUP');
+      await waitHeld(VIP2, true, 'the reload started the new group (its reader ran confined too)');
+      assert.ok((await lab.holders(VIP)).includes('a'), 'the first group went on');
+      await stopUnit(ONE_UNIT, pid);
+      assert.deepEqual([...(await lab.holders(VIP)), ...(await lab.holders(VIP2))], [], 'both released on stop');
+    } finally {
+      kill(pid);
     }
   });
 });
