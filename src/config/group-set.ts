@@ -33,8 +33,17 @@ const describe = (g: GroupSettings): string => (g.protocol === 'carp' ? `vhid ${
 export function findConflict(groups: readonly SourcedGroup[]): string | null {
   const ids = new Map<string, SourcedGroup>();
   const addresses = new Map<IpAddress, SourcedGroup>();
+  /** The multicast group of each link: its one advert socket is a member of one group. */
+  const multicast = new Map<string, SourcedGroup>();
   for (const entry of groups) {
     const g = entry.group;
+    if (g.peers.length === 0) {
+      const other = multicast.get(linkKey(g));
+      if (other && other.group.mcast !== g.mcast) {
+        return `${entry.source}: multicast group ${g.mcast} on ${g.interface}, where ${other.source} uses ${other.group.mcast}; the groups of an interface share one`;
+      }
+      if (!other) multicast.set(linkKey(g), entry);
+    }
     const id = `${linkKey(g)}/${g.vhid}`;
     const first = ids.get(id);
     if (first) {

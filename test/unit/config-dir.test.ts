@@ -101,6 +101,11 @@ test('two groups with one id on one interface, or one address in two groups, are
     refusal(run(['--config-dir', D], { [a]: carp(1, '10.0.0.101'), [b]: carp(2, '10.0.0.102 10.0.0.101') })),
     `ucarp-ts: ${b}: address 10.0.0.101 is already in ${a}\n`,
   );
+  // One advert socket per interface joins one multicast group.
+  assert.equal(
+    refusal(run(['--config-dir', D], { [a]: carp(1, '10.0.0.101'), [b]: carp(2, '10.0.0.102', 'UCARP_MCAST=224.0.0.99\n') })),
+    `ucarp-ts: ${b}: multicast group 224.0.0.99 on eth0, where ${a} uses 224.0.0.18; the groups of an interface share one\n`,
+  );
 });
 
 test('no password of any file ever reaches an error line', () => {
