@@ -107,12 +107,12 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
   const running = new Groups(log, settings.configDir !== null);
   try {
     running.start(groupSettings);
+    if (pidfile) writePidfile(pidfile);
   } catch (e) {
     syslog?.write('error', message(e)); // stderr gets the line from refuseToStart()
     void refuseToStart(message(e), child);
     return;
   }
-  if (pidfile) writePidfile(pidfile);
   child?.ready();
   groups = running;
 
