@@ -51,6 +51,9 @@ export class Groups {
     } catch (e) {
       for (const d of created) if (!started.includes(d)) this.running.delete(d.settings.name);
       for (const d of started) void d.stop('start-up failed');
+      const failed = created[started.length];
+      // With many groups, the line names the one that could not start.
+      if (this.labelled && failed && e instanceof Error) e.message = `${groupLabel(failed.settings)}: ${e.message}`;
       throw e;
     }
   }
