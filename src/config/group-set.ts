@@ -35,8 +35,17 @@ export function findConflict(groups: readonly SourcedGroup[]): string | null {
   const addresses = new Map<IpAddress, SourcedGroup>();
   /** The multicast group of each link: its one advert socket is a member of one group. */
   const multicast = new Map<string, SourcedGroup>();
+  /** IPv6: the socket sends from one source address, so the groups of an interface share it. */
+  const sources = new Map<string, SourcedGroup>();
   for (const entry of groups) {
     const g = entry.group;
+    if (addressFamily(g) === 'ipv6') {
+      const other = sources.get(linkKey(g));
+      if (other && other.group.srcip !== g.srcip) {
+        return `${entry.source}: source ${g.srcip} on ${g.interface}, where ${other.source} uses ${other.group.srcip}; the IPv6 groups of an interface share one`;
+      }
+      if (!other) sources.set(linkKey(g), entry);
+    }
     if (g.peers.length === 0) {
       const other = multicast.get(linkKey(g));
       if (other && other.group.mcast !== g.mcast) {

@@ -112,3 +112,16 @@ test('no password of any file ever reaches an error line', () => {
   const out = run(['--config-dir', D], { [`${D}/a.conf`]: carp(1, '10.0.0.101'), [`${D}/b.conf`]: carp(2, '10.0.0.102', 'UCARP_XPARAM=secret1\nUCARP_ADVBASE=secret2\n') });
   assert.ok(!refusal(out).includes('secret2'), refusal(out));
 });
+
+test('IPv6 groups of one interface share their source (the socket sends from one); with one source they run side by side', () => {
+  const v6 = (vrid: number, src: string) => `UCARP_INTERFACE=eth0\nUCARP_SRCIP=${src}\nUCARP_PROTOCOL=vrrp3\nUCARP_VHID=${vrid}\nUCARP_ADDR=fd79::${vrid}\n`;
+  const run6 = (files: Record<string, string>) =>
+    parseSettings(['--config-dir', D], {}, memoryHostChecks({ files, interfaces: INTERFACES, linkLocal: { eth0: ['fe80::1', 'fe80::2'] } }));
+  const a = `${D}/a.conf`;
+  const b = `${D}/b.conf`;
+  assert.equal(settings(run6({ [a]: v6(1, 'fe80::1'), [b]: v6(2, 'fe80::1') })).groups.length, 2);
+  assert.equal(
+    refusal(run6({ [a]: v6(1, 'fe80::1'), [b]: v6(2, 'fe80::2') })),
+    `ucarp-ts: ${b}: source fe80::2 on eth0, where ${a} uses fe80::1; the IPv6 groups of an interface share one\n`,
+  );
+});
