@@ -29,11 +29,12 @@ const pairs = (r: Record<string, number>): string =>
     .map(([k, n]) => `${k}=${n}`)
     .join(' ') || 'none';
 
-export function formatGroup(g: GroupSnapshot, pid: number, now: number): string {
+/** `named`: the daemon serves several groups (--config-dir), so the line starts with the group's name. */
+export function formatGroup(g: GroupSnapshot, pid: number, now: number, named = false): string {
   const ago = (iso: string): string => `${formatAge(now - Date.parse(iso))} ago`;
   const p = g.preference;
   const parts = [
-    `${g.interface} ${g.protocol} vhid ${g.vhid}: ${g.state} since ${g.since} (${formatAge(now - Date.parse(g.since))})`,
+    `${named ? `${g.name}: ` : ''}${g.interface} ${g.protocol} vhid ${g.vhid}: ${g.state} since ${g.since} (${formatAge(now - Date.parse(g.since))})`,
     `${p.kind} ${p.configured}${p.effective !== p.configured ? ` (effective ${p.effective})` : ''}`,
     `master heard ${g.masterHeard ? `${g.masterHeard.address} ${ago(g.masterHeard.at)}` : 'none'}`,
     `addresses ${g.addresses.join(',')}`,
@@ -57,7 +58,8 @@ function lastScript(g: GroupSnapshot, ago: (iso: string) => string): string {
 function formatAnswer(a: DaemonAnswer, now: number): string[] {
   if (!('snapshot' in a)) return [`pid ${a.pid}: not answering (${a.problem})`];
   if (a.snapshot.groups.length === 0) return [`pid ${a.pid}: starting, no group yet`];
-  return a.snapshot.groups.map((g) => formatGroup(g, a.pid, now));
+  const named = a.snapshot.groups.length > 1;
+  return a.snapshot.groups.map((g) => formatGroup(g, a.pid, now, named));
 }
 
 export function formatStatus(q: StatusQuery, runDir: string, now = Date.now()): string {

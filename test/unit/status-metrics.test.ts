@@ -76,6 +76,17 @@ describe('status lines and exit codes', () => {
     assert.match(formatGroup(groupSnapshot({ preference: { kind: 'priority', configured: 150, effective: 90 } }), 1, now), /; priority 150 \(effective 90\);/);
   });
 
+  it('several groups in one daemon: each line starts with its group name; one group: no name', () => {
+    const db = groupSnapshot({ group: 'eth1/vrrp3/51', name: 'db', interface: 'eth1', protocol: 'vrrp3', vhid: 51 });
+    const web = groupSnapshot({ name: 'web' });
+    const lines = formatStatus({ dirExists: true, answers: [{ pid: 42, snapshot: snap([web, db]) }] }, '/x', now).trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /^web: eth0 carp vhid 7: MASTER since /);
+    assert.match(lines[1]!, /^db: eth1 vrrp3 vhid 51: MASTER since .*; pid 42$/);
+    const one = formatStatus({ dirExists: true, answers: [{ pid: 42, snapshot: snap([web]) }] }, '/x', now);
+    assert.match(one, /^eth0 carp vhid 7: MASTER since /);
+  });
+
   it('0 healthy, 1 for FAULT, a failed last script or a silent daemon, 3 for none', () => {
     assert.equal(statusExitCode({ dirExists: true, answers: [{ pid: 42, snapshot: snap() }] }), 0);
     assert.equal(statusExitCode({ dirExists: true, answers: [{ pid: 42, snapshot: snap([groupSnapshot({ state: 'FAULT' })]) }] }), 1);
