@@ -13,7 +13,9 @@
 // - Take over together. When a member becomes MASTER, every other member does too, at
 //   once (keepalived does the same): when the peer hands the group over, one member hears
 //   it first, and the others, whose master may have gone silent without a word (its link
-//   died), need not wait out their master-down interval.
+//   died), need not wait out their master-down interval. (keepalived 2.2.7 is slower
+//   here: a member that heard priority 0 waits until every member's own timer has run
+//   out. It converges all the same; README, sync groups against keepalived.)
 // - But a member takes over by itself (its master went silent, or it preempts) only while
 //   no other member follows a live master. Otherwise the node would take the group,
 //   lose the member whose master is alive at once, hand all back, and take it again

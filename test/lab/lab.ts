@@ -9,6 +9,10 @@
 // With `ipv6` too it is dual stack: subnet k (<c+1+i>) is also fd77:<k>::/64, the host at
 // fd77:<k>::11, the client at fd77:<k>::100, the router at fd77:<k>::1 forwarding IPv6.
 //
+// With `secondSubnet` (bridged labs only) there is a second network, as a router pair has an
+// inside and an outside: bridge br1 in the switch namespace, and every host (the client too)
+// also has eth1 at <secondSubnet>.<octet>/24, its cable w<octet>; cutLink(host, 'eth1') cuts it.
+//
 // Nothing is created in the root namespace. Every namespace is removed by
 // destroy(), by withLab() whatever happens, by process exit/signal handlers,
 // and by sweepStaleLabs() for runs that were killed outright.
@@ -43,6 +47,19 @@ export interface LabOptions {
    * duplicate address detection).
    */
   ipv6?: boolean;
+  /** First three octets of a second network: br1, and eth1 on every host (see the top of this file). */
+  secondSubnet?: string;
+}
+
+/** One of a host's interfaces and its cable to the switch. */
+export interface LabNic {
+  ifname: string;
+  addr: string;
+  mac: string;
+  /** The switch-side end of the cable. */
+  peer: string;
+  /** The bridge the cable is on (bridged labs). */
+  bridge: string;
 }
 
 export interface LabHost {
@@ -60,6 +77,8 @@ export interface LabHost {
   addr6?: string;
   /** Routed IPv6 labs: the router's address on this host's subnet (its default IPv6 route). */
   gateway6?: string;
+  /** Labs with a second network: eth1 on it. */
+  eth1?: LabNic;
 }
 
 type HostRef = string | LabHost;
@@ -88,6 +107,7 @@ export class Lab {
   private readonly keepFiles: boolean;
   private readonly routed: boolean;
   private readonly ipv6: boolean;
+  private readonly secondSubnet: string | undefined;
   private readonly atDestroy: (() => void)[] = [];
   private destroyed = false;
   private blackhole = false;
@@ -97,6 +117,7 @@ export class Lab {
     this.id = `uts${process.pid}-${labCounter++}`;
     this.routed = opts.routed ?? false;
     this.ipv6 = opts.ipv6 ?? false;
+    this.secondSubnet = opts.secondSubnet;
     this.switchNs = `${this.id}-${this.routed ? 'router' : 'switch'}`;
     this.subnet = opts.subnet ?? '10.77.0';
     this.keepFiles = opts.keepFiles ?? false;
@@ -105,7 +126,10 @@ export class Lab {
 
   /** Builds the lab. On failure, whatever was built is removed again. */
   static async create(opts: LabOptions): Promise<Lab> {
-    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(opts.subnet ?? '10.77.0')) throw new Error(`bad subnet ${opts.subnet}`);
+    for (const net of [opts.subnet ?? '10.77.0', opts.secondSubnet ?? '10.79.0']) {
+      if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(net)) throw new Error(`bad subnet ${net}`);
+    }
+    if (opts.secondSubnet !== undefined && (opts.routed || opts.ipv6)) throw new Error('a second network is for bridged IPv4 labs only');
     const names = [...opts.hosts];
     if (names.length + FIRST_HOST_OCTET > CLIENT_OCTET) throw new Error('too many hosts');
     for (const n of names) {
@@ -144,8 +168,10 @@ export class Lab {
       await runOk(['ip', 'netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1',
         'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
     } else {
-      await runOk(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
-      await runOk(['ip', '-n', sw, 'link', 'set', 'br0', 'up']);
+      for (const br of this.secondSubnet === undefined ? ['br0'] : ['br0', 'br1']) {
+        await runOk(['ip', '-n', sw, 'link', 'add', br, 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
+        await runOk(['ip', '-n', sw, 'link', 'set', br, 'up']);
+      }
     }
     const plan = names.map((name, i) => ({ name, octet: FIRST_HOST_OCTET + i }));
     if (client) plan.push({ name: 'client', octet: CLIENT_OCTET });
@@ -166,6 +192,9 @@ export class Lab {
         peer: `v${octet}`,
         ...(this.routed ? { gateway: `${net}.1` } : {}),
         ...(this.ipv6 ? ipv6 : {}),
+        ...(this.secondSubnet !== undefined
+          ? { eth1: { ifname: 'eth1', addr: `${this.secondSubnet}.${octet}`, mac: `02:77:00:00:01:${octet.toString(16).padStart(2, '0')}`, peer: `w${octet}`, bridge: 'br1' } }
+          : {}),
       };
       this.hostsByName.set(name, host);
       this.processes.set(name, new Set());
@@ -180,6 +209,7 @@ export class Lab {
         await run(['ip', 'netns', 'exec', host.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       }
       await this.addInterface(host);
+      if (host.eth1) await this.addBridgedNic(host, host.eth1);
     }
   }
 
@@ -225,19 +255,32 @@ export class Lab {
     return proc;
   }
 
-  /** Takes the switch side of the cable down: the host sees no carrier. */
-  async cutLink(ref: HostRef): Promise<void> {
-    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.host(ref).peer, 'down']);
+  /** The host's interfaces: eth0, and eth1 in labs with a second network. */
+  nics(ref: HostRef): LabNic[] {
+    const h = this.host(ref);
+    return [{ ifname: h.ifname, addr: h.addr, mac: h.mac, peer: h.peer, bridge: 'br0' }, ...(h.eth1 ? [h.eth1] : [])];
   }
 
-  async restoreLink(ref: HostRef): Promise<void> {
-    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.host(ref).peer, 'up']);
+  /** One of the host's interfaces by name. */
+  nic(ref: HostRef, ifname: string): LabNic {
+    const n = this.nics(ref).find((x) => x.ifname === ifname);
+    if (!n) throw new Error(`host "${this.host(ref).name}" has no ${ifname} in lab ${this.id}`);
+    return n;
   }
 
-  /** The host dies: cable cut, and everything running in it SIGKILLed. */
+  /** Takes the switch side of the cable down (eth0's unless told): the host sees no carrier. */
+  async cutLink(ref: HostRef, ifname = 'eth0'): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.nic(ref, ifname).peer, 'down']);
+  }
+
+  async restoreLink(ref: HostRef, ifname = 'eth0'): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', this.nic(ref, ifname).peer, 'up']);
+  }
+
+  /** The host dies: every cable cut, and everything running in it SIGKILLed. */
   async crash(ref: HostRef): Promise<void> {
     const h = this.host(ref);
-    await this.cutLink(h);
+    for (const n of this.nics(h)) await this.cutLink(h, n.ifname);
     await this.killAllIn(h, 'SIGKILL');
   }
 
@@ -265,6 +308,14 @@ export class Lab {
     if (h.gateway6) await runOk(['ip', '-n', h.ns, '-6', 'route', 'add', 'default', 'via', h.gateway6]);
   }
 
+  private async addBridgedNic(h: LabHost, n: LabNic): Promise<void> {
+    await runOk(['ip', '-n', this.switchNs, 'link', 'add', n.peer, 'type', 'veth', 'peer', 'name', n.ifname, 'netns', h.ns]);
+    await runOk(['ip', '-n', h.ns, 'link', 'set', n.ifname, 'address', n.mac]);
+    await runOk(['ip', '-n', this.switchNs, 'link', 'set', n.peer, 'master', n.bridge, 'up']);
+    await runOk(['ip', '-n', h.ns, 'addr', 'add', `${n.addr}/24`, 'dev', n.ifname]);
+    await runOk(['ip', '-n', h.ns, 'link', 'set', n.ifname, 'up']);
+  }
+
   /** Runs a command inside the router (routed labs) or switch namespace. */
   execInRouter(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     this.assertLive();
@@ -285,13 +336,15 @@ export class Lab {
     this.atDestroy.push(fn);
   }
 
-  /** The hosts whose eth0 carries this address. */
+  /** The hosts whose eth0 (or eth1) carries this address. */
   async holders(addr: string): Promise<string[]> {
     const found = await Promise.all(
       this.hosts.map(async (h) => {
         const v6 = addr.includes(':');
-        const r = await run(['ip', '-n', h.ns, v6 ? '-6' : '-4', '-o', 'addr', 'show', 'dev', h.ifname]);
-        const has = r.stdout.split('\n').some((l) => l.includes(` ${v6 ? 'inet6' : 'inet'} ${addr}/`));
+        const r = await run(['ip', '-n', h.ns, v6 ? '-6' : '-4', '-o', 'addr', 'show']);
+        // "2: eth0    inet 10.77.0.11/24 ...": only the lab's interfaces count (not lo).
+        const ifnames = new Set(this.nics(h).map((n) => n.ifname));
+        const has = r.stdout.split('\n').some((l) => ifnames.has((l.split(/\s+/)[1] ?? '').replace(/@.*/, '')) && l.includes(` ${v6 ? 'inet6' : 'inet'} ${addr}/`));
         return has ? h.name : undefined;
       }),
     );

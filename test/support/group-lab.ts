@@ -15,6 +15,8 @@ export interface GroupSpec {
   vip: string;
   /** CARP advskew or VRRP priority. */
   preference: number;
+  /** The host's interface (a LabNic's name); eth0 unless told. */
+  ifname?: string;
   /** More KEY=value lines (UCARP_MASK=24, ...). */
   extra?: string[];
 }
@@ -27,10 +29,10 @@ export function groupLabel(g: GroupSpec): string {
 }
 
 /** A --config file for the group, with $VAR references as an operator would write them. */
-export function groupFile(host: LabHost, g: GroupSpec, scripts: { up: string; down: string }): string {
+export function groupFile(nic: { ifname: string; addr: string }, g: GroupSpec, scripts: { up: string; down: string }): string {
   const lines = [
-    `UCARP_INTERFACE=${host.ifname}`,
-    `UCARP_SRCIP=${host.addr}`,
+    `UCARP_INTERFACE=${nic.ifname}`,
+    `UCARP_SRCIP=${nic.addr}`,
     `UCARP_PROTOCOL=${g.protocol}`,
     `UCARP_VHID=${g.id}`,
     `UCARP_ADDR=${g.vip}`,
@@ -76,7 +78,8 @@ export class GroupsNode {
   }
 
   write(g: GroupSpec): void {
-    writeFileSync(join(this.dir, `${g.name}.conf`), groupFile(this.host, g, this.scripts), { mode: 0o600 });
+    const nic = this.lab.nic(this.host, g.ifname ?? this.host.ifname);
+    writeFileSync(join(this.dir, `${g.name}.conf`), groupFile(nic, g, this.scripts), { mode: 0o600 });
   }
 
   remove(name: string): void {

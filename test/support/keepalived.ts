@@ -26,10 +26,31 @@ export interface KeepalivedOptions {
   trackScript?: { command: string; interval: number; fall: number; rise: number; weight: number };
 }
 
+type KeepalivedHost = { name: string; addr: string; ifname: string; addr6?: string };
+
 /** keepalived.conf for one instance called VI_1 on eth0. IPv6 addresses make it an IPv6 instance (version 3). */
-export function keepalivedConfig(host: { name: string; addr: string; ifname: string; addr6?: string }, o: KeepalivedOptions): string {
-  const ipv6 = o.vips.some((v) => v.includes(':'));
-  const lines = [
+export function keepalivedConfig(host: KeepalivedHost, o: KeepalivedOptions): string {
+  return [...globalLines(host, o), ...instanceLines('VI_1', host, o)].join('\n');
+}
+
+/** One instance of a keepalived sync group, on one of the host's interfaces. */
+export interface KeepalivedMember extends KeepalivedOptions {
+  /** Its vrrp_instance name (also how its log lines are told apart). */
+  instance: string;
+  nic: { ifname: string; addr: string };
+}
+
+/** keepalived.conf for a vrrp_sync_group `group` of several instances (no track script). */
+export function keepalivedSyncConfig(host: KeepalivedHost, group: string, members: readonly KeepalivedMember[]): string {
+  return [
+    ...globalLines(host, {}),
+    `vrrp_sync_group ${group} {`, '  group {', ...members.map((m) => `    ${m.instance}`), '  }', '}',
+    ...members.flatMap((m) => instanceLines(m.instance, { ...host, ...m.nic }, m)),
+  ].join('\n');
+}
+
+function globalLines(host: KeepalivedHost, o: Pick<KeepalivedOptions, 'trackScript'>): string[] {
+  return [
     'global_defs {',
     `  router_id lab_${host.name}`,
     // Announce the addresses once on takeover, like ucarp-ts; no repeat 5 s later to muddy captures.
@@ -46,7 +67,13 @@ export function keepalivedConfig(host: { name: string; addr: string; ifname: str
         ]
       : []),
     '}',
-    'vrrp_instance VI_1 {',
+  ];
+}
+
+function instanceLines(instance: string, host: KeepalivedHost, o: KeepalivedOptions): string[] {
+  const ipv6 = o.vips.some((v) => v.includes(':'));
+  const lines = [
+    `vrrp_instance ${instance} {`,
     // nopreempt is only allowed with an initial BACKUP state, and BACKUP is what ucarp-ts starts in too.
     '  state BACKUP',
     `  interface ${host.ifname}`,
@@ -62,14 +89,14 @@ export function keepalivedConfig(host: { name: string; addr: string; ifname: str
     lines.push(`  unicast_src_ip ${ipv6 ? host.addr6 : host.addr}`, '  unicast_peer {', ...o.unicastPeers.map((p) => `    ${p}`), '  }');
   }
   lines.push('  virtual_ipaddress {', ...o.vips.map((v) => `    ${v}/${v.includes(':') ? 128 : 32} dev ${host.ifname}`), '  }', '}', '');
-  return lines.join('\n');
+  return lines;
 }
 
 export interface Keepalived {
   readonly process: LabProcess;
   readonly confPath: string;
-  /** Waits for "(VI_1) Entering <state> STATE" after the given output mark. */
-  waitForState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs?: number, since?: number): Promise<void>;
+  /** Waits for "(<instance>) Entering <state> STATE" (VI_1 unless told) after the given output mark. */
+  waitForState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs?: number, since?: number, instance?: string): Promise<void>;
   /** SIGTERM to the parent, which stops its VRRP child (priority 0 if MASTER); waits for the exit. */
   stop(): Promise<void>;
 }
@@ -82,9 +109,20 @@ export function keepalivedAvailable(): true {
 
 export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions): Keepalived {
   const host = lab.host(hostName);
-  const base = join(lab.tmpDir, `keepalived-${host.name}${o.instance ? `-${o.instance}` : ''}`);
+  return runKeepalived(lab, hostName, `keepalived-${host.name}${o.instance ? `-${o.instance}` : ''}`, keepalivedConfig(host, o));
+}
+
+/** keepalived with a vrrp_sync_group of the members (each on its own interface of the host). */
+export function startKeepalivedSync(lab: Lab, hostName: string, group: string, members: readonly KeepalivedMember[]): Keepalived {
+  const host = lab.host(hostName);
+  return runKeepalived(lab, hostName, `keepalived-${host.name}-${group}`, keepalivedSyncConfig(host, group, members));
+}
+
+function runKeepalived(lab: Lab, hostName: string, name: string, config: string): Keepalived {
+  const host = lab.host(hostName);
+  const base = join(lab.tmpDir, name);
   const confPath = `${base}.conf`;
-  writeFileSync(confPath, keepalivedConfig(host, o));
+  writeFileSync(confPath, config);
   const argv = [
     KEEPALIVED,
     '--dont-fork', '--log-console', '--log-detail', '--no-syslog', '--vrrp', '--dont-respawn',
@@ -95,8 +133,8 @@ export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions
   return {
     process: proc,
     confPath,
-    async waitForState(state, timeoutMs = 10_000, since = 0) {
-      await proc.waitForOutput(new RegExp(`\\(VI_1\\) Entering ${state} STATE`), timeoutMs, since);
+    async waitForState(state, timeoutMs = 10_000, since = 0, instance = 'VI_1') {
+      await proc.waitForOutput(new RegExp(`\\(${instance}\\) Entering ${state} STATE`), timeoutMs, since);
     },
     async stop() {
       // `ip netns exec` execs keepalived, so this pid is keepalived's parent process.
