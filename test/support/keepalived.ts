@@ -40,11 +40,11 @@ export interface KeepalivedMember extends KeepalivedOptions {
   nic: { ifname: string; addr: string };
 }
 
-/** keepalived.conf for a vrrp_sync_group `group` of several instances (no track script). */
-export function keepalivedSyncConfig(host: KeepalivedHost, group: string, members: readonly KeepalivedMember[]): string {
+/** keepalived.conf for a vrrp_sync_group `group` of the first `synced` instances (all unless told; no track script). */
+export function keepalivedSyncConfig(host: KeepalivedHost, group: string, members: readonly KeepalivedMember[], synced = members.length): string {
   return [
     ...globalLines(host, {}),
-    `vrrp_sync_group ${group} {`, '  group {', ...members.map((m) => `    ${m.instance}`), '  }', '}',
+    `vrrp_sync_group ${group} {`, '  group {', ...members.slice(0, synced).map((m) => `    ${m.instance}`), '  }', '}',
     ...members.flatMap((m) => instanceLines(m.instance, { ...host, ...m.nic }, m)),
   ].join('\n');
 }
@@ -112,10 +112,10 @@ export function startKeepalived(lab: Lab, hostName: string, o: KeepalivedOptions
   return runKeepalived(lab, hostName, `keepalived-${host.name}${o.instance ? `-${o.instance}` : ''}`, keepalivedConfig(host, o));
 }
 
-/** keepalived with a vrrp_sync_group of the members (each on its own interface of the host). */
-export function startKeepalivedSync(lab: Lab, hostName: string, group: string, members: readonly KeepalivedMember[]): Keepalived {
+/** keepalived with a vrrp_sync_group of the (first `synced`) members, each on its own interface of the host. */
+export function startKeepalivedSync(lab: Lab, hostName: string, group: string, members: readonly KeepalivedMember[], synced?: number): Keepalived {
   const host = lab.host(hostName);
-  return runKeepalived(lab, hostName, `keepalived-${host.name}-${group}`, keepalivedSyncConfig(host, group, members));
+  return runKeepalived(lab, hostName, `keepalived-${host.name}-${group}`, keepalivedSyncConfig(host, group, members, synced));
 }
 
 function runKeepalived(lab: Lab, hostName: string, name: string, config: string): Keepalived {
