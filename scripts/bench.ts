@@ -1,9 +1,10 @@
 // The benchmark: ucarp-ts, ucarp 1.5.2 and keepalived side by side, in network
-// namespaces, in one run. Prints the table and the targets, writes docs/benchmarks.md
-// and docs/benchmarks.svg.
+// namespaces, in one run: the pairs, then issue 16's many-groups rows. Prints the tables
+// and the targets, writes docs/benchmarks.md and docs/benchmarks.svg.
 //
 //   node dist/scripts/bench.js [--repeat N] [--extras-repeat N] [--no-extras]
-//        [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--only id,..] [--no-write]
+//        [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--groups N] [--no-groups]
+//        [--only id,..] [--no-write]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,9 +15,10 @@ import { requireLab } from '../test/lab/requirements.js';
 import { chartPanels, renderReport, type RunInfo } from './bench/report.js';
 import { floodMeasurement, failoverTrial, idleMeasurement, PING_INTERVAL_MS, type Flooder } from './bench/scenarios.js';
 import { renderChart } from './bench/svg.js';
-import { COLUMNS, renderText, tableRows } from './bench/table.js';
-import { checkTargets, renderVerdicts } from './bench/targets.js';
-import type { EventKind, Impl, RowResult, RowSpec } from './bench/types.js';
+import { COLUMNS, GROUPS_COLUMNS, groupsRows, renderText, tableRows } from './bench/table.js';
+import { checkGroupsTargets, checkTargets, renderVerdicts } from './bench/targets.js';
+import { GROUPS_ROW_IDS, type EventKind, type GroupsRowId, type Impl, type RowResult, type RowSpec } from './bench/types.js';
+import { runGroupsRows } from './bench/groups.js';
 import { loadFlooder } from './bench/flood.js';
 
 const ROWS: RowSpec[] = [
@@ -63,7 +65,9 @@ const HELP = `Usage: sudo npm run bench [-- options]
   --idle-seconds N    idle CPU window
   --flood-rate N      forged packets per second (20000)
   --flood-seconds N   flood duration (10)
-  --only IDS          comma-separated rows: ${ROWS.map((r) => r.id).join(', ')}
+  --groups N          groups per node in the groups rows (100)
+  --no-groups         leave out the groups rows
+  --only IDS          comma-separated rows: ${[...ROWS.map((r) => r.id), ...GROUPS_ROW_IDS].join(', ')}
   --no-write          print only; leave docs/benchmarks.md and the chart as they are
 `;
 
@@ -75,6 +79,8 @@ const OPTIONS = {
   'idle-seconds': { type: 'string' },
   'flood-rate': { type: 'string' },
   'flood-seconds': { type: 'string' },
+  groups: { type: 'string' },
+  'no-groups': { type: 'boolean', default: false },
   only: { type: 'string' },
   'no-write': { type: 'boolean', default: false },
 } as const;
@@ -98,8 +104,11 @@ const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
 const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
 const floodRate = count('flood-rate', values['flood-rate'], 20_000, 1, 200_000);
 const floodSeconds = count('flood-seconds', values['flood-seconds'], 10, 1, 120);
+const groupsCount = count('groups', values.groups, 100, 2, 100);
+if (groupsCount % 2 !== 0) usage(`--groups must be even (half CARP, half VRRPv3), got ${groupsCount}`);
 const only = values.only?.split(',').map((s) => s.trim());
-for (const id of only ?? []) if (!ROWS.some((r) => r.id === id)) usage(`unknown row "${id}" (${ROWS.map((r) => r.id).join(', ')})`);
+const ALL_IDS: string[] = [...ROWS.map((r) => r.id), ...GROUPS_ROW_IDS];
+for (const id of only ?? []) if (!ALL_IDS.includes(id)) usage(`unknown row "${id}" (${ALL_IDS.join(', ')})`);
 
 try {
   requireLab();
@@ -110,6 +119,9 @@ try {
 const missing = (['ucarp', 'keepalived'] as const).filter((i) => !existsSync(BINARIES[i]));
 const rows = ROWS.filter((r) => (only ? only.includes(r.id) : !(values['no-extras'] && r.extra)))
   .filter((r) => !(missing.includes(r.master as 'ucarp') || missing.includes(r.backup as 'ucarp')));
+const GROUPS_NEEDS: Record<GroupsRowId, Impl> = { 'groups-uts': 'ucarp-ts', 'groups-ucarp': 'ucarp', 'groups-keepalived': 'keepalived' };
+const groupsIds = GROUPS_ROW_IDS.filter((id) => (only ? only.includes(id) : !values['no-groups']))
+  .filter((id) => !missing.includes(GROUPS_NEEDS[id] as 'ucarp'));
 for (const m of missing) process.stderr.write(`bench: ${BINARIES[m]} is missing; its rows are left out (scripts/setup.sh installs it)\n`);
 
 const progress = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
@@ -134,7 +146,7 @@ for (let round = 0; round < rounds; round++) {
 
 // Idle: the main pairs side by side, each in its own lab.
 const main = results.filter((r) => !r.spec.extra);
-progress(`idle: ${main.length} pairs for ${idleSeconds} s`);
+if (main.length > 0) progress(`idle: ${main.length} pairs for ${idleSeconds} s`);
 await Promise.all(
   main.map(async (r) => {
     try {
@@ -160,9 +172,15 @@ if (flooder) {
   progress('flood: no flood generator (test/support/flood.js) in this build; column not measured');
 }
 
+// Many groups per node (issue 16): after the pairs, one row at a time, each in its own lab.
+if (groupsIds.length > 0) progress(`groups: ${groupsIds.join(', ')}, ${groupsCount} per node, idle window ${idleSeconds} s`);
+const groups = await runGroupsRows(groupsIds, { count: groupsCount, idleSeconds, log: progress });
+
 const durationS = (performance.now() - t0) / 1000;
 const verdicts = checkTargets(results, PING_INTERVAL_MS);
-process.stdout.write(`\n${renderText(COLUMNS, tableRows(results, flooder !== undefined))}\n\n${renderVerdicts(verdicts).join('\n')}\n`);
+const groupsVerdicts = checkGroupsTargets(groups);
+if (results.length > 0) process.stdout.write(`\n${renderText(COLUMNS, tableRows(results, flooder !== undefined))}\n\n${renderVerdicts(verdicts).join('\n')}\n`);
+if (groups.length > 0) process.stdout.write(`\n${renderText(GROUPS_COLUMNS, groupsRows(groups))}\n\n${renderVerdicts(groupsVerdicts).join('\n')}\n`);
 
 if (!values['no-write']) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -177,11 +195,12 @@ if (!values['no-write']) {
     durationS,
     settings:
       `outage trials ${repeat} per main row, ${extrasRepeat} per mixed row; ping every ${PING_INTERVAL_MS} ms; ` +
-      `idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s`,
+      `idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s` +
+      (groups.length > 0 ? `; groups rows ${groupsCount} per node, idle window ${idleSeconds} s` : ''),
   };
   const chart = renderChart('What a client pinging the virtual address every 5 ms saw', `${info.date} · ${info.machine}`, chartPanels(results));
   writeFileSync(join(docs, 'benchmarks.svg'), chart);
-  writeFileSync(join(docs, 'benchmarks.md'), renderReport(results, verdicts, info, flooder !== undefined, 'benchmarks.svg'));
+  writeFileSync(join(docs, 'benchmarks.md'), renderReport(results, verdicts, info, flooder !== undefined, 'benchmarks.svg', { results: groups, verdicts: groupsVerdicts }));
   process.stdout.write(`\nwrote docs/benchmarks.md and docs/benchmarks.svg (${durationS.toFixed(0)} s)\n`);
 }
 

@@ -1,8 +1,8 @@
 // docs/benchmarks.md and the chart's panels, from the results of one run. Pure (tested).
 import { panelWindow, type Lane, type Panel } from './svg.js';
-import { COLUMNS, renderMarkdown, tableRows } from './table.js';
+import { COLUMNS, GROUPS_COLUMNS, groupsRows, renderMarkdown, tableRows } from './table.js';
 import { renderVerdicts, type Verdict } from './targets.js';
-import { masterDownMs, type EventKind, type Proto, type RowResult } from './types.js';
+import { GROUPS_MASTER_DOWN_MS, masterDownMs, type EventKind, type GroupsFailure, type GroupsResult, type Proto, type RowResult } from './types.js';
 
 export interface RunInfo {
   date: string;
@@ -51,7 +51,46 @@ export function chartPanels(results: readonly RowResult[]): Panel[] {
   return panels;
 }
 
-export function renderReport(results: readonly RowResult[], verdicts: readonly Verdict[], info: RunInfo, floodAvailable: boolean, chartFile: string): string {
+/** Issue 16's rows of the run and their verdicts (none: the run left them out). */
+export interface GroupsSection {
+  results: readonly (GroupsResult | GroupsFailure)[];
+  verdicts: readonly Verdict[];
+}
+
+function renderGroupsSection(g: GroupsSection): string[] {
+  if (g.results.length === 0) return [];
+  const n = g.results[0]!.count;
+  return [
+    `## Many groups per node (issue 16)`,
+    '',
+    renderMarkdown(GROUPS_COLUMNS, groupsRows(g.results)),
+    '',
+    `Two nodes, each with ${n} groups (${n / 2} CARP at advbase 1, ${n / 2} VRRPv3 at 1 s; ucarp, which speaks`,
+    `CARP only, runs all ${n} as CARP), one row after the other, each in a fresh lab. ucarp-ts: one process`,
+    `per node with every group; ucarp: one process per group; keepalived: one per node with ${n}`,
+    `vrrp_instances, ${n / 2} of them in one vrrp_sync_group. Once every group has settled (the master`,
+    'node MASTER in all, the other BACKUP), the master side is left alone a few seconds, then for',
+    'the idle window: CPU and memory are summed over all its processes (ucarp\'s resident sum counts',
+    'its shared libraries once per process; its anonymous part is what each process adds). Then',
+    'the master\'s host dies (link cut, every process SIGKILLed) and the takeover runs until the',
+    'other node holds every address and, where the daemon runs up scripts, the last one started.',
+    `The backups' Master_Down_Interval is ${Math.round(GROUPS_MASTER_DOWN_MS)} ms.`,
+    '',
+    '```',
+    ...renderVerdicts(g.verdicts),
+    '```',
+    '',
+  ];
+}
+
+export function renderReport(
+  results: readonly RowResult[],
+  verdicts: readonly Verdict[],
+  info: RunInfo,
+  floodAvailable: boolean,
+  chartFile: string,
+  groups: GroupsSection = { results: [], verdicts: [] },
+): string {
   return [
     '# Benchmarks',
     '',
@@ -88,6 +127,7 @@ export function renderReport(results: readonly RowResult[], verdicts: readonly V
     ...renderVerdicts(verdicts),
     '```',
     '',
+    ...renderGroupsSection(groups),
     '## What the client saw',
     '',
     'Green: replies; red outline: the outage; dashed line: the event (crash or SIGTERM).',

@@ -1,7 +1,7 @@
 // The results as a table: cells as text, laid out for the terminal or as Markdown.
 // Pure (unit-tested).
 import { cpuSecondsPerHour, percentOfCore, spread } from './outage.js';
-import type { EventKind, RowResult, Trial } from './types.js';
+import type { EventKind, GroupsFailure, GroupsResult, GroupsRowId, RowResult, Trial } from './types.js';
 import { REFERENCE } from './types.js';
 
 export const COLUMNS = [
@@ -64,6 +64,36 @@ export function tableRows(results: readonly RowResult[], floodAvailable: boolean
     ...results.map((r) => rowCells(r, floodAvailable)),
     ...REFERENCE.map((ref) => [ref.label, ref.crash, ref.sigterm, ref.service, ref.rss, ref.idle, ref.flood]),
   ];
+}
+
+export const GROUPS_COLUMNS = [
+  'groups per node',
+  'settle',
+  'master idle CPU (% of a core)',
+  'master resident (anonymous)',
+  'takeover after the master host dies',
+] as const;
+
+export function groupsLabel(id: GroupsRowId, count: number): string {
+  if (id === 'groups-uts') return `ucarp-ts, ${count} groups in one process`;
+  if (id === 'groups-ucarp') return `ucarp 1.5.2, ${count} processes`;
+  return `keepalived 2.2.7, ${count} instances (${count / 2} in a sync group)`;
+}
+
+/** One line per groups row, in GROUPS_COLUMNS. */
+export function groupsRows(results: readonly (GroupsResult | GroupsFailure)[]): string[][] {
+  return results.map((r) => {
+    const label = groupsLabel(r.id, r.count);
+    if ('error' in r) return [label, `failed: ${r.error.split('\n')[0]!.slice(0, 60)}`, '–', '–', '–'];
+    const pct = percentOfCore(r.idle.cpuMs, r.idle.windowMs);
+    return [
+      label,
+      `${(r.settleMs / 1000).toFixed(1)} s${r.settled < r.count ? ` (${r.settled}/${r.count} held)` : ''}`,
+      `${pct.toFixed(2)}%`,
+      `${mb(r.idle.rssKb)} (${mb(r.idle.anonKb)})${r.idle.processes > 1 ? `, ${r.idle.processes} processes` : ''}`,
+      `${r.held}/${r.count} in ${Math.round(r.takeoverMs)} ms`,
+    ];
+  });
 }
 
 /** Plain text with aligned columns, for the terminal. */

@@ -1,6 +1,6 @@
 // The issue's targets checked against the figures of one run. Pure (unit-tested).
 import { percentOfCore, spread } from './outage.js';
-import type { RowResult } from './types.js';
+import { GROUPS_MASTER_DOWN_MS, type GroupsFailure, type GroupsResult, type RowResult } from './types.js';
 
 export interface Verdict {
   target: string;
@@ -134,6 +134,30 @@ function ratioVerdict(ours: RowResult | undefined, theirs: RowResult | undefined
   const digits = what === 'idle' ? 3 : 1;
   const ratio = b > 0 ? a / b : Number.POSITIVE_INFINITY;
   return { target, figure: `${a.toFixed(digits)}% vs ${b.toFixed(digits)}% of a core: ${ratio.toFixed(2)}×`, met: ratio <= max };
+}
+
+/** Issue 16: many groups in one ucarp-ts process. */
+const GROUPS_TAKEOVER_SLACK_MS = 200;
+const GROUPS_IDLE_MAX_PERCENT = 1;
+const GROUPS_RSS_MAX_KB = 70 * 1024;
+
+/** Issue 16's targets, judged on the ucarp-ts groups row (the others are for comparison). */
+export function checkGroupsTargets(results: readonly (GroupsResult | GroupsFailure)[]): Verdict[] {
+  const r = results.find((x) => x.id === 'groups-uts');
+  if (!r) return [];
+  const takeoverMax = Math.round(GROUPS_MASTER_DOWN_MS + GROUPS_TAKEOVER_SLACK_MS);
+  const targets = [
+    `${r.count} groups: takeover ≤ master-down interval + ${GROUPS_TAKEOVER_SLACK_MS} ms (${takeoverMax} ms)`,
+    `${r.count} groups: idle CPU ≤ ${GROUPS_IDLE_MAX_PERCENT}% of a core`,
+    `${r.count} groups: resident memory ≤ ${GROUPS_RSS_MAX_KB / 1024} MB`,
+  ];
+  if ('error' in r) return targets.map((target) => ({ target, figure: `failed: ${r.error.split('\n')[0]}`, met: false }));
+  const pct = percentOfCore(r.idle.cpuMs, r.idle.windowMs);
+  return [
+    { target: targets[0]!, figure: `${r.held}/${r.count} in ${Math.round(r.takeoverMs)} ms`, met: r.held === r.count && r.takeoverMs <= takeoverMax },
+    { target: targets[1]!, figure: `${pct.toFixed(2)}%`, met: pct <= GROUPS_IDLE_MAX_PERCENT },
+    { target: targets[2]!, figure: `${(r.idle.rssKb / 1024).toFixed(1)} MB`, met: r.idle.rssKb <= GROUPS_RSS_MAX_KB },
+  ];
 }
 
 export function renderVerdicts(verdicts: readonly Verdict[]): string[] {

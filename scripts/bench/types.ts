@@ -99,3 +99,35 @@ export const REFERENCE: ReferenceLine[] = [
   { label: 'ref: ucarp 1.5.2 (behaviour doc)', crash: '3128 ms', sigterm: '3556 ms', service: '–', rss: '5.4 MB', idle: '–', flood: '10% (syslog off), 16–24% (on)' },
   { label: 'ref: keepalived VRRPv3 50 ms (behaviour doc)', crash: '155 ms', sigterm: '44 ms', service: '–', rss: '3.4 MB', idle: '–', flood: '–' },
 ];
+
+/** Issue 16's scale rows: many groups per node, each implementation its own way (scripts/bench/groups.ts). */
+export type GroupsRowId = 'groups-uts' | 'groups-ucarp' | 'groups-keepalived';
+export const GROUPS_ROW_IDS: readonly GroupsRowId[] = ['groups-uts', 'groups-ucarp', 'groups-keepalived'];
+
+/**
+ * The backups' Master_Down_Interval in the groups rows, ms (the longer of the two protocols):
+ * CARP advbase 1, advskew 100: 3 s + 100/256 s; VRRPv3 at 1 s, priority 100: 3 s + 156/256 s.
+ */
+export const GROUPS_MASTER_DOWN_MS = Math.max(3000 + (100 * 1000) / 256, 3000 + (156 * 1000) / 256);
+
+export interface GroupsResult {
+  id: GroupsRowId;
+  /** Groups per node. */
+  count: number;
+  settleMs: number;
+  /** Addresses the master node held once settled. */
+  settled: number;
+  /** The master side's idle figures, summed over its processes. */
+  idle: IdleFigures;
+  /** From the master host's crash until the other node held every address (and ran every up script). */
+  takeoverMs: number;
+  /** Addresses the other node held when the wait ended. */
+  held: number;
+}
+
+/** A groups row that could not be measured. */
+export interface GroupsFailure {
+  id: GroupsRowId;
+  count: number;
+  error: string;
+}

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chartPanels, renderReport, type RunInfo } from '../../scripts/bench/report.js';
 import { escapeXml, formatTick, niceStep, panelWindow, renderChart } from '../../scripts/bench/svg.js';
-import { COLUMNS, floodCell, idleCells, outageCell, renderMarkdown, renderText, rowCells, tableRows } from '../../scripts/bench/table.js';
-import { checkTargets, renderVerdicts } from '../../scripts/bench/targets.js';
-import type { RowResult, RowSpec, Trial } from '../../scripts/bench/types.js';
+import { COLUMNS, floodCell, GROUPS_COLUMNS, groupsRows, idleCells, outageCell, renderMarkdown, renderText, rowCells, tableRows } from '../../scripts/bench/table.js';
+import { checkGroupsTargets, checkTargets, renderVerdicts } from '../../scripts/bench/targets.js';
+import type { GroupsFailure, GroupsResult, GroupsRowId, RowResult, RowSpec, Trial } from '../../scripts/bench/types.js';
 
 const every = (from: number, to: number, step = 5): number[] => {
   const out: number[] = [];
@@ -189,6 +189,55 @@ describe('targets', () => {
   });
 });
 
+function groupsRow(id: GroupsRowId, more: Partial<GroupsResult> & { cpuMs?: number; rssMb?: number; processes?: number } = {}): GroupsResult {
+  const { cpuMs = 600, rssMb = 60, processes = 1, ...rest } = more;
+  return {
+    id,
+    count: 100,
+    settleMs: 4380,
+    settled: 100,
+    idle: { windowMs: 20_000, cpuMs, rssKb: rssMb * 1024, anonKb: 17 * 1024, processes },
+    takeoverMs: 3650,
+    held: 100,
+    ...rest,
+  };
+}
+
+describe('groups rows (issue 16)', () => {
+  it('shows settling, idle CPU, memory and the takeover, one cell per column', () => {
+    const rows = groupsRows([
+      groupsRow('groups-uts'),
+      groupsRow('groups-ucarp', { processes: 100, rssMb: 523, settled: 98 }),
+      groupsRow('groups-keepalived', { processes: 2, held: 97, takeoverMs: 20_012 }),
+    ]);
+    assert.deepEqual(rows[0], ['ucarp-ts, 100 groups in one process', '4.4 s', '3.00%', '60.0 MB (17.0 MB)', '100/100 in 3650 ms']);
+    assert.deepEqual(rows[1], ['ucarp 1.5.2, 100 processes', '4.4 s (98/100 held)', '3.00%', '523.0 MB (17.0 MB), 100 processes', '100/100 in 3650 ms']);
+    assert.equal(rows[2]![0], 'keepalived 2.2.7, 100 instances (50 in a sync group)');
+    assert.equal(rows[2]![4], '97/100 in 20012 ms');
+    assert.ok(rows.every((r) => r.length === GROUPS_COLUMNS.length));
+  });
+
+  it('says why a row failed', () => {
+    const failed: GroupsFailure = { id: 'groups-ucarp', count: 100, error: 'ucarp on a never became MASTER\nstack' };
+    assert.deepEqual(groupsRows([failed]), [['ucarp 1.5.2, 100 processes', 'failed: ucarp on a never became MASTER', '–', '–', '–']]);
+  });
+
+  it('judges issue 16\'s targets on the ucarp-ts row only', () => {
+    const v = checkGroupsTargets([groupsRow('groups-uts', { cpuMs: 150, rssMb: 61 }), groupsRow('groups-ucarp', { cpuMs: 5000, rssMb: 523 })]);
+    assert.deepEqual(renderVerdicts(v), [
+      'MET   100 groups: takeover ≤ master-down interval + 200 ms (3809 ms): 100/100 in 3650 ms',
+      'MET   100 groups: idle CPU ≤ 1% of a core: 0.75%',
+      'MET   100 groups: resident memory ≤ 70 MB: 61.0 MB',
+    ]);
+    const miss = checkGroupsTargets([groupsRow('groups-uts', { cpuMs: 792, rssMb: 71, takeoverMs: 3810 })]);
+    assert.deepEqual(miss.map((x) => x.met), [false, false, false]);
+    assert.equal(checkGroupsTargets([groupsRow('groups-uts', { held: 99, takeoverMs: 3000 })])[0]?.met, false, 'an address left behind fails the takeover');
+    assert.deepEqual(checkGroupsTargets([groupsRow('groups-keepalived')]), [], 'no ucarp-ts row: nothing to judge');
+    const failed = checkGroupsTargets([{ id: 'groups-uts', count: 100, error: 'lab broke' }]);
+    assert.deepEqual(failed.map((x) => [x.met, x.figure]), [[false, 'failed: lab broke'], [false, 'failed: lab broke'], [false, 'failed: lab broke']]);
+  });
+});
+
 describe('SVG chart', () => {
   it('picks round tick steps', () => {
     assert.equal(niceStep(4000), 500);
@@ -255,5 +304,20 @@ describe('report page', () => {
     assert.match(md, /not measured \(no flood tool\)/);
     assert.match(md, /^MET +graceful/m);
     assert.match(md, /!\[[^\]]*\]\(benchmarks\.svg\)/);
+    assert.doesNotMatch(md, /Many groups/, 'a run without the groups rows has no groups section');
+  });
+
+  it('holds the groups table and issue 16\'s verdicts, before the chart', () => {
+    const results = [row('uts-carp', 'carp', [3200], [15])];
+    const info: RunInfo = { date: 'd', command: 'c', machine: 'm', versions: 'v', load: 'l', durationS: 1, settings: 's' };
+    const groups = [groupsRow('groups-uts'), groupsRow('groups-keepalived', { processes: 2, rssMb: 13 })];
+    const md = renderReport(results, checkTargets(results), info, true, 'benchmarks.svg', { results: groups, verdicts: checkGroupsTargets(groups) });
+    assert.match(md, /^## Many groups per node \(issue 16\)$/m);
+    assert.match(md, /^\| groups per node \| settle \|/m);
+    assert.match(md, /^\| ucarp-ts, 100 groups in one process \| 4\.4 s \| 3\.00% \| 60\.0 MB \(17\.0 MB\) \| 100\/100 in 3650 ms \|$/m);
+    assert.match(md, /^\| keepalived 2\.2\.7, 100 instances \(50 in a sync group\) \|/m);
+    assert.match(md, /^MISS +100 groups: idle CPU ≤ 1% of a core: 3\.00%$/m);
+    assert.match(md, /Master_Down_Interval is 3609 ms/);
+    assert.ok(md.indexOf('## Many groups') > md.indexOf('## Targets (issue 5)') && md.indexOf('## Many groups') < md.indexOf('## What the client saw'));
   });
 });
