@@ -25,5 +25,5 @@ requireLab();
 if (only.includes('groups-ucarp')) ucarpAvailable();
 if (only.includes('groups-keepalived')) keepalivedAvailable();
 
-const results = await runGroupsRows(GROUPS_ROW_IDS.filter((r) => only.includes(r)), { count, idleSeconds, log: (l) => console.log(l) });
+const results = await runGroupsRows(GROUPS_ROW_IDS.filter((r) => only.includes(r)), { count, warmupSeconds: 30, idleSeconds, log: (l) => console.log(l) });
 console.log(`\n${renderText(GROUPS_COLUMNS, groupsRows(results))}\n\n${renderVerdicts(checkGroupsTargets(results)).join('\n')}`);

@@ -3,7 +3,7 @@
 // and the targets, writes docs/benchmarks.md and docs/benchmarks.svg.
 //
 //   node dist/scripts/bench.js [--repeat N] [--extras-repeat N] [--no-extras]
-//        [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--groups N] [--no-groups]
+//        [--warmup-seconds S] [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--groups N] [--no-groups]
 //        [--only id,..] [--no-write]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -62,7 +62,8 @@ const HELP = `Usage: sudo npm run bench [-- options]
   --repeat N          outage trials per main row (5)
   --extras-repeat N   trials per mixed row (2)
   --no-extras         leave out the mixed rows
-  --idle-seconds N    idle CPU window
+  --warmup-seconds N  how long every master runs before its idle or flood window (30)
+  --idle-seconds N    idle CPU window (30)
   --flood-rate N      forged packets per second (20000)
   --flood-seconds N   flood duration (10)
   --groups N          groups per node in the groups rows (100)
@@ -76,6 +77,7 @@ const OPTIONS = {
   repeat: { type: 'string' },
   'extras-repeat': { type: 'string' },
   'no-extras': { type: 'boolean', default: false },
+  'warmup-seconds': { type: 'string' },
   'idle-seconds': { type: 'string' },
   'flood-rate': { type: 'string' },
   'flood-seconds': { type: 'string' },
@@ -101,6 +103,9 @@ if (values.help) {
 }
 const repeat = count('repeat', values.repeat, 5, 0, 50);
 const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
+// A daemon runs for months: its CPU is measured in steady state, after the same warm-up for
+// every daemon, not over its start-up (lazy compilation, the first collections).
+const warmupSeconds = count('warmup-seconds', values['warmup-seconds'], 30, 0, 3600);
 const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
 const floodRate = count('flood-rate', values['flood-rate'], 20_000, 1, 200_000);
 const floodSeconds = count('flood-seconds', values['flood-seconds'], 10, 1, 120);
@@ -146,11 +151,11 @@ for (let round = 0; round < rounds; round++) {
 
 // Idle: the main pairs side by side, each in its own lab.
 const main = results.filter((r) => !r.spec.extra);
-if (main.length > 0) progress(`idle: ${main.length} pairs for ${idleSeconds} s`);
+if (main.length > 0) progress(`idle: ${main.length} pairs, ${warmupSeconds} s of warm-up, then ${idleSeconds} s`);
 await Promise.all(
   main.map(async (r) => {
     try {
-      r.idle = await idleMeasurement(r.spec, idleSeconds * 1000);
+      r.idle = await idleMeasurement(r.spec, warmupSeconds * 1000, idleSeconds * 1000);
     } catch (e) {
       r.idle = { error: e instanceof Error ? e.message : String(e) };
     }
@@ -161,7 +166,7 @@ await Promise.all(
 if (flooder) {
   for (const r of main.filter((x) => !x.spec.service)) {
     try {
-      r.flood = await floodMeasurement(r.spec, flooder, floodRate, floodSeconds);
+      r.flood = await floodMeasurement(r.spec, flooder, warmupSeconds * 1000, floodRate, floodSeconds);
       progress(`flood ${r.spec.label}: ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}`);
     } catch (e) {
       r.flood = { error: e instanceof Error ? e.message : String(e) };
@@ -174,7 +179,7 @@ if (flooder) {
 
 // Many groups per node (issue 16): after the pairs, one row at a time, each in its own lab.
 if (groupsIds.length > 0) progress(`groups: ${groupsIds.join(', ')}, ${groupsCount} per node, idle window ${idleSeconds} s`);
-const groups = await runGroupsRows(groupsIds, { count: groupsCount, idleSeconds, log: progress });
+const groups = await runGroupsRows(groupsIds, { count: groupsCount, warmupSeconds, idleSeconds, log: progress });
 
 const durationS = (performance.now() - t0) / 1000;
 const verdicts = checkTargets(results, PING_INTERVAL_MS);
@@ -195,8 +200,9 @@ if (!values['no-write']) {
     durationS,
     settings:
       `outage trials ${repeat} per main row, ${extrasRepeat} per mixed row; ping every ${PING_INTERVAL_MS} ms; ` +
-      `idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s` +
-      (groups.length > 0 ? `; groups rows ${groupsCount} per node, idle window ${idleSeconds} s` : ''),
+      `warm-up ${warmupSeconds} s before each idle and flood window; idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s` +
+      (groups.length > 0 ? `; groups rows ${groupsCount} per node, the same warm-up and idle window` : ''),
+    warmupS: warmupSeconds,
   };
   const chart = renderChart('What a client pinging the virtual address every 5 ms saw', `${info.date} · ${info.machine}`, chartPanels(results));
   writeFileSync(join(docs, 'benchmarks.svg'), chart);

@@ -16,6 +16,8 @@ import type { GroupsFailure, GroupsResult, GroupsRowId, IdleFigures } from './ty
 export interface GroupsOptions {
   /** Groups per node: even, 2..100. */
   count: number;
+  /** How long every row runs settled before its idle window (the same for every daemon). */
+  warmupSeconds: number;
   idleSeconds: number;
   log: (line: string) => void;
 }
@@ -95,7 +97,7 @@ class GroupsRun {
     const b = new GroupsNode(this.lab, this.lab.host('b'), backup);
     await Promise.all(backup.map((g) => b.waitForState(g, 'BACKUP', 20_000)));
     const settleMs = Date.now() - t0;
-    await sleep(10_000); // past start-up: V8 has compiled what an idle master runs
+    await sleep(this.o.warmupSeconds * 1000); // past start-up: V8 has compiled what an idle master runs
     const settled = await this.heldCount('a');
     const flapped = backup.filter((g) => b.states(g).join() !== 'BACKUP').length;
     if (flapped > 0) this.o.log(`groups-uts: ${flapped} of b's groups left BACKUP while settling`);
@@ -116,7 +118,7 @@ class GroupsRun {
     const b = start('b', 100);
     await Promise.all(b.map((n) => n.waitForState('BACKUP', 30_000)));
     const settleMs = Date.now() - t0;
-    await sleep(5000);
+    await sleep(this.o.warmupSeconds * 1000);
     const settled = await this.heldCount('a');
     const idle = await this.idle(a.map((n) => n.process.pid));
     const moved = await this.crashAndTime(() => b.flatMap((n) => n.scriptCalls().filter((c) => c.script === 'up').slice(-1).map((c) => c.at)));
@@ -138,7 +140,7 @@ class GroupsRun {
     const b = start('b', 100);
     await Promise.all(this.vips.map((_, i) => b.waitForState('BACKUP', 30_000, 0, `vi${i + 1}`)));
     const settleMs = Date.now() - t0;
-    await sleep(5000);
+    await sleep(this.o.warmupSeconds * 1000);
     const settled = await this.heldCount('a');
     const idle = await this.idle([a.process.pid]);
     const moved = await this.crashAndTime(); // keepalived adds its addresses itself

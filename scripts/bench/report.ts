@@ -13,6 +13,8 @@ export interface RunInfo {
   load: string;
   durationS: number;
   settings: string;
+  /** How long every master ran, settled, before its idle or flood window. */
+  warmupS: number;
 }
 
 const EVENT_TITLES: Record<EventKind, string> = {
@@ -149,9 +151,13 @@ export function renderReport(
     '- Master host dies: its switch port goes down and every process in its namespace gets',
     '  SIGKILL. SIGTERM: the master daemon alone is sent SIGTERM (ucarp and ucarp-ts run their',
     '  downscript; ucarp-ts first sends the CARP bow-out or VRRP priority 0, keepalived priority 0).',
-    '- Idle: each pair of the four main rows in its own lab, all at the same time, left alone for',
-    '  the window; the master\'s CPU time (per-thread scheduler time in /proc) and memory are read',
-    '  from /proc.',
+    `- Warm-up: a daemon runs for months, so its CPU is measured in steady state. Every master,`,
+    `  ucarp-ts and the reference daemons alike, runs settled for ${info.warmupS} s (the pair started, the`,
+    '  master holding the address, the backup BACKUP) before its idle or flood window begins; the',
+    '  start-up (for ucarp-ts: loading and compiling its code, the first collections) is left out.',
+    '- Idle: each pair of the main rows in its own lab, all at the same time, left alone for the',
+    '  warm-up and then the window; the master\'s CPU time (per-thread scheduler time in /proc) over',
+    '  the window and its memory at the end are read from /proc.',
     '- Flood: a third host runs the project\'s flood tool (`test/support/flood.ts`). CARP rows, kind',
     '  `forged`: CARP advertisements for the vhid at the best priority with a fresh counter and a',
     '  random HMAC, so only the HMAC check can refuse them. VRRPv3 rows (`test/support/flood-vrrp.ts`):',

@@ -143,12 +143,16 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
   });
 }
 
-/** A settled pair left alone: the master's CPU time over the window and its memory at the end. */
-export async function idleMeasurement(spec: RowSpec, windowMs: number): Promise<IdleFigures> {
+/**
+ * A settled pair left alone: after warmupMs, the master's CPU time over the window and its
+ * memory at the end (the pair must keep its roles throughout).
+ */
+export async function idleMeasurement(spec: RowSpec, warmupMs: number, windowMs: number): Promise<IdleFigures> {
   return withLab({ hosts: ['master', 'backup'] }, async (lab) => {
     if (spec.service) await startServices(lab, ['master', 'backup']); // healthy: the checks keep running
     const { master, backup } = await startPair(lab, spec);
     const marks = [master.process.mark(), backup.process.mark()] as const;
+    await sleep(warmupMs);
     const pids = master.pids();
     const before = sampleCpu(pids);
     const t0 = performance.now();
@@ -173,11 +177,12 @@ export interface FloodRun {
  */
 export type Flooder = (lab: Lab, from: string, spec: RowSpec, rate: number, seconds: number, started: () => void) => Promise<FloodRun>;
 
-/** The master's CPU while another host floods it with forged advertisements. */
-export async function floodMeasurement(spec: RowSpec, flood: Flooder, rate: number, seconds: number): Promise<FloodFigures> {
+/** The master's CPU while another host floods it with forged advertisements, after warmupMs of quiet. */
+export async function floodMeasurement(spec: RowSpec, flood: Flooder, warmupMs: number, rate: number, seconds: number): Promise<FloodFigures> {
   return withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
     const { master, backup } = await startPair(lab, spec);
     const marks = [master.process.mark(), backup.process.mark()] as const;
+    await sleep(warmupMs);
     const pids = master.pids();
     let before: CpuSample | undefined;
     let t0 = Number.NaN;

@@ -296,10 +296,12 @@ describe('report page', () => {
       load: '1.00 / 2.00',
       durationS: 300,
       settings: 'trials 3',
+      warmupS: 45,
     };
     const md = renderReport(results, checkTargets(results), info, false, 'benchmarks.svg');
     assert.match(md, /```sh\nsudo npm run bench\n```/);
     assert.match(md, /CPU X, 2 cores/);
+    assert.match(md, /alike, runs settled for 45 s/);
     assert.match(md, /\| row uts-carp \| 3200 ms \| 15 ms \|/);
     assert.match(md, /not measured \(no flood tool\)/);
     assert.match(md, /^MET +graceful/m);
