@@ -22,7 +22,7 @@
     },
     {
       "target_name": "raw_fd",
-      "sources": ["native/raw_fd.c"],
+      "sources": ["native/raw_fd.c", "native/batch_receive.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8"]
     },

@@ -18,8 +18,16 @@
 // [slots, sends]: how many of the schedule's instants have passed (several for one
 // late send) and how many packets went out. A failed send stops the timer and calls
 // onError(errno); the caller then sends through its usual path.
+//
+// receive(fd, callback(batch, count, errno)): receives on the socket in batches
+// (batch_receive.h: recvmmsg, one call into JavaScript per round of up to 32 packets)
+// instead of raw-socket's one wake-up, one recvfrom and two calls into JavaScript per
+// packet. It watches a close-on-exec duplicate of fd, so raw-socket's own poll of fd (for
+// its send queue) and this one never share a descriptor, which libuv forbids; the caller
+// pauses raw-socket's receiving for good. stopReceive(fd) stops and closes the duplicate.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <node_api.h>
@@ -27,8 +35,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
+#include "batch_receive.h"
 #include "napi_args.h"
 #include "socket_filter.h"
 #include "throw_errno.h"
@@ -268,6 +278,81 @@ static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct receiving {
+  int fd;      // raw-socket's
+  int dup;     // watched
+  batch_receiver *receiver;
+  struct receiving *next;
+} receiving;
+
+static receiving *receivings = NULL;
+
+static void stop_receiving(int fd) {
+  for (receiving **p = &receivings; *p; p = &(*p)->next) {
+    receiving *r = *p;
+    if (r->fd != fd) continue;
+    *p = r->next;
+    batch_receiver_stop(r->receiver);
+    close(r->dup);
+    free(r);
+    return;
+  }
+}
+
+// receive(fd, callback(batch: Buffer | null, count, errno))
+static napi_value js_receive(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  napi_valuetype t;
+  if (argc < 2 || !arg_int32(env, argv[0], &fd) || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, NULL, "receive(fd, callback)");
+    return NULL;
+  }
+  stop_receiving(fd);
+  receiving *r = calloc(1, sizeof *r);
+  batch_receiver *b = calloc(1, sizeof *b);
+  if (!r || !b) {
+    free(r);
+    free(b);
+    return throw_errno(env, "calloc", ENOMEM);
+  }
+  int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (dup < 0) {
+    int err = errno;
+    free(r);
+    free(b);
+    return throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", err);
+  }
+  int rc = batch_receiver_start(env, b, dup, argv[1], "ucarp-ts:advert-receive", 0, 0, NULL);
+  if (rc != 0) {
+    close(dup);
+    free(r);
+    return throw_errno(env, "uv_poll", -rc);
+  }
+  r->fd = fd;
+  r->dup = dup;
+  r->receiver = b;
+  r->next = receivings;
+  receivings = r;
+  return NULL;
+}
+
+// stopReceive(fd): before the descriptor is closed.
+static napi_value js_stop_receive(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || !arg_int32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "stopReceive(fd)");
+    return NULL;
+  }
+  stop_receiving(fd);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -275,6 +360,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"repeat", NULL, js_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stopRepeat", NULL, js_stop_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"forgetRepeat", NULL, js_forget_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receive", NULL, js_receive, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopReceive", NULL, js_stop_receive, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -5,6 +5,7 @@ import { constants as osConstants, endianness } from 'node:os';
 import { ipv4Word, writeIp, type IpAddress } from '../core/ip-address.js';
 import { withCloexec } from './cloexec.js';
 import { readInterface } from './interface-info.js';
+import { forEachBatchRecord } from './batch-records.js';
 import { rawFdAddon } from './kernel-addons.js';
 import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
 
@@ -74,6 +75,12 @@ function mreqn(group: IpAddress, local: IpAddress, ifindex: number): Buffer {
   return b;
 }
 
+/** An Error for a bare errno from an addon, with .code (ENETDOWN...) as Node's own errors have. */
+function errnoError(errno: number): Error {
+  const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
+  return Object.assign(new Error(code), { code, errno });
+}
+
 function describe(step: string, opts: AdvertSocketOptions, error: unknown): Error {
   const why = error instanceof Error ? error.message : String(error);
   return new Error(`advert socket on ${opts.ifname} (${opts.srcip}): ${step}: ${why}`, { cause: error });
@@ -104,7 +111,8 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   // sends only when its poll reports "writable" and no packet is waiting: while one
   // always is (a flood the daemon cannot drain as fast as it arrives, measured with
   // --debug at 10,000 packets/s), queued sends never went out and a master went
-  // silent. So receiving pauses until the queued sends are out.
+  // silent. So raw-socket's receiving pauses until the queued sends are out (batched
+  // receiving polls a descriptor of its own and needs no pause).
   let sendsQueued = 0;
 
   const report = (error: Error): void => {
@@ -156,23 +164,37 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   const shutDown = (): void => {
     closed = true;
     if (direct && fd !== undefined) direct.forgetRepeat(fd);
+    if (batchFd !== undefined) direct!.stopReceive(batchFd);
     openSockets.delete(api);
     const error = new Error(`advert socket on ${opts.ifname} is closed`);
     for (const reject of pending) reject(error);
     pending.clear();
   };
 
-  sock.on('message', (buffer: Buffer) => {
-    // raw-socket hands a view of one receive buffer that the next packet overwrites.
-    const copy = Buffer.from(buffer);
+  const deliver = (packet: Buffer): void => {
     for (const cb of packetListeners) {
       try {
-        cb(copy);
+        cb(packet);
       } catch (e) {
         report(describe('packet listener threw', opts, e));
       }
     }
-  });
+  };
+  // Receiving in batches (raw_fd's receive: recvmmsg, one call per round of packets)
+  // when the addon has it; raw-socket's own receiving (a wake-up, a recvfrom and two
+  // calls into JavaScript per packet) then stays paused for good.
+  const batchFd = direct !== undefined && typeof direct.receive === 'function' ? fd : undefined;
+  const batched = batchFd !== undefined;
+  if (batchFd !== undefined) {
+    sock.pauseRecv();
+    direct!.receive(batchFd, (batch, count, errno) => {
+      if (batch) forEachBatchRecord(batch, count, 0, deliver);
+      else report(describe('receive', opts, errnoError(errno)));
+    });
+  } else {
+    // raw-socket hands a view of one receive buffer that the next packet overwrites.
+    sock.on('message', (buffer: Buffer) => deliver(Buffer.from(buffer)));
+  }
   sock.on('error', (e: Error) => report(describe('receive', opts, e)));
   sock.on('close', () => {
     // Also reached when raw-socket closes the socket itself after a poll error.
@@ -204,9 +226,9 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       }
       return new Promise<void>((resolve, reject) => {
         pending.add(reject);
-        if (sendsQueued++ === 0) sock.pauseRecv();
+        if (sendsQueued++ === 0 && !batched) sock.pauseRecv();
         sock.send(ipPacket, 0, ipPacket.length, dst, (error, bytes) => {
-          if (--sendsQueued === 0 && !closed) sock.resumeRecv();
+          if (--sendsQueued === 0 && !closed && !batched) sock.resumeRecv();
           pending.delete(reject);
           if (error) reject(describe(`send to ${dst}`, opts, error));
           else if (bytes !== ipPacket.length) reject(new Error(`advert socket sent ${bytes} of ${ipPacket.length} bytes`));
@@ -217,8 +239,9 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     repeat(ipPacket, dst, firstDueMs, everyMs, onError): boolean {
       if (closed || !direct || fd === undefined) return false;
       direct.repeat(fd, ipPacket, ipv4Word(dst), firstDueMs, everyMs, (errno) => {
-        const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
-        onError(Object.assign(new Error(`advert socket on ${opts.ifname}: send to ${dst}: ${code}`), { code, errno }));
+        const e = errnoError(errno);
+        e.message = `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}`;
+        onError(e);
       });
       return true;
     },

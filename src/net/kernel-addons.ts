@@ -1,5 +1,5 @@
 // The two small addons that talk to the kernel for speed (binding.gyp): link_events
-// (rtnetlink link announcements) and raw_fd (socket filter, direct send). Loaded on
+// (rtnetlink link announcements) and raw_fd (socket filter, direct send, batched receive). Loaded on
 // first use; a missing build is an answer (undefined), never an exception, because
 // the daemon works without them, only at a higher cost.
 import { createRequire } from 'node:module';
@@ -22,6 +22,13 @@ export interface RawFdAddon {
   stopRepeat(fd: number): [number, number];
   /** Before the descriptor is closed. */
   forgetRepeat(fd: number): void;
+  /**
+   * Receives on fd in batches (native/batch_receive.h records, no extra bytes), from a
+   * duplicate of fd on the loop: callback(batch, count, 0), or (null, 0, errno) on failure.
+   */
+  receive(fd: number, callback: (batch: Buffer | null, count: number, errno: number) => void): void;
+  /** Before the descriptor is closed. */
+  stopReceive(fd: number): void;
 }
 
 const loaded = new Map<string, unknown>();
