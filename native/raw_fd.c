@@ -9,15 +9,18 @@
 // into JavaScript per advertisement). The socket is non-blocking: a full send buffer is
 // EAGAIN, and the caller falls back to the queue.
 //
-// repeat(fd, packet, dst, firstDueMs, everyMs, onError): a MASTER's standing advert
-// (the same bytes every interval, as the election says: src/core/election) sent from a
-// libuv timer in C, so an idle master costs a wake-up and a sendto per interval and
-// never enters JavaScript (measured: a bare 50 ms setInterval alone costs Node about
-// 2.3 ms of CPU per second on the benchmark VM, keepalived's whole budget). Due times
-// are on CLOCK_MONOTONIC in ms, the clock of process.hrtime(). stopRepeat(fd) returns
-// [slots, sends]: how many of the schedule's instants have passed (several for one
-// late send) and how many packets went out. A failed send stops the timer and calls
-// onError(errno); the caller then sends through its usual path.
+// repeat(fd, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd): a
+// MASTER's standing adverts (as the election says: src/core/election) sent from a libuv
+// timer in C, so an idle master costs a wake-up and a sendto per interval and never
+// enters JavaScript (measured: a bare 50 ms setInterval alone costs Node about 2.3 ms of
+// CPU per second on the benchmark VM, keepalived's whole budget). packets holds equal
+// packets of packetLength bytes, sent one per instant in turn; then, with lastRepeats,
+// the last one at every instant after (VRRP's unchanged advert), else the timer stops
+// and calls onEnd(0) (CARP's adverts, each with its own counter, a minute's worth at a
+// time). Due times are on CLOCK_MONOTONIC in ms, the clock of process.hrtime().
+// stopRepeat(fd) returns [slots, sends]: how many of the schedule's instants have passed
+// (several for one late send) and how many packets went out. A failed send stops the
+// timer and calls onEnd(errno); the caller then sends through its usual path.
 //
 // receive(fd, callback(batch, count, errno)): receives on the socket in batches
 // (batch_receive.h: recvmmsg, one call into JavaScript per round of up to 32 packets)
@@ -86,12 +89,14 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
 typedef struct repeater {
   uv_timer_t timer; // first: the handle's address is the repeater's
   napi_env env;
-  napi_ref on_error;
+  napi_ref on_end;
   napi_async_context context;
   int fd;
   int active;
-  void *packet;
-  size_t len;
+  int last_repeats;
+  unsigned char *packets;
+  size_t len;   // of each packet
+  size_t count; // of packets
   struct sockaddr_in dst;
   double due;   // CLOCK_MONOTONIC ms of the next instant
   double every; // ms
@@ -116,11 +121,11 @@ static void arm(repeater *r, double now) {
   uv_timer_start(&r->timer, on_repeat, wait > 0 ? (uint64_t)wait : 0, 0);
 }
 
-static void report_error(repeater *r, int err) {
+static void report_end(repeater *r, int err) {
   napi_handle_scope scope;
   napi_open_handle_scope(r->env, &scope);
   napi_value cb, recv, arg, result;
-  napi_get_reference_value(r->env, r->on_error, &cb);
+  napi_get_reference_value(r->env, r->on_end, &cb);
   napi_get_global(r->env, &recv);
   napi_create_int32(r->env, err, &arg);
   napi_make_callback(r->env, r->context, recv, cb, 1, &arg, &result);
@@ -135,12 +140,13 @@ static void on_repeat(uv_timer_t *handle) {
     arm(r, now); // libuv's loop time is cached and coarse: early by a fraction of a ms
     return;
   }
+  size_t next = (size_t)r->sends < r->count ? (size_t)r->sends : r->count - 1;
   ssize_t n;
-  do n = sendto(r->fd, r->packet, r->len, MSG_DONTWAIT, (struct sockaddr *)&r->dst, sizeof r->dst);
+  do n = sendto(r->fd, r->packets + next * r->len, r->len, MSG_DONTWAIT, (struct sockaddr *)&r->dst, sizeof r->dst);
   while (n < 0 && errno == EINTR);
   if (n != (ssize_t)r->len) {
     r->active = 0;
-    report_error(r, n < 0 ? errno : EMSGSIZE);
+    report_end(r, n < 0 ? errno : EMSGSIZE);
     return;
   }
   r->sends++;
@@ -148,6 +154,11 @@ static void on_repeat(uv_timer_t *handle) {
   double k = floor((now - r->due) / r->every) + 1;
   r->slots += k;
   r->due += k * r->every;
+  if (!r->last_repeats && (size_t)r->sends >= r->count) {
+    r->active = 0;
+    report_end(r, 0); // all sent: the caller hands over the next ones
+    return;
+  }
   arm(r, now);
 }
 
@@ -157,22 +168,25 @@ static repeater *find_repeater(int fd) {
   return NULL;
 }
 
-// repeat(fd, packet, dst, firstDueMs, everyMs, onError(errno))
+// repeat(fd, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd(errno))
 static napi_value js_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd;
+  int32_t fd, packet_len;
   void *data;
   size_t len;
   uint32_t dst;
   double due, every;
+  bool last_repeats;
   napi_valuetype t;
-  if (argc < 6 || !arg_int32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &data, &len) || len == 0 ||
-      napi_get_value_uint32(env, argv[2], &dst) != napi_ok || napi_get_value_double(env, argv[3], &due) != napi_ok ||
-      napi_get_value_double(env, argv[4], &every) != napi_ok || !(every >= 1) || napi_typeof(env, argv[5], &t) != napi_ok ||
+  if (argc < 8 || !arg_int32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &data, &len) || len == 0 ||
+      !arg_int32(env, argv[2], &packet_len) || packet_len <= 0 || len % (size_t)packet_len != 0 ||
+      napi_get_value_uint32(env, argv[3], &dst) != napi_ok || napi_get_value_double(env, argv[4], &due) != napi_ok ||
+      napi_get_value_double(env, argv[5], &every) != napi_ok || !(every >= 1) ||
+      napi_get_value_bool(env, argv[6], &last_repeats) != napi_ok || napi_typeof(env, argv[7], &t) != napi_ok ||
       t != napi_function) {
-    napi_throw_type_error(env, NULL, "repeat(fd, packet, dst, firstDueMs, everyMs >= 1, onError)");
+    napi_throw_type_error(env, NULL, "repeat(fd, packets, packetLength, dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
   void *copy = malloc(len);
@@ -201,12 +215,14 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
     repeaters = r;
   } else {
     uv_timer_stop(&r->timer);
-    napi_delete_reference(env, r->on_error);
+    napi_delete_reference(env, r->on_end);
   }
-  free(r->packet);
+  free(r->packets);
   memcpy(copy, data, len);
-  r->packet = copy;
-  r->len = len;
+  r->packets = copy;
+  r->len = (size_t)packet_len;
+  r->count = len / (size_t)packet_len;
+  r->last_repeats = last_repeats;
   memset(&r->dst, 0, sizeof r->dst);
   r->dst.sin_family = AF_INET;
   r->dst.sin_addr.s_addr = htonl(dst);
@@ -215,7 +231,7 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   r->slots = 0;
   r->sends = 0;
   r->active = 1;
-  napi_create_reference(env, argv[5], 1, &r->on_error);
+  napi_create_reference(env, argv[7], 1, &r->on_end);
   arm(r, monotonic_ms());
   return NULL;
 }
@@ -250,7 +266,7 @@ static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
 
 static void on_repeater_closed(uv_handle_t *handle) {
   repeater *r = (repeater *)handle;
-  free(r->packet);
+  free(r->packets);
   free(r);
 }
 
@@ -270,7 +286,7 @@ static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
     *p = r->next;
     uv_timer_stop(&r->timer);
     r->active = 0;
-    napi_delete_reference(env, r->on_error);
+    napi_delete_reference(env, r->on_end);
     napi_async_destroy(env, r->context);
     uv_close((uv_handle_t *)&r->timer, on_repeater_closed);
     break;

@@ -19,11 +19,12 @@ export interface AdvertChannel {
   /** Sends one protocol payload (CARP or VRRP). Rejects, never throws. */
   send(payload: Buffer, dst: IpAddress): Promise<void>;
   /**
-   * Sends the payload to dst at firstDueMs and every everyMs after from native code, until
-   * stopRepeat (see AdvertSocket.repeat). False when unavailable: IPv6 has no native
+   * Sends the payloads to dst in turn at firstDueMs and every everyMs after from native
+   * code, then the last one again and again (lastRepeats) or onEnd() once they are out,
+   * until stopRepeat (see AdvertSocket.repeat). False when unavailable: IPv6 has no native
    * repeat yet, and its adverts go through the election one by one.
    */
-  repeat(payload: Buffer, dst: IpAddress, firstDueMs: number, everyMs: number, onError: (e: Error) => void): boolean;
+  repeat(payloads: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
   /** How many of the schedule's instants passed, and how many packets went out. */
   stopRepeat(): { slots: number; sends: number };
 }
@@ -83,7 +84,12 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
       return {
         family: 4,
         send: (payload, dst) => sock.send(packetFor(payload, dst), dst),
-        repeat: (payload, dst, firstDueMs, everyMs, onError) => sock.repeat(packetFor(payload, dst), dst, firstDueMs, everyMs, onError),
+        repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) =>
+          sock.repeat(
+            // One standing advert reuses the packet; a sequence (CARP's counters) is built once.
+            payloads.length === 1 ? [packetFor(payloads[0]!, dst)] : payloads.map((p) => encodeIpv4Packet({ src, dst, tos }, p)),
+            dst, firstDueMs, everyMs, lastRepeats, onEnd,
+          ),
         stopRepeat: () => sock.stopRepeat(),
       };
     },

@@ -6,7 +6,7 @@ import type { IpAddress } from '../core/ip-address.js';
 import { screenInbound, type InboundPolicy } from '../core/inbound-filter.js';
 import type { Decoded } from '../core/drop-reason.js';
 import type { InboundPacket } from '../core/inbound-packet.js';
-import type { Election, ElectionAction, ElectionEvent, Role } from '../core/election/types.js';
+import type { Election, ElectionAction, ElectionEvent, Role, StandingAdverts } from '../core/election/types.js';
 import type { DeliverEvent, SyncGroup } from '../core/sync-group.js';
 import { BROADCAST_MAC, encodeEthernetFrame, ETHERTYPE_IPV4, ucarpAdvertMac } from '../core/packets/ethernet.js';
 import { encodeIpv4Packet } from '../core/packets/ipv4-header.js';
@@ -244,7 +244,7 @@ export class Daemon implements PortMember {
     this.repeating = false;
     const { slots, sends } = this.port?.stopRepeat() ?? { slots: 0, sends: 0 };
     for (let i = 0; i < sends; i++) this.stats.sent({ leaving: false });
-    if (slots > 0) for (const action of this.decide({ type: 'repeated', slots })) this.perform(action);
+    if (slots > 0) for (const action of this.decide({ type: 'repeated', slots, sends })) this.perform(action);
   }
 
   private decide(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
@@ -332,24 +332,34 @@ export class Daemon implements PortMember {
   }
 
   /**
-   * A MASTER whose every advert is the same (VRRP's, not CARP's with its counter) hands
-   * the packet and the schedule to the socket, which sends it from native code: an idle
-   * master then never wakes JavaScript. What and when stay the election's (standingAdvert).
+   * A MASTER with nothing but periodic adverts to send hands the packets and the schedule
+   * to the socket, which sends them from native code: VRRP's one unchanged advert for as
+   * long as nothing happens, CARP's next STANDING_ADVERTS (each with its own counter and
+   * HMAC), after which the socket hands the schedule back and this runs again. An idle
+   * master then wakes JavaScript never (VRRP) or once a minute (CARP at advbase 1). What
+   * and when stay the election's (standingAdverts).
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
     // A sync group reads its members' elections at any event: theirs must be current, not behind a native schedule.
     if (this.repeatPaused || !this.port || this.sync || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
-    let standing: { advert: unknown; everyMs: number } | null;
+    let standing: StandingAdverts<unknown> | null;
     try {
-      standing = this.driver.election.standingAdvert();
+      standing = this.driver.election.standingAdverts(STANDING_ADVERTS);
     } catch (e) {
-      this.fail('the election failed to give its standing advert', e);
+      this.fail('the election failed to give its standing adverts', e);
       return true;
     }
     if (!standing) return false;
     const dst = s.peers[0] ?? s.mcast;
-    this.repeating = this.port.repeat(this.driver.encode(standing.advert, dst), dst, due, standing.everyMs, (e) => {
+    const payloads = standing.lastRepeats ? [this.driver.encode(standing.adverts[0], dst)] : standing.adverts.map((a) => this.driver.encode(a, dst));
+    this.repeating = this.port.repeat(payloads, dst, due, standing.everyMs, standing.lastRepeats, (e) => {
+      if (!e) {
+        // All sent: the election hears so and hands over the next ones.
+        this.collectRepeats();
+        this.armTimer();
+        return;
+      }
       if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
       // The advert that failed goes out the usual way (queued when the buffer is full, logged when it fails).
       this.repeatPaused = true;
@@ -493,5 +503,8 @@ function describeError(e: unknown): string {
   const where = e.stack?.split('\n').find((l) => l.trimStart().startsWith('at '))?.trim();
   return where ? `${e.message} (${where})` : e.message;
 }
+
+/** How many adverts a MASTER whose adverts differ (CARP) hands to the socket at a time: a minute at advbase 1. */
+const STANDING_ADVERTS = 60;
 
 const bigintJson = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);

@@ -27,7 +27,7 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
     syncStanding: (now) => real.syncStanding(now),
     abandon: () => real.abandon(), // the way out stays intact
     // Every advert through the election, so that its Nth event comes when the test expects.
-    standingAdvert: () => null,
+    standingAdverts: () => null,
     handle(event, now) {
       const n = ++events;
       const what = `injected fault (${TEST_FAULT_ENV}): election event ${n} (${event.type})`;

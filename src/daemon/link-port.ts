@@ -104,7 +104,7 @@ export class LinkPort {
         return port.mac;
       },
       send: (payload, dst) => channel.send(payload, dst),
-      repeat: (payload, dst, firstDueMs, everyMs, onError) => this.members.size === 1 && channel.repeat(payload, dst, firstDueMs, everyMs, onError),
+      repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => this.members.size === 1 && channel.repeat(payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd),
       stopRepeat: () => channel.stopRepeat(),
       sendFrame: (frame) => {
         if (!this.packetSocket) throw new Error('no packet socket');

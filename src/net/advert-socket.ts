@@ -34,11 +34,13 @@ export interface AdvertSocket {
   /** Sends one complete IPv4 packet. Rejects (never throws) on failure. */
   send(ipPacket: Buffer, dst: IpAddress): Promise<void>;
   /**
-   * Sends ipPacket to dst at firstDueMs (monotonicMs's clock) and every everyMs after,
-   * from native code, without waking JavaScript, until stopRepeat. False when that is
-   * unavailable. onError: a send failed, and repeating has stopped.
+   * Sends the IPv4 packets (all of one length) to dst in turn, at firstDueMs (monotonicMs's
+   * clock) and every everyMs after, from native code, without waking JavaScript, until
+   * stopRepeat; after the last one, with lastRepeats, that one at every instant after,
+   * else onEnd() once it is out. False when that is unavailable. onEnd(error): a send
+   * failed, and repeating has stopped.
    */
-  repeat(ipPacket: Buffer, dst: IpAddress, firstDueMs: number, everyMs: number, onError: (e: Error) => void): boolean;
+  repeat(ipPackets: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
   /** Stops repeating: how many of the schedule's instants passed, and how many packets went out. */
   stopRepeat(): { slots: number; sends: number };
   /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
@@ -236,12 +238,15 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
         });
       });
     },
-    repeat(ipPacket, dst, firstDueMs, everyMs, onError): boolean {
-      if (closed || !direct || fd === undefined) return false;
-      direct.repeat(fd, ipPacket, ipv4Word(dst), firstDueMs, everyMs, (errno) => {
+    repeat(ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
+      const length = ipPackets[0]?.length ?? 0;
+      if (closed || !direct || fd === undefined || length === 0 || ipPackets.some((p) => p.length !== length)) return false;
+      const packets = ipPackets.length === 1 ? ipPackets[0]! : Buffer.concat(ipPackets);
+      direct.repeat(fd, packets, length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, (errno) => {
+        if (errno === 0) return onEnd();
         const e = errnoError(errno);
         e.message = `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}`;
-        onError(e);
+        onEnd(e);
       });
       return true;
     },

@@ -16,8 +16,12 @@ export interface RawFdAddon {
   attachFilter(fd: number, program: Buffer): void;
   /** Throws an Error with .code (EAGAIN, ENETDOWN...) on failure. */
   sendTo(fd: number, packet: Buffer, dst: number): number;
-  /** Sends packet at firstDueMs (process.hrtime's clock) and every everyMs after, from a libuv timer. */
-  repeat(fd: number, packet: Buffer, dst: number, firstDueMs: number, everyMs: number, onError: (errno: number) => void): void;
+  /**
+   * Sends the packets (each packetLength bytes) in turn at firstDueMs (process.hrtime's
+   * clock) and every everyMs after, from a libuv timer; then the last one forever
+   * (lastRepeats) or onEnd(0). onEnd(errno): a send failed, and repeating stopped.
+   */
+  repeat(fd: number, packets: Buffer, packetLength: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
   /** Stops repeating: [instants passed, packets sent] since repeat(). */
   stopRepeat(fd: number): [number, number];
   /** Before the descriptor is closed. */

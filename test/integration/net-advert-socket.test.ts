@@ -73,6 +73,18 @@ describe('advert socket (IP protocol 112) in a lab', () => {
     assert.deepEqual(got.errors, []);
   });
 
+  it('sends a sequence of packets from its native repeater, each once and in turn, then says it is done', async () => {
+    const rx = await startReceiver('b', '--expect', '12', '--timeout-ms', '10000');
+    const tx = await send('a', '--repeat', '--count', '12', '--interval-ms', '20');
+    assert.deepEqual(tx, { sent: 12, heardOwn: 0, errors: [] });
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.equal(got.count, 12);
+    assert.equal(got.distinctSeqs, 12, 'every packet of the sequence once');
+    assert.deepEqual(got.errors, []);
+  });
+
   it('control: with IP_MULTICAST_LOOP on, the sender does hear itself (so the check above means something)', async () => {
     const tx = await send('a', '--count', '5', '--loop');
     assert.equal(tx.sent, 5);

@@ -6,7 +6,7 @@ import { CarpElection, type CarpHeard } from '../../src/core/election/carp-elect
 import { ReplayGuard, RESYNC_RUN } from '../../src/core/election/replay-guard.js';
 import type { CheckRule } from '../../src/core/election/health.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { checkAnnouncement, checkEvents, checkRules, checkStandingAdverts, checkTransitions, HealthOracle } from './election-invariants.js';
 import { ipv4FromWord } from '../../src/core/ip-address.js';
 
 const heard = fc.record({
@@ -96,6 +96,24 @@ describe('CARP election properties', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('a shell that sends the standing adverts itself, a few at a time, sends what the timeouts would, when they would, and leaves the same state', () => {
+    fc.assert(
+      fc.property(
+        config.chain((cfg) => fc.tuple(fc.constant(cfg), checkRules)).chain(([cfg, rules]) =>
+          fc.tuple(
+            fc.constant(cfg),
+            fc.constant(rules),
+            fc.array(events(rules), { minLength: 40, maxLength: 40 }),
+            fc.array(fc.integer({ min: 0, max: 12_000 }), { minLength: 40, maxLength: 40 }),
+            fc.integer({ min: 1, max: 8 }),
+          )),
+        ([cfg, rules, evs, gaps, max]) =>
+          checkStandingAdverts(() => new CarpElection({ ...cfg, checks: rules, self: ipv4FromWord(0x0a000001), initialCounter: 1000n }), evs, gaps, max),
+      ),
+      { numRuns: 1000 },
     );
   });
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { CheckRule } from '../../src/core/election/health.js';
-import type { ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
+import type { Election, ElectionAction, ElectionEvent, Role } from '../../src/core/election/types.js';
 
 export function checkTransitions<Out>(actions: ElectionAction<Out>[], role: Role): Role {
   for (const [k, a] of actions.entries()) {
@@ -81,4 +81,55 @@ export function checkAnnouncement<Out>(action: ElectionAction<Out>, role: Role, 
   if (action.type !== 'announce') return;
   assert.equal(role, 'MASTER');
   assert.ok(announce, 'no announcement with --no-announce');
+}
+
+/**
+ * Two elections, one driven by timeouts alone and one by a shell that sends the standing
+ * adverts itself (as the advert socket does: the sequence in turn, then the last again
+ * with lastRepeats, else it hands the schedule back once they are out, with at most
+ * `max` at a time), see the same events at the same times: they must send the same
+ * adverts at the same instants and end in the same role and schedule after each event.
+ */
+export function checkStandingAdverts<In>(make: () => Election<In, unknown>, evs: readonly ElectionEvent<In>[], gaps: readonly number[], max: number): void {
+  const byTimeouts = make();
+  const repeating = make();
+  const sentA: string[] = [];
+  const sentB: string[] = [];
+  const json = (v: unknown): string => JSON.stringify(v ?? null, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  const record = (into: string[], at: number, actions: readonly { type: string; advert?: unknown }[]): void => {
+    for (const a of actions) into.push(`${at.toFixed(6)} ${a.type} ${json(a.advert)}`);
+  };
+  let now = 0;
+  record(sentA, 0, byTimeouts.handle({ type: 'start' }, 0));
+  record(sentB, 0, repeating.handle({ type: 'start' }, 0));
+  evs.forEach((ev, i) => {
+    const target = now + gaps[i]!;
+    for (let due = byTimeouts.deadline(); due !== null && due <= target; due = byTimeouts.deadline()) {
+      record(sentA, due, byTimeouts.handle({ type: 'timeout' }, due));
+    }
+    for (let due = repeating.deadline(); due !== null && due <= target; due = repeating.deadline()) {
+      const standing = repeating.standingAdverts(max);
+      if (!standing) {
+        record(sentB, due, repeating.handle({ type: 'timeout' }, due));
+        continue;
+      }
+      assert.ok(standing.adverts.length >= 1 && standing.adverts.length <= max, 'between one and max adverts');
+      // What the socket does until the next event, or until a sequence that does not repeat is out.
+      let sends = 0;
+      let at = due;
+      for (; at <= target; at = due + sends * standing.everyMs) {
+        record(sentB, at, [{ type: 'advertise', advert: standing.adverts[Math.min(sends, standing.adverts.length - 1)] }]);
+        sends++;
+        if (!standing.lastRepeats && sends === standing.adverts.length) break;
+      }
+      const handBack = at <= target ? at : target;
+      assert.deepEqual(repeating.handle({ type: 'repeated', slots: sends, sends }, handBack), []);
+    }
+    record(sentA, target, byTimeouts.handle(ev, target));
+    record(sentB, target, repeating.handle(ev, target));
+    now = target;
+    assert.deepEqual(sentB, sentA);
+    assert.equal(repeating.role, byTimeouts.role);
+    assert.equal(repeating.deadline(), byTimeouts.deadline());
+  });
 }

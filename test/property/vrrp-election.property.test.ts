@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VrrpElection, type VrrpElectionConfig, type VrrpHeard } from '../../src/core/election/vrrp-election.js';
 import type { ElectionEvent, Role } from '../../src/core/election/types.js';
-import { checkAnnouncement, checkEvents, checkRules, checkTransitions, HealthOracle } from './election-invariants.js';
+import { checkAnnouncement, checkEvents, checkRules, checkStandingAdverts, checkTransitions, HealthOracle } from './election-invariants.js';
 import { compareIp, ipv4FromWord } from '../../src/core/ip-address.js';
 
 const SELF_WORD = 0x0a000005;
@@ -137,41 +137,7 @@ describe('VRRP election properties', () => {
 
   it('a shell that repeats the standing advert itself sends what the timeouts would, when they would, and leaves the same state', () => {
     fc.assert(
-      fc.property(scenario, ([cfg, evs, gaps]) => {
-        const byTimeouts = new VrrpElection(cfg);
-        const repeating = new VrrpElection(cfg);
-        const sentA: string[] = [];
-        const sentB: string[] = [];
-        const record = (into: string[], at: number, actions: readonly { type: string; advert?: unknown }[]): void => {
-          for (const a of actions) into.push(`${at.toFixed(6)} ${a.type} ${JSON.stringify(a.advert ?? null)}`);
-        };
-        let now = 0;
-        record(sentA, 0, byTimeouts.handle({ type: 'start' }, 0));
-        record(sentB, 0, repeating.handle({ type: 'start' }, 0));
-        evs.forEach((ev, i) => {
-          const target = now + gaps[i]!;
-          for (let due = byTimeouts.deadline(); due !== null && due <= target; due = byTimeouts.deadline()) {
-            record(sentA, due, byTimeouts.handle({ type: 'timeout' }, due));
-          }
-          for (let due = repeating.deadline(); due !== null && due <= target; due = repeating.deadline()) {
-            const standing = repeating.standingAdvert();
-            if (!standing) {
-              record(sentB, due, repeating.handle({ type: 'timeout' }, due));
-              continue;
-            }
-            // What the socket does: the same advert at each instant until the next event.
-            let slots = 0;
-            for (let at = due; at <= target; at = due + ++slots * standing.everyMs) record(sentB, at, [{ type: 'advertise', advert: standing.advert }]);
-            assert.deepEqual(repeating.handle({ type: 'repeated', slots }, target), []);
-          }
-          record(sentA, target, byTimeouts.handle(ev, target));
-          record(sentB, target, repeating.handle(ev, target));
-          now = target;
-          assert.deepEqual(sentB, sentA);
-          assert.equal(repeating.role, byTimeouts.role);
-          assert.equal(repeating.deadline(), byTimeouts.deadline());
-        });
-      }),
+      fc.property(scenario, ([cfg, evs, gaps]) => checkStandingAdverts(() => new VrrpElection(cfg), evs, gaps, 60)),
       { numRuns: 1000 },
     );
   });

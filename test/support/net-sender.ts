@@ -2,6 +2,7 @@
 // group, then reports (JSON on stdout) what it sent and what it heard itself.
 import { parseArgs } from 'node:util';
 import { parseIp } from '../../src/core/ip-address.js';
+import { monotonicMs } from '../../src/daemon/monotonic-clock.js';
 import { openAdvertSocket } from '../../src/net/advert-socket.js';
 import { testIpPacket } from './net-test-frames.js';
 
@@ -14,6 +15,8 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '10' },
     'linger-ms': { type: 'string', default: '300' },
     loop: { type: 'boolean', default: false },
+    // The packets go out from the socket's native repeater, as a CARP master's adverts do.
+    repeat: { type: 'boolean', default: false },
   },
 });
 
@@ -29,7 +32,15 @@ sock.onError((e) => errors.push(e.message));
 const count = Number(values.count);
 const interval = Number(values['interval-ms']);
 let sent = 0;
-for (let seq = 0; seq < count; seq++) {
+if (values.repeat) {
+  const packets = Array.from({ length: count }, (_, seq) => testIpPacket(srcip, group, seq));
+  const ended = await new Promise<Error | undefined>((resolve) => {
+    if (!sock.repeat(packets, group, monotonicMs() + interval, interval, false, resolve)) resolve(new Error('repeat is unavailable'));
+  });
+  if (ended) errors.push(ended.message);
+  sent = sock.stopRepeat().sends;
+}
+for (let seq = 0; seq < (values.repeat ? 0 : count); seq++) {
   try {
     await sock.send(testIpPacket(srcip, group, seq), group);
     sent++;

@@ -95,7 +95,7 @@ describe('the test-only fault switch', () => {
     handle: () => [],
     deadline: () => null,
     checks: () => [],
-    standingAdvert: () => null,
+    standingAdverts: () => null,
     abandon: () => [{ type: 'stopped' }],
     syncStanding: () => ({ blocked: null, until: Infinity, follows: false }),
   };

@@ -129,6 +129,21 @@ export class CarpElection extends ElectionBase<CarpHeard, CarpToSend> {
     return false;
   }
 
+  /** The coming adverts, counter by counter, so a shell can send a minute of them without waking the election. */
+  protected override nextAdverts(max: number): CarpToSend[] {
+    const out: CarpToSend[] = [];
+    let counter = this.counter;
+    for (let i = 0; i < max; i++) {
+      counter = (counter + 1n) & COUNTER_MASK;
+      out.push({ advbase: this.cfg.advbase, advskew: this.advskew, counter });
+    }
+    return out;
+  }
+
+  protected override sentStanding(sends: number): void {
+    this.counter = (this.counter + BigInt(sends)) & COUNTER_MASK;
+  }
+
   protected ownAdvert(): ElectionAction<CarpToSend> {
     return this.advertisement(this.cfg.advbase, this.advskew);
   }

@@ -4,7 +4,7 @@
 // src/core/sync-group.ts). The protocols supply their priorities, intervals and what
 // they do with an advert.
 import { Health, type CheckResult, type CheckRule, type CheckStatus } from './health.js';
-import type { Election, ElectionAction, ElectionEvent, Role, SyncOrder, SyncStanding } from './types.js';
+import type { Election, ElectionAction, ElectionEvent, Role, StandingAdverts, SyncOrder, SyncStanding } from './types.js';
 
 export interface CommonElectionConfig {
   /** --neutral: no downscript when entering BACKUP at start-up. */
@@ -100,6 +100,16 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   protected advertsRepeat(): boolean {
     return true;
   }
+  /**
+   * The periodic adverts a MASTER would send next, at most max, leaving its state as it
+   * is: the one advert when they repeat (the shell sends it again and again).
+   */
+  protected nextAdverts(max: number): Out[] {
+    const own = this.ownAdvert();
+    return own.type === 'advertise' ? [own.advert] : [];
+  }
+  /** The shell sent the first `sends` of nextAdverts' adverts (CARP moves its counter on). */
+  protected sentStanding(sends: number): void {}
   /** Whether a stopping MASTER runs its downscript: CARP as ucarp, only with --shutdown. */
   protected releasesOnStop(): boolean {
     return this.common.downOnStop;
@@ -118,11 +128,11 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return Math.max(this.timerAt, this.state === 'BACKUP' && !this.leaving ? this.quietUntil : 0);
   }
 
-  standingAdvert(): { advert: Out; everyMs: number } | null {
-    // Only a plain periodic advert: no repeated announcement still due, not leaving.
-    if (this.state !== 'MASTER' || this.leaving || this.announceCountdown > 0 || this.timerAt === null || !this.advertsRepeat()) return null;
-    const own = this.ownAdvert();
-    return own.type === 'advertise' ? { advert: own.advert, everyMs: this.advertIntervalMs } : null;
+  standingAdverts(max: number): StandingAdverts<Out> | null {
+    // Only plain periodic adverts: no repeated announcement still due, not leaving.
+    if (this.state !== 'MASTER' || this.leaving || this.announceCountdown > 0 || this.timerAt === null || max < 1) return null;
+    const adverts = this.nextAdverts(max);
+    return adverts.length > 0 ? { adverts, everyMs: this.advertIntervalMs, lastRepeats: this.advertsRepeat() } : null;
   }
 
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[] {
@@ -147,7 +157,7 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
       case 'sync':
         return this.syncOrder(event.order, now);
       case 'repeated':
-        return this.repeated(event.slots);
+        return this.repeated(event.slots, event.sends);
     }
   }
 
@@ -330,8 +340,9 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
   }
 
   /** As advertiseAsMaster at each of those deadlines, on the same schedule (the adverts are out already). */
-  private repeated(slots: number): ElectionAction<Out>[] {
-    if (slots <= 0 || this.standingAdvert() === null) return [];
+  private repeated(slots: number, sends: number): ElectionAction<Out>[] {
+    if (slots <= 0 || this.standingAdverts(1) === null) return [];
+    this.sentStanding(sends);
     this.onMasterAdvert();
     this.timerAt! += slots * this.advertIntervalMs;
     return [];

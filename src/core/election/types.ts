@@ -23,10 +23,18 @@ export type ElectionEvent<In> =
   /** Its sync group (src/core/sync-group.ts) orders something; never sent to a group of one. */
   | { type: 'sync'; order: SyncOrder }
   /**
-   * The shell sent the standing advert itself (see standingAdvert) at this many of the
-   * deadlines it gave; reported before any other event, so the election's schedule is current.
+   * The shell sent the standing adverts itself (see standingAdverts): `slots` of the
+   * deadlines it gave have passed and `sends` adverts went out (one for several slots
+   * when it was late), the first `sends` of the sequence; reported before any other
+   * event, so the election's schedule and counter are current.
    */
-  | { type: 'repeated'; slots: number };
+  | { type: 'repeated'; slots: number; sends: number };
+
+export interface StandingAdverts<Out> {
+  adverts: Out[];
+  everyMs: number;
+  lastRepeats: boolean;
+}
 
 /** What a sync group asks of one member, because of what the other members of the node do. */
 export type SyncOrder =
@@ -75,11 +83,13 @@ export interface Election<In, Out> {
   checks(): CheckStatus[];
   /**
    * What a MASTER sends at its deadline and every everyMs after, as long as no other
-   * event arrives, when that is one unchanged advert; null when its next timeout would do
-   * anything else. A shell may then send those adverts without waking the election,
-   * and reports them with a 'repeated' event.
+   * event arrives: `adverts` in turn (at most `max`), then, with lastRepeats, the last
+   * one at every deadline after (VRRP's unchanged advert), else nothing more (CARP's,
+   * each with the next counter: the shell then hands the schedule back). null when its
+   * next timeout would do anything else. A shell may send those adverts without waking
+   * the election, and reports them with a 'repeated' event.
    */
-  standingAdvert(): { advert: Out; everyMs: number } | null;
+  standingAdverts(max: number): StandingAdverts<Out> | null;
   /** Stop now, for a shell whose election failed: the leaving advert and downscript a stop would give, then 'stopped'. */
   abandon(): ElectionAction<Out>[];
   /** For its sync group: whether it could be MASTER at `now`. */
