@@ -30,7 +30,8 @@ static void call(batch_receiver *r, const unsigned char *data, size_t len, int c
 }
 
 static void on_closed(uv_handle_t *handle) {
-  free(handle);
+  batch_receiver *r = handle->data;
+  if (--r->open_handles == 0) free(r);
 }
 
 // One recvmmsg round, handed over as one Buffer. Returns how many packets it read, -1 when drained or failed.
@@ -87,15 +88,37 @@ static int receive_round(batch_receiver *r) {
   return n;
 }
 
+// Up to BATCH_RECEIVE_ROUNDS rounds; how many packets they read.
+static int drain(batch_receiver *r) {
+  int total = 0;
+  for (int round = 0; round < BATCH_RECEIVE_ROUNDS && r->fd >= 0; round++) {
+    int n = receive_round(r);
+    if (n > 0) total += n;
+    if (n < BATCH_RECEIVE_SIZE) break;
+  }
+  return total;
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events);
+
+static void on_hold(uv_timer_t *handle) {
+  batch_receiver *r = handle->data;
+  int busy = drain(r) >= BATCH_RECEIVE_BUSY;
+  if (r->fd < 0) return; // stopped from the callback
+  if (busy) uv_timer_start(&r->hold, on_hold, BATCH_RECEIVE_HOLD_MS, 0);
+  else uv_poll_start(&r->poll, UV_READABLE, on_readable);
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
-  batch_receiver *r = (batch_receiver *)handle;
+  batch_receiver *r = handle->data;
   if (status < 0) {
     uv_poll_stop(&r->poll); // reported once, not on every turn of the loop
     call(r, NULL, 0, 0, -status);
     return;
   }
-  for (int round = 0; round < BATCH_RECEIVE_ROUNDS && r->fd >= 0; round++) {
-    if (receive_round(r) < BATCH_RECEIVE_SIZE) return;
+  if (drain(r) >= BATCH_RECEIVE_BUSY && r->fd >= 0) {
+    uv_poll_stop(&r->poll);
+    uv_timer_start(&r->hold, on_hold, BATCH_RECEIVE_HOLD_MS, 0);
   }
 }
 
@@ -108,6 +131,10 @@ int batch_receiver_start(napi_env env, batch_receiver *r, int fd, napi_value cal
     free(r);
     return rc;
   }
+  r->poll.data = r;
+  r->hold.data = r;
+  uv_timer_init(loop, &r->hold);
+  r->open_handles = 2;
   r->env = env;
   r->fd = fd;
   r->extra = extra;
@@ -116,6 +143,7 @@ int batch_receiver_start(napi_env env, batch_receiver *r, int fd, napi_value cal
   rc = uv_poll_start(&r->poll, UV_READABLE, on_readable);
   if (rc != 0) {
     uv_close((uv_handle_t *)&r->poll, on_closed);
+    uv_close((uv_handle_t *)&r->hold, on_closed);
     return rc;
   }
   napi_create_reference(env, callback, 1, &r->callback);
@@ -127,8 +155,10 @@ int batch_receiver_start(napi_env env, batch_receiver *r, int fd, napi_value cal
 
 void batch_receiver_stop(batch_receiver *r) {
   uv_poll_stop(&r->poll);
+  uv_timer_stop(&r->hold);
   r->fd = -1;
   napi_delete_reference(r->env, r->callback);
   napi_async_destroy(r->env, r->context);
   uv_close((uv_handle_t *)&r->poll, on_closed);
+  uv_close((uv_handle_t *)&r->hold, on_closed);
 }

@@ -20,7 +20,14 @@
 
 #define BATCH_RECEIVE_SIZE 32
 // Rounds per wake-up: a bounded drain, so under a flood the loop still runs timers between rounds.
-#define BATCH_RECEIVE_ROUNDS 2
+#define BATCH_RECEIVE_ROUNDS 4
+// Packets in one wake-up that mean they arrive faster than they are read (a flood): the
+// receiver then stops polling and reads every BATCH_RECEIVE_HOLD_MS instead, until a
+// read finds fewer. Measured at 20,000 forged packets/s, reading on every readiness woke
+// the process for every 2-3 packets (7,500 wake-ups/s, no cheaper than raw-socket's one
+// packet per loop turn); a genuine advert waits at most this long during a flood.
+#define BATCH_RECEIVE_BUSY 2
+#define BATCH_RECEIVE_HOLD_MS 1
 // The largest packet kept whole; a longer one is cut and flagged.
 #define BATCH_RECEIVE_PACKET_BYTES 4096
 #define BATCH_RECEIVE_PREFIX 4
@@ -32,7 +39,9 @@ typedef struct batch_receiver batch_receiver;
 typedef void (*batch_describe)(const struct msghdr *m, const struct sockaddr_storage *source, unsigned char *out);
 
 struct batch_receiver {
-  uv_poll_t poll; // first: the handle's address is the receiver's
+  uv_poll_t poll;
+  uv_timer_t hold; // reads again after BATCH_RECEIVE_HOLD_MS while packets pour in
+  int open_handles;
   napi_env env;
   napi_ref callback;
   napi_async_context context;
