@@ -163,10 +163,12 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     throw describe('setup', opts, e);
   }
 
+  // Set when the addon receives in batches (below).
+  let batchFd: number | undefined;
   const shutDown = (): void => {
     closed = true;
     if (direct && fd !== undefined) direct.forgetRepeat(fd);
-    if (batchFd !== undefined) direct!.stopReceive(batchFd);
+    if (batchFd !== undefined) direct?.stopReceive(batchFd);
     openSockets.delete(api);
     const error = new Error(`advert socket on ${opts.ifname} is closed`);
     for (const reject of pending) reject(error);
@@ -184,19 +186,23 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
   };
   // Receiving in batches (raw_fd's receive: recvmmsg, one call per round of packets)
   // when the addon has it; raw-socket's own receiving (a wake-up, a recvfrom and two
-  // calls into JavaScript per packet) then stays paused for good.
-  const batchFd = direct !== undefined && typeof direct.receive === 'function' ? fd : undefined;
-  const batched = batchFd !== undefined;
-  if (batchFd !== undefined) {
-    sock.pauseRecv();
-    direct!.receive(batchFd, (batch, count, errno) => {
-      if (batch) forEachBatchRecord(batch, count, 0, deliver);
-      else report(describe('receive', opts, errnoError(errno)));
-    });
-  } else {
-    // raw-socket hands a view of one receive buffer that the next packet overwrites.
-    sock.on('message', (buffer: Buffer) => deliver(Buffer.from(buffer)));
+  // calls into JavaScript per packet: README, "Where the CPU goes") then stays paused
+  // for good. Without the addon, or if it cannot, raw-socket receives as before.
+  if (direct && fd !== undefined && typeof direct.receive === 'function') {
+    try {
+      direct.receive(fd, (batch, count, errno) => {
+        if (batch) forEachBatchRecord(batch, count, 0, deliver);
+        else report(describe('receive', opts, errnoError(errno)));
+      });
+      sock.pauseRecv();
+      batchFd = fd;
+    } catch {
+      /* raw-socket's own receiving */
+    }
   }
+  const batched = batchFd !== undefined;
+  // raw-socket hands a view of one receive buffer that the next packet overwrites.
+  if (!batched) sock.on('message', (buffer: Buffer) => deliver(Buffer.from(buffer)));
   sock.on('error', (e: Error) => report(describe('receive', opts, e)));
   sock.on('close', () => {
     // Also reached when raw-socket closes the socket itself after a poll error.
