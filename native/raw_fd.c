@@ -46,6 +46,18 @@
 #include "socket_filter.h"
 #include "throw_errno.h"
 
+// The one argument of stopRepeat, forgetRepeat and stopReceive: a descriptor. 0 after throwing.
+static int fd_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !arg_int32(env, argv[0], fd)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
 // attachFilter(fd, program: Buffer of struct sock_filter, 8 bytes each, host order)
 static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -238,14 +250,8 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
 
 // stopRepeat(fd) -> [slots, sends] since repeat(); [0, 0] when none was set up.
 static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
-  if (argc < 1 || !arg_int32(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "stopRepeat(fd)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "stopRepeat(fd)", &fd)) return NULL;
   repeater *r = find_repeater(fd);
   double slots = 0, sends = 0;
   if (r) {
@@ -272,14 +278,8 @@ static void on_repeater_closed(uv_handle_t *handle) {
 
 // forgetRepeat(fd): before the descriptor is closed (it may be reused).
 static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
-  if (argc < 1 || !arg_int32(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "forgetRepeat(fd)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "forgetRepeat(fd)", &fd)) return NULL;
   for (repeater **p = &repeaters; *p; p = &(*p)->next) {
     repeater *r = *p;
     if (r->fd != fd) continue;
@@ -357,14 +357,8 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
 
 // stopReceive(fd): before the descriptor is closed.
 static napi_value js_stop_receive(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
-  if (argc < 1 || !arg_int32(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "stopReceive(fd)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "stopReceive(fd)", &fd)) return NULL;
   stop_receiving(fd);
   return NULL;
 }
