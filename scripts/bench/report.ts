@@ -59,7 +59,7 @@ export interface GroupsSection {
   verdicts: readonly Verdict[];
 }
 
-function renderGroupsSection(g: GroupsSection): string[] {
+function renderGroupsSection(g: GroupsSection, warmupS: number): string[] {
   if (g.results.length === 0) return [];
   const n = g.results[0]!.count;
   return [
@@ -71,8 +71,8 @@ function renderGroupsSection(g: GroupsSection): string[] {
     `CARP only, runs all ${n} as CARP), one row after the other, each in a fresh lab. ucarp-ts: one process`,
     `per node with every group; ucarp: one process per group; keepalived: one per node with ${n}`,
     `vrrp_instances, ${n / 2} of them in one vrrp_sync_group. Once every group has settled (the master`,
-    'node MASTER in all, the other BACKUP), the master side is left alone a few seconds, then for',
-    'the idle window: CPU and memory are summed over all its processes (ucarp\'s resident sum counts',
+    `node MASTER in all, the other BACKUP), the master side is left alone for the same ${warmupS}-s warm-up`,
+    'as the pairs, then for the idle window: CPU and memory are summed over all its processes (ucarp\'s resident sum counts',
     'its shared libraries once per process; its anonymous part is what each process adds). Then',
     'the master\'s host dies (link cut, every process SIGKILLed) and the takeover runs until the',
     'other node holds every address and, where the daemon runs up scripts, the last one started.',
@@ -129,7 +129,7 @@ export function renderReport(
     ...renderVerdicts(verdicts),
     '```',
     '',
-    ...renderGroupsSection(groups),
+    ...renderGroupsSection(groups, info.warmupS),
     '## What the client saw',
     '',
     'Green: replies; red outline: the outage; dashed line: the event (crash or SIGTERM).',

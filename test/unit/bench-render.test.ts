@@ -311,7 +311,7 @@ describe('report page', () => {
 
   it('holds the groups table and issue 16\'s verdicts, before the chart', () => {
     const results = [row('uts-carp', 'carp', [3200], [15])];
-    const info: RunInfo = { date: 'd', command: 'c', machine: 'm', versions: 'v', load: 'l', durationS: 1, settings: 's' };
+    const info: RunInfo = { date: 'd', command: 'c', machine: 'm', versions: 'v', load: 'l', durationS: 1, settings: 's', warmupS: 30 };
     const groups = [groupsRow('groups-uts'), groupsRow('groups-keepalived', { processes: 2, rssMb: 13 })];
     const md = renderReport(results, checkTargets(results), info, true, 'benchmarks.svg', { results: groups, verdicts: checkGroupsTargets(groups) });
     assert.match(md, /^## Many groups per node \(issue 16\)$/m);
