@@ -9,7 +9,7 @@
 // into JavaScript per advertisement). The socket is non-blocking: a full send buffer is
 // EAGAIN, and the caller falls back to the queue.
 //
-// repeat(fd, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd): a
+// repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd): a
 // MASTER's standing adverts (as the election says: src/core/election) sent from a libuv
 // timer in C, so an idle master costs a wake-up and a sendto per interval and never
 // enters JavaScript (measured: a bare 50 ms setInterval alone costs Node about 2.3 ms of
@@ -18,9 +18,12 @@
 // the last one at every instant after (VRRP's unchanged advert), else the timer stops
 // and calls onEnd(0) (CARP's adverts, each with its own counter, a minute's worth at a
 // time). Due times are on CLOCK_MONOTONIC in ms, the clock of process.hrtime().
-// stopRepeat(fd) returns [slots, sends]: how many of the schedule's instants have passed
+// stopRepeat(fd, key) returns [slots, sends]: how many of the schedule's instants have passed
 // (several for one late send) and how many packets went out. A failed send stops the
-// timer and calls onEnd(errno); the caller then sends through its usual path.
+// timer and calls onEnd(errno); the caller then sends through its usual path. A socket
+// holds one schedule per key (the groups sharing it use their vhid/vrid), each with its
+// own timer, so every idle master on a shared socket sends from C; forgetRepeat(fd)
+// drops them all.
 //
 // receive(fd, callback(batch, count, errno)): receives on the socket in batches
 // (batch_receive.h: recvmmsg, one call into JavaScript per round of up to 32 packets)
@@ -46,7 +49,7 @@
 #include "socket_filter.h"
 #include "throw_errno.h"
 
-// The one argument of stopRepeat, forgetRepeat and stopReceive: a descriptor. 0 after throwing.
+// The one argument of forgetRepeat and stopReceive: a descriptor. 0 after throwing.
 static int fd_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
   size_t argc = 1;
   napi_value argv[1];
@@ -104,6 +107,7 @@ typedef struct repeater {
   napi_ref on_end;
   napi_async_context context;
   int fd;
+  int key; // one schedule per key on a socket: the group's id
   int active;
   int last_repeats;
   unsigned char *packets;
@@ -174,36 +178,36 @@ static void on_repeat(uv_timer_t *handle) {
   arm(r, now);
 }
 
-static repeater *find_repeater(int fd) {
+static repeater *find_repeater(int fd, int key) {
   for (repeater *r = repeaters; r; r = r->next)
-    if (r->fd == fd) return r;
+    if (r->fd == fd && r->key == key) return r;
   return NULL;
 }
 
-// repeat(fd, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd(errno))
+// repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd(errno))
 static napi_value js_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, packet_len;
+  int32_t fd, key, packet_len;
   void *data;
   size_t len;
   uint32_t dst;
   double due, every;
   bool last_repeats;
   napi_valuetype t;
-  if (argc < 8 || !arg_int32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &data, &len) || len == 0 ||
-      !arg_int32(env, argv[2], &packet_len) || packet_len <= 0 || len % (size_t)packet_len != 0 ||
-      napi_get_value_uint32(env, argv[3], &dst) != napi_ok || napi_get_value_double(env, argv[4], &due) != napi_ok ||
-      napi_get_value_double(env, argv[5], &every) != napi_ok || !(every >= 1) ||
-      napi_get_value_bool(env, argv[6], &last_repeats) != napi_ok || napi_typeof(env, argv[7], &t) != napi_ok ||
+  if (argc < 9 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key) || !arg_buffer(env, argv[2], &data, &len) || len == 0 ||
+      !arg_int32(env, argv[3], &packet_len) || packet_len <= 0 || len % (size_t)packet_len != 0 ||
+      napi_get_value_uint32(env, argv[4], &dst) != napi_ok || napi_get_value_double(env, argv[5], &due) != napi_ok ||
+      napi_get_value_double(env, argv[6], &every) != napi_ok || !(every >= 1) ||
+      napi_get_value_bool(env, argv[7], &last_repeats) != napi_ok || napi_typeof(env, argv[8], &t) != napi_ok ||
       t != napi_function) {
-    napi_throw_type_error(env, NULL, "repeat(fd, packets, packetLength, dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
+    napi_throw_type_error(env, NULL, "repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
   void *copy = malloc(len);
   if (!copy) return throw_errno(env, "malloc", ENOMEM);
-  repeater *r = find_repeater(fd);
+  repeater *r = find_repeater(fd, key);
   if (!r) {
     uv_loop_t *loop;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
@@ -220,6 +224,7 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
     uv_unref((uv_handle_t *)&r->timer); // as the socket's own handle, never keeps the process alive alone
     r->env = env;
     r->fd = fd;
+    r->key = key;
     napi_value name;
     napi_create_string_utf8(env, "ucarp-ts:advert-repeat", NAPI_AUTO_LENGTH, &name);
     napi_async_init(env, NULL, name, &r->context);
@@ -243,16 +248,22 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   r->slots = 0;
   r->sends = 0;
   r->active = 1;
-  napi_create_reference(env, argv[7], 1, &r->on_end);
+  napi_create_reference(env, argv[8], 1, &r->on_end);
   arm(r, monotonic_ms());
   return NULL;
 }
 
-// stopRepeat(fd) -> [slots, sends] since repeat(); [0, 0] when none was set up.
+// stopRepeat(fd, key) -> [slots, sends] since repeat(); [0, 0] when none was set up.
 static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  if (!fd_argument(env, info, "stopRepeat(fd)", &fd)) return NULL;
-  repeater *r = find_repeater(fd);
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd, key;
+  if (argc < 2 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key)) {
+    napi_throw_type_error(env, NULL, "stopRepeat(fd, key)");
+    return NULL;
+  }
+  repeater *r = find_repeater(fd, key);
   double slots = 0, sends = 0;
   if (r) {
     uv_timer_stop(&r->timer);
@@ -276,20 +287,22 @@ static void on_repeater_closed(uv_handle_t *handle) {
   free(r);
 }
 
-// forgetRepeat(fd): before the descriptor is closed (it may be reused).
+// forgetRepeat(fd): every schedule of the descriptor, before it is closed (it may be reused).
 static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (!fd_argument(env, info, "forgetRepeat(fd)", &fd)) return NULL;
-  for (repeater **p = &repeaters; *p; p = &(*p)->next) {
+  for (repeater **p = &repeaters; *p;) {
     repeater *r = *p;
-    if (r->fd != fd) continue;
+    if (r->fd != fd) {
+      p = &r->next;
+      continue;
+    }
     *p = r->next;
     uv_timer_stop(&r->timer);
     r->active = 0;
     napi_delete_reference(env, r->on_end);
     napi_async_destroy(env, r->context);
     uv_close((uv_handle_t *)&r->timer, on_repeater_closed);
-    break;
   }
   return NULL;
 }

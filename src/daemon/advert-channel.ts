@@ -32,8 +32,11 @@ export interface AdvertChannel {
 /** The socket itself, for its owner (link-port.ts). */
 export interface LinkSocket {
   readonly family: IpFamily;
-  /** A group's channel: its adverts leave with its own source (IPv4) and TOS. */
-  channel(src: IpAddress, tos: number): AdvertChannel;
+  /**
+   * A group's channel: its adverts leave with its own source (IPv4) and TOS, and its
+   * native repeat is the socket's schedule for id (its vhid/vrid, unique on the socket).
+   */
+  channel(src: IpAddress, tos: number, id: number): AdvertChannel;
   /** Binds and joins again after the interface was re-created. Throws if it cannot. */
   rejoin(): void;
   /** A classic BPF program for the kernel to run first. Throws if it cannot. */
@@ -71,7 +74,7 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
   sock.onError(h.onError);
   return {
     family: 4,
-    channel(src, tos) {
+    channel(src, tos, id) {
       const lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
       const packetFor = (payload: Buffer, dst: IpAddress): Buffer => {
         let last = lastAdvert.get(dst);
@@ -86,11 +89,12 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
         send: (payload, dst) => sock.send(packetFor(payload, dst), dst),
         repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) =>
           sock.repeat(
+            id,
             // One standing advert reuses the packet; a sequence (CARP's counters) is built once.
             payloads.length === 1 ? [packetFor(payloads[0]!, dst)] : payloads.map((p) => encodeIpv4Packet({ src, dst, tos }, p)),
             dst, firstDueMs, everyMs, lastRepeats, onEnd,
           ),
-        stopRepeat: () => sock.stopRepeat(),
+        stopRepeat: () => sock.stopRepeat(id),
       };
     },
     rejoin: () => sock.rejoin(),

@@ -471,8 +471,8 @@ export class Daemon implements PortMember {
     for (const { frame, what } of announcementFrames(this.port?.mac ?? Buffer.alloc(6), addr)) this.sendFrame(frame, what);
   }
 
-  /** Its port is shared from now on (the socket has one native schedule), or it joined a sync group: its own timer sends again. */
-  stopRepeating(): void {
+  /** It joined a sync group: its own timer sends again. */
+  private stopRepeating(): void {
     if (!this.repeating) return;
     this.collectRepeats();
     this.armTimer();

@@ -26,14 +26,12 @@ export interface PortMember {
   onPacket(packet: Decoded<InboundPacket>): void;
   /** The carrier changed (or may have: the group compares). */
   onLink(running: boolean): void;
-  /** Stop using the socket's native repeat (another group joined the port). */
-  stopRepeating(): void;
 }
 
 /**
- * What a group uses of its port: its advert channel (whose native repeat works only for
- * a group alone on its port: the socket has one native schedule, so a shared port says
- * false and its groups send from their own timers), the carrier, frames.
+ * What a group uses of its port: its advert channel (its native repeat is the socket's
+ * schedule for its id, so every group on a shared port repeats on its own), the carrier,
+ * frames.
  */
 export interface GroupPort extends AdvertChannel {
   /** Carrier at the moment of the call. */
@@ -80,7 +78,6 @@ export class LinkPort {
     const s = member.settings;
     if (this.members.has(s.vhid)) throw new Error(`${this.ifname}: id ${s.vhid} is already in use in this process`);
     this.members.set(s.vhid, member);
-    for (const m of this.members.values()) if (m !== member) m.stopRepeating();
     this.attachKernelFilter();
     if (!this.linkWatch) {
       // Carrier only demotes or re-elects, so (without kernel announcements) a few checks a
@@ -93,7 +90,7 @@ export class LinkPort {
       });
     }
     const port = this;
-    const channel = this.socket.channel(s.srcip, member.tos);
+    const channel = this.socket.channel(s.srcip, member.tos, s.vhid);
     let attached = true;
     return {
       family: channel.family,
@@ -104,7 +101,7 @@ export class LinkPort {
         return port.mac;
       },
       send: (payload, dst) => channel.send(payload, dst),
-      repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => this.members.size === 1 && channel.repeat(payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd),
+      repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => channel.repeat(payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd),
       stopRepeat: () => channel.stopRepeat(),
       sendFrame: (frame) => {
         if (!this.packetSocket) throw new Error('no packet socket');
@@ -113,6 +110,7 @@ export class LinkPort {
       detach: () => {
         if (!attached) return;
         attached = false;
+        channel.stopRepeat(); // the socket may stay open for the others: its schedule must not
         this.members.delete(s.vhid);
         if (this.members.size === 0) this.close();
         else this.attachKernelFilter();

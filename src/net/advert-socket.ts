@@ -38,11 +38,12 @@ export interface AdvertSocket {
    * clock) and every everyMs after, from native code, without waking JavaScript, until
    * stopRepeat; after the last one, with lastRepeats, that one at every instant after,
    * else onEnd() once it is out. False when that is unavailable. onEnd(error): a send
-   * failed, and repeating has stopped.
+   * failed, and repeating has stopped. The socket keeps one such schedule per key (each
+   * group sharing it uses its id); a new one for a key replaces that key's.
    */
-  repeat(ipPackets: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
-  /** Stops repeating: how many of the schedule's instants passed, and how many packets went out. */
-  stopRepeat(): { slots: number; sends: number };
+  repeat(key: number, ipPackets: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
+  /** Stops key's repeating: how many of the schedule's instants passed, and how many packets went out. */
+  stopRepeat(key: number): { slots: number; sends: number };
   /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
   onPacket(cb: (ipPacket: Buffer) => void): () => void;
   /** Receive-side errors, and exceptions thrown by packet listeners. */
@@ -244,11 +245,11 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
         });
       });
     },
-    repeat(ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
+    repeat(key, ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
       const length = ipPackets[0]?.length ?? 0;
       if (closed || !direct || fd === undefined || length === 0 || ipPackets.some((p) => p.length !== length)) return false;
       const packets = ipPackets.length === 1 ? ipPackets[0]! : Buffer.concat(ipPackets);
-      direct.repeat(fd, packets, length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, (errno) => {
+      direct.repeat(fd, key, packets, length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, (errno) => {
         if (errno === 0) return onEnd();
         const e = errnoError(errno);
         e.message = `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}`;
@@ -256,9 +257,9 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       });
       return true;
     },
-    stopRepeat() {
+    stopRepeat(key) {
       if (closed || !direct || fd === undefined) return { slots: 0, sends: 0 };
-      const [slots, sends] = direct.stopRepeat(fd);
+      const [slots, sends] = direct.stopRepeat(fd, key);
       return { slots, sends };
     },
     onPacket(cb) {

@@ -19,12 +19,13 @@ export interface RawFdAddon {
   /**
    * Sends the packets (each packetLength bytes) in turn at firstDueMs (process.hrtime's
    * clock) and every everyMs after, from a libuv timer; then the last one forever
-   * (lastRepeats) or onEnd(0). onEnd(errno): a send failed, and repeating stopped.
+   * (lastRepeats) or onEnd(0). onEnd(errno): a send failed, and repeating stopped. One
+   * schedule per key on a descriptor (the groups sharing a socket use their ids).
    */
-  repeat(fd: number, packets: Buffer, packetLength: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
-  /** Stops repeating: [instants passed, packets sent] since repeat(). */
-  stopRepeat(fd: number): [number, number];
-  /** Before the descriptor is closed. */
+  repeat(fd: number, key: number, packets: Buffer, packetLength: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
+  /** Stops key's repeating: [instants passed, packets sent] since repeat(). */
+  stopRepeat(fd: number, key: number): [number, number];
+  /** Every key's, before the descriptor is closed. */
   forgetRepeat(fd: number): void;
   /**
    * Receives on fd in batches (native/batch_receive.h records, no extra bytes), from a

@@ -85,6 +85,18 @@ describe('advert socket (IP protocol 112) in a lab', () => {
     assert.deepEqual(got.errors, []);
   });
 
+  it('repeats several schedules at once, one per key (the groups sharing a socket), each sending its own packets', async () => {
+    const rx = await startReceiver('b', '--expect', '12', '--timeout-ms', '10000');
+    const tx = await send('a', '--repeat', '--schedules', '3', '--count', '12', '--interval-ms', '20');
+    assert.deepEqual(tx, { sent: 12, heardOwn: 0, errors: [] });
+    await rx.exited;
+    const got = lastJson<ReceiverSummary>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.equal(got.count, 12);
+    assert.equal(got.distinctSeqs, 12, "every key's packets once: no schedule replaced another");
+    assert.deepEqual(got.errors, []);
+  });
+
   it('control: with IP_MULTICAST_LOOP on, the sender does hear itself (so the check above means something)', async () => {
     const tx = await send('a', '--count', '5', '--loop');
     assert.equal(tx.sent, 5);

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     loop: { type: 'boolean', default: false },
     // The packets go out from the socket's native repeater, as a CARP master's adverts do.
     repeat: { type: 'boolean', default: false },
+    // With --repeat: the packets split into this many runs, each the schedule of its own key, all at once (as groups sharing a socket).
+    schedules: { type: 'string', default: '1' },
   },
 });
 
@@ -33,12 +35,20 @@ const count = Number(values.count);
 const interval = Number(values['interval-ms']);
 let sent = 0;
 if (values.repeat) {
+  const keys = Array.from({ length: Number(values.schedules) }, (_, key) => key);
   const packets = Array.from({ length: count }, (_, seq) => testIpPacket(srcip, group, seq));
-  const ended = await new Promise<Error | undefined>((resolve) => {
-    if (!sock.repeat(packets, group, monotonicMs() + interval, interval, false, resolve)) resolve(new Error('repeat is unavailable'));
-  });
-  if (ended) errors.push(ended.message);
-  sent = sock.stopRepeat().sends;
+  const run = Math.ceil(count / keys.length);
+  const firstDue = monotonicMs() + interval;
+  const ends = await Promise.all(
+    keys.map(
+      (key) =>
+        new Promise<Error | undefined>((resolve) => {
+          if (!sock.repeat(key, packets.slice(key * run, (key + 1) * run), group, firstDue, interval, false, resolve)) resolve(new Error('repeat is unavailable'));
+        }),
+    ),
+  );
+  for (const e of ends) if (e) errors.push(e.message);
+  for (const key of keys) sent += sock.stopRepeat(key).sends;
 }
 for (let seq = 0; seq < (values.repeat ? 0 : count); seq++) {
   try {
