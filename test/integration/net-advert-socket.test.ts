@@ -73,28 +73,25 @@ describe('advert socket (IP protocol 112) in a lab', () => {
     assert.deepEqual(got.errors, []);
   });
 
-  it('sends a sequence of packets from its native repeater, each once and in turn, then says it is done', async () => {
+  /** Sends 12 packets from the native repeater in the given number of schedules (keys) at once; B hears each once. */
+  async function repeatTwelve(schedules: number, message: string): Promise<void> {
     const rx = await startReceiver('b', '--expect', '12', '--timeout-ms', '10000');
-    const tx = await send('a', '--repeat', '--count', '12', '--interval-ms', '20');
+    const tx = await send('a', '--repeat', '--schedules', String(schedules), '--count', '12', '--interval-ms', '20');
     assert.deepEqual(tx, { sent: 12, heardOwn: 0, errors: [] });
     await rx.exited;
     const got = lastJson<ReceiverSummary>(rx.stdout);
     assert.equal(got.why, 'complete');
     assert.equal(got.count, 12);
-    assert.equal(got.distinctSeqs, 12, 'every packet of the sequence once');
+    assert.equal(got.distinctSeqs, 12, message);
     assert.deepEqual(got.errors, []);
+  }
+
+  it('sends a sequence of packets from its native repeater, each once and in turn, then says it is done', async () => {
+    await repeatTwelve(1, 'every packet of the sequence once');
   });
 
   it('repeats several schedules at once, one per key (the groups sharing a socket), each sending its own packets', async () => {
-    const rx = await startReceiver('b', '--expect', '12', '--timeout-ms', '10000');
-    const tx = await send('a', '--repeat', '--schedules', '3', '--count', '12', '--interval-ms', '20');
-    assert.deepEqual(tx, { sent: 12, heardOwn: 0, errors: [] });
-    await rx.exited;
-    const got = lastJson<ReceiverSummary>(rx.stdout);
-    assert.equal(got.why, 'complete');
-    assert.equal(got.count, 12);
-    assert.equal(got.distinctSeqs, 12, "every key's packets once: no schedule replaced another");
-    assert.deepEqual(got.errors, []);
+    await repeatTwelve(3, "every key's packets once: no schedule replaced another");
   });
 
   it('control: with IP_MULTICAST_LOOP on, the sender does hear itself (so the check above means something)', async () => {
