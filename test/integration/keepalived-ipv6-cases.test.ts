@@ -1,6 +1,7 @@
 // More of VRRPv3 over IPv6 between ucarp-ts and keepalived 2.2.7, at 50 ms: preemption
-// both ways, the tie-break of equal priorities by source address, unicast peers, and
-// dual stack (an IPv4 and an IPv6 group with the same VRID on one interface).
+// both ways, the tie-break of equal priorities by source address, and dual stack (an IPv4
+// and an IPv6 group with the same VRID on one interface). Unicast peers over IPv6 are a
+// case of keepalived-unicast.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { withLab } from '../lab/lab.js';
@@ -16,7 +17,7 @@ const LAB = { hosts: ['ka', 'uts'], client: true, ipv6: true };
 const ADVBASE = 0.05;
 const START_MS = 5000;
 
-describe('VRRPv3 over IPv6 with keepalived: preemption, tie-break, unicast, dual stack', () => {
+describe('VRRPv3 over IPv6 with keepalived: preemption, tie-break, dual stack', () => {
   it('preemption both ways: ucarp-ts (200, --preempt) takes over from keepalived (100); keepalived (250) takes it back', async (t: TestContext) => {
     await withLab(LAB, async (lab) => {
       const ka = startKeepalived(lab, 'ka', { version: 3, vrid: 61, priority: 100, advertInt: ADVBASE, vips: VIPS });
@@ -65,51 +66,6 @@ describe('VRRPv3 over IPv6 with keepalived: preemption, tie-break, unicast, dual
       assert.doesNotMatch(uts.process.output.slice(utsMark), /Switching to state/, 'ucarp-ts stayed MASTER');
       await uts.stop();
       await ka.stop();
-    });
-  });
-
-  // keepalived 2.2.7 sets no unicast hop limit on its IPv6 socket: its unicast adverts leave
-  // with the system default (64), which --peer-min-ttl admits from the listed peer only.
-  it('unicast peers (--peer-min-ttl=64 for keepalived): adverts go host to host, none to ff02::12, and the addresses hand over both ways', async (t: TestContext) => {
-    await withLab(LAB, async (lab) => {
-      const ka6 = lab.host('ka').addr6!;
-      const uts6 = lab.host('uts').addr6!;
-      const capture = await lab.tcpdump('ka', 'ip6 proto 112');
-      const ka = startKeepalived(lab, 'ka', { version: 3, vrid: 61, priority: 150, advertInt: ADVBASE, vips: VIPS, unicastPeers: [uts6] });
-      await ka.waitForState('MASTER', START_MS);
-      const uts = startUcarpTs(lab, 'uts', { protocol: 'vrrp3', vrid: 61, priority: 100, advbase: ADVBASE, addrs: VIPS, peers: [ka6], extraArgs: ['--peer-min-ttl=64'] });
-      await uts.waitForState('BACKUP');
-      await assertSoleHolderFor(lab, VIPS, 'ka', 500);
-
-      let mark = uts.process.mark();
-      let report = await outageDuring(lab, VIP, () => ka.stop(), async () => {
-        await uts.waitForState('MASTER', 5000, mark);
-        await waitForSoleHolder(lab, VIPS, 'uts');
-      });
-      t.diagnostic(`keepalived SIGTERM -> ucarp-ts: outage ${report.longestGapMs} ms`);
-
-      const ka2 = startKeepalived(lab, 'ka', { version: 3, vrid: 61, priority: 50, advertInt: ADVBASE, vips: VIPS, unicastPeers: [uts6] });
-      await ka2.waitForState('BACKUP', START_MS);
-      await assertSoleHolderFor(lab, VIPS, 'uts', 500);
-      assert.doesNotMatch(ka2.process.output, /Entering MASTER|checksum/i);
-      mark = ka2.process.mark();
-      report = await outageDuring(lab, VIP, () => uts.stop(), async () => {
-        await ka2.waitForState('MASTER', 5000, mark);
-        await waitForSoleHolder(lab, VIPS, 'ka');
-      });
-      assert.match(ka2.process.output.slice(mark), /Backup received priority 0 advertisement/);
-      t.diagnostic(`ucarp-ts SIGTERM -> keepalived: outage ${report.longestGapMs} ms`);
-      await ka2.stop();
-
-      const { lines } = await capture.stop();
-      const adverts = lines.filter((l) => /VRRPv3, Advertisement/.test(l));
-      const ours = adverts.filter((l) => l.includes(`> ${ka6}:`));
-      const theirs = adverts.filter((l) => l.includes(`${ka6} > ${uts6}:`));
-      assert.ok(ours.length > 0, "ucarp-ts advertised to keepalived's address");
-      assert.ok(theirs.length > 0, "keepalived advertised to ucarp-ts's address");
-      assert.ok(ours.every((l) => l.includes('hlim 255') && l.includes(`${lab.host('uts').linkLocal} >`)), 'ours: hop limit 255 from the link-local address');
-      assert.ok(theirs.every((l) => l.includes('hlim 64')), "keepalived's: hop limit 64 (why --peer-min-ttl is needed)");
-      assert.deepEqual(adverts.filter((l) => l.includes('ff02::12')), [], 'no advertisement went to the multicast group');
     });
   });
 
