@@ -67,10 +67,17 @@ function loadUnixDgram(): UnixDgramModule {
   return unixDgram;
 }
 
+/**
+ * Whether unix-dgram's error means a full socket: its sendto() hands back -EAGAIN
+ * (or -ENOBUFS); its connected send() says "congestion" (code 1).
+ */
+const isCongestion = (err: { code?: unknown; message?: string }): boolean =>
+  err.code === 1 || err.message === 'congestion' || err.code === -osConstants.errno.EAGAIN || err.code === -osConstants.errno.ENOBUFS;
+
 /** "no such file" for ENOENT etc.: unix-dgram reports errors as negative errno numbers. */
 export function describeSendError(err: { code?: unknown; message?: string }): string {
   const code = err.code;
-  if (code === 1 || err.message === 'congestion') return 'the syslog daemon is not keeping up';
+  if (isCongestion(err)) return 'the syslog daemon is not keeping up';
   const name =
     typeof code === 'number'
       ? Object.entries(osConstants.errno).find(([, n]) => n === -code)?.[0]
@@ -100,16 +107,34 @@ export interface SyslogOptions {
   now?: () => Date;
 }
 
+/** Lines kept while the syslog daemon catches up (see SyslogWriter). */
+const MAX_HELD_LINES = 64;
+/** How soon a full socket is tried again: unix-dgram's sendto() has no "writable" event. */
+const RETRY_MS = 20;
+
 /**
  * Sends each log line as one datagram. Unconnected sendto per message, as a
  * restarted syslog daemon (new socket inode) then just works again. Never throws
- * and never blocks: a message that cannot be delivered is dropped.
+ * and never blocks.
+ *
+ * A syslog daemon that falls behind (a --debug flood fills its socket) must not cost
+ * the lines that matter: seen in CI, a warning sent into a full socket was lost among
+ * the debug lines. So while the socket is full, notice and worse wait in a short queue
+ * (sent in order when the socket drains), info and debug are dropped, and a warning
+ * says how many were. A full socket is not an outage: onUnavailable is for a socket
+ * that is missing or refuses.
  */
 export class SyslogWriter {
   private socket: UnixDgramSocket | null = null;
   private failing = false;
   private readonly ident: string;
   private readonly path: string;
+  private congested = false;
+  private retry: NodeJS.Timeout | null = null;
+  private readonly held: Buffer[] = [];
+  private droppedNow = 0;
+  /** Lines dropped since start because the syslog daemon was not keeping up. */
+  dropped = 0;
   readonly sink: LogSink;
 
   constructor(private readonly opts: SyslogOptions) {
@@ -120,19 +145,12 @@ export class SyslogWriter {
   }
 
   write(level: Level, message: string): void {
-    const line = formatSyslogLine(
-      syslogPriority(this.opts.facility, level),
-      this.opts.now?.() ?? new Date(),
-      this.ident,
-      this.opts.pid ?? process.pid,
-      message.replace(/\n+$/, ''),
-    );
-    const buf = Buffer.from(line, 'utf8');
-    try {
-      this.socket ??= this.open();
-      this.socket.send(buf, 0, buf.length, this.path, (err) => (err ? this.failed(describeSendError(err)) : this.delivered()));
-    } catch (e) {
-      this.failed(e instanceof Error ? e.message : String(e));
+    const buf = this.format(level, message);
+    if (this.congested) this.hold(level, buf);
+    else if (this.send(buf) === 'congested') {
+      this.congested = true;
+      this.hold(level, buf);
+      this.retryLater();
     }
   }
 
@@ -143,16 +161,81 @@ export class SyslogWriter {
       /* already closed */
     }
     this.socket = null;
+    this.held.length = 0;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  private retryLater(): void {
+    this.retry ??= setTimeout(() => {
+      this.retry = null;
+      this.drain();
+    }, RETRY_MS);
+    this.retry.unref(); // held log lines must not keep a stopping daemon alive
+  }
+
+  private format(level: Level, message: string): Buffer {
+    const line = formatSyslogLine(
+      syslogPriority(this.opts.facility, level),
+      this.opts.now?.() ?? new Date(),
+      this.ident,
+      this.opts.pid ?? process.pid,
+      message.replace(/\n+$/, ''),
+    );
+    return Buffer.from(line, 'utf8');
+  }
+
+  /** One datagram; 'congested' when the socket is full (the line was not sent). */
+  private send(buf: Buffer): 'sent' | 'congested' | 'failed' {
+    // unix-dgram calls back before send() returns; a later callback counts as sent.
+    let result: 'sent' | 'congested' | 'failed' = 'sent';
+    try {
+      this.socket ??= this.open();
+      this.socket.send(buf, 0, buf.length, this.path, (err) => {
+        if (!err) {
+          this.failing = false;
+        } else if (isCongestion(err)) {
+          result = 'congested';
+        } else {
+          result = 'failed';
+          this.failed(describeSendError(err));
+        }
+      });
+    } catch (e) {
+      result = 'failed';
+      this.failed(e instanceof Error ? e.message : String(e));
+    }
+    return result;
+  }
+
+  private hold(level: Level, buf: Buffer): void {
+    if (SEVERITY[level] <= SEVERITY.notice && this.held.length < MAX_HELD_LINES) {
+      this.held.push(buf);
+    } else {
+      this.dropped++;
+      this.droppedNow++;
+    }
+  }
+
+  /** Sends what was held, in order, while the socket has room. */
+  private drain(): void {
+    if (!this.congested) return;
+    while (this.held.length > 0) {
+      if (this.send(this.held[0]!) === 'congested') return this.retryLater();
+      this.held.shift();
+    }
+    this.congested = false;
+    if (this.droppedNow > 0) {
+      const n = this.droppedNow;
+      this.droppedNow = 0;
+      this.write('warning', `${n} log line${n === 1 ? '' : 's'} dropped: the syslog daemon was not keeping up`);
+    }
   }
 
   private open(): UnixDgramSocket {
     const s = loadUnixDgram().createSocket('unix_dgram');
     s.on('error', (e) => this.failed(e.message));
     return s;
-  }
-
-  private delivered(): void {
-    this.failing = false;
   }
 
   private failed(reason: string): void {

@@ -108,3 +108,32 @@ test('a missing socket is reported once per outage and never throws; delivery re
 test('an unknown facility is refused when the writer is made, not per message', () => {
   assert.throws(() => new SyslogWriter({ facility: 'bogus' }), /unknown syslog facility/);
 });
+
+test('a syslog daemon that falls behind: warnings wait and arrive in order, debug lines are dropped and counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'svc-syslog-'));
+  const path = join(dir, 'log');
+  const server = new FakeSyslog(path);
+  const problems: string[] = [];
+  const w = new SyslogWriter({ facility: 'daemon', path, onUnavailable: (r) => problems.push(r) });
+  try {
+    // Written in one turn of the event loop, so the server reads none of it until the
+    // socket is full (net.unix.max_dgram_qlen, 512 by default, is far below 5000).
+    for (let i = 0; i < 5000; i++) w.write('debug', `refused packet ${i}`);
+    w.write('warning', 'stderr is not being read');
+    for (let i = 0; i < 5000; i++) w.write('debug', `refused packet again ${i}`);
+    w.write('error', 'last words');
+    await until(() => server.lines.some((l) => /dropped/.test(l)), 5000);
+    const important = server.lines.filter((l) => !/refused packet/.test(l)).map((l) => l.replace(/^.*?\]: /, ''));
+    assert.equal(important.length, 3, important.join('\n'));
+    assert.deepEqual(important.slice(0, 2), ['stderr is not being read', 'last words']);
+    const debugDelivered = server.lines.length - 3;
+    assert.equal(important[2], `${10_000 - debugDelivered} log lines dropped: the syslog daemon was not keeping up`);
+    assert.equal(w.dropped, 10_000 - debugDelivered);
+    assert.ok(w.dropped > 0, 'the socket never filled: the test proves nothing');
+    assert.deepEqual(problems, [], 'a full socket is not an outage');
+  } finally {
+    w.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
