@@ -8,7 +8,8 @@
 // to RECEIVE_ROUNDS * BATCH packets per wake-up with recvmmsg and hands each round to
 // JavaScript as one Buffer of records (one call into JavaScript per round, however
 // many packets: floods must stay cheap), and sends with sendmsg, the source address
-// given per packet (IPV6_PKTINFO). The socket is not bound to an address, so unicast
+// given per packet (IPV6_PKTINFO); a MASTER's standing adverts go from
+// advert_repeater's thread (repeat, stopRepeat). The socket is not bound to an address, so unicast
 // adverts to any of our addresses on the interface arrive too (as with IPv4).
 //
 // Record layout (all numbers big-endian), RECORD_HEADER bytes then the payload:
@@ -25,6 +26,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "advert_repeater.h"
 #include "napi_args.h"
 #include "poll_watcher.h"
 #include "socket_filter.h"
@@ -230,9 +232,29 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// send(id, payload, destination: Buffer(16), source: Buffer(16), ifindex) -> bytes sent.
-// The scope of a link-local or multicast destination is the interface; an all-zero
+#define PKTINFO_SPACE CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+// Where a packet goes and from which source: the destination (its scope the interface
+// when it is link-local or multicast) and the source as IPV6_PKTINFO; an all-zero
 // source lets the kernel choose.
+static void address_packet(const struct in6_addr *dst, const struct in6_addr *src, int ifindex, struct sockaddr_in6 *sin6,
+                           unsigned char control[PKTINFO_SPACE]) {
+  memset(sin6, 0, sizeof *sin6);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_addr = *dst;
+  if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst)) sin6->sin6_scope_id = (uint32_t)ifindex;
+  memset(control, 0, PKTINFO_SPACE);
+  struct cmsghdr *c = (struct cmsghdr *)control;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo pi;
+  pi.ipi6_addr = *src;
+  pi.ipi6_ifindex = (unsigned)ifindex;
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+}
+
+// send(id, payload, destination: Buffer(16), source: Buffer(16), ifindex) -> bytes sent.
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -249,12 +271,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   watcher *w = watcher_find(watchers, id);
   if (!w) return throw_errno(env, "send", EBADF);
   struct sockaddr_in6 sin6;
-  memset(&sin6, 0, sizeof sin6);
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_addr = dst;
-  if (IN6_IS_ADDR_LINKLOCAL(&dst) || IN6_IS_ADDR_MC_LINKLOCAL(&dst)) sin6.sin6_scope_id = (uint32_t)ifindex;
-  unsigned char control[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-  memset(control, 0, sizeof control);
+  unsigned char control[PKTINFO_SPACE];
+  address_packet(&dst, &src, ifindex, &sin6, control);
   struct iovec iov = {data, len};
   struct msghdr m;
   memset(&m, 0, sizeof m);
@@ -264,14 +282,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   m.msg_iovlen = 1;
   m.msg_control = control;
   m.msg_controllen = sizeof control;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = IPPROTO_IPV6;
-  c->cmsg_type = IPV6_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-  struct in6_pktinfo pi;
-  pi.ipi6_addr = src;
-  pi.ipi6_ifindex = (unsigned)ifindex;
-  memcpy(CMSG_DATA(c), &pi, sizeof pi);
   ssize_t n;
   do n = sendmsg(w->fd, &m, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
@@ -279,6 +289,50 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_int64(env, n, &result);
   return result;
+}
+
+// repeat(id, key, payloads, payloadLength, destination, source, ifindex, firstDueMs, everyMs,
+// lastRepeats, onEnd(errno)): standing adverts sent by advert_repeater's thread, as raw_fd's
+// repeat does for IPv4 (see there).
+static napi_value js_repeat(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id, key, payload_len, ifindex;
+  void *data;
+  size_t len;
+  struct in6_addr dst, src;
+  double due, every;
+  bool last_repeats;
+  napi_valuetype t;
+  if (argc < 11 || !arg_int32(env, argv[0], &id) || !arg_int32(env, argv[1], &key) || !arg_buffer(env, argv[2], &data, &len) || len == 0 ||
+      !arg_int32(env, argv[3], &payload_len) || payload_len <= 0 || len % (size_t)payload_len != 0 || !arg_address(env, argv[4], &dst) ||
+      !arg_address(env, argv[5], &src) || !arg_int32(env, argv[6], &ifindex) || ifindex <= 0 ||
+      napi_get_value_double(env, argv[7], &due) != napi_ok || napi_get_value_double(env, argv[8], &every) != napi_ok || !(every >= 1) ||
+      napi_get_value_bool(env, argv[9], &last_repeats) != napi_ok || napi_typeof(env, argv[10], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, NULL, "repeat(id, key, payloads, payloadLength, destination, source, ifindex, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
+    return NULL;
+  }
+  watcher *w = watcher_find(watchers, id);
+  if (!w) return throw_errno(env, "repeat", EBADF);
+  struct sockaddr_in6 sin6;
+  unsigned char control[PKTINFO_SPACE];
+  address_packet(&dst, &src, ifindex, &sin6, control);
+  repeat_target target = {data, (size_t)payload_len, len / (size_t)payload_len, (struct sockaddr *)&sin6, sizeof sin6, control, sizeof control};
+  return repeater_start(env, w->fd, key, &target, due, every, last_repeats, argv[10]);
+}
+
+// stopRepeat(id, key) -> [slots, sends] since repeat(); [0, 0] when none was set up.
+static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id, key;
+  if (argc < 2 || !arg_int32(env, argv[0], &id) || !arg_int32(env, argv[1], &key)) {
+    napi_throw_type_error(env, NULL, "stopRepeat(id, key)");
+    return NULL;
+  }
+  return repeater_stop(env, id, key);
 }
 
 // rejoin(id, ifname, ifindex, previousIfindex, group: Buffer(16))
@@ -329,6 +383,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "close(id): id must be a number");
     return NULL;
   }
+  repeater_forget(env, id); // before the descriptor can be reused
   watcher_close(env, &watchers, id);
   return NULL;
 }
@@ -337,6 +392,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"repeat", NULL, js_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopRepeat", NULL, js_stop_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rejoin", NULL, js_rejoin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -10,20 +10,17 @@
 // EAGAIN, and the caller falls back to the queue.
 //
 // repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd): a
-// MASTER's standing adverts (as the election says: src/core/election) sent from a libuv
-// timer in C, so an idle master costs a wake-up and a sendto per interval and never
-// enters JavaScript (measured: a bare 50 ms setInterval alone costs Node about 2.3 ms of
-// CPU per second on the benchmark VM, keepalived's whole budget). packets holds equal
-// packets of packetLength bytes, sent one per instant in turn; then, with lastRepeats,
-// the last one at every instant after (VRRP's unchanged advert), else the timer stops
-// and calls onEnd(0) (CARP's adverts, each with its own counter, a minute's worth at a
-// time). Due times are on CLOCK_MONOTONIC in ms, the clock of process.hrtime().
-// stopRepeat(fd, key) returns [slots, sends]: how many of the schedule's instants have passed
-// (several for one late send) and how many packets went out. A failed send stops the
-// timer and calls onEnd(errno); the caller then sends through its usual path. A socket
-// holds one schedule per key (the groups sharing it use their vhid/vrid), each with its
-// own timer, so every idle master on a shared socket sends from C; forgetRepeat(fd)
-// drops them all.
+// MASTER's standing adverts (as the election says: src/core/election) sent by
+// advert_repeater's thread, so an idle master never wakes Node's loop. packets holds
+// equal packets of packetLength bytes, sent one per instant in turn; then, with
+// lastRepeats, the last one at every instant after (VRRP's unchanged advert), else the
+// schedule stops and onEnd(0) is called (CARP's adverts, each with its own counter, a
+// minute's worth at a time). Due times are on CLOCK_MONOTONIC in ms, the clock of
+// process.hrtime(). stopRepeat(fd, key) returns [slots, sends]: how many of the
+// schedule's instants have passed (several for one late send) and how many packets went
+// out. A failed send stops the schedule and calls onEnd(errno); the caller then sends
+// through its usual path. A socket holds one schedule per key (the groups sharing it use
+// their vhid/vrid); forgetRepeat(fd) drops them all.
 //
 // receive(fd, callback(batch, count, errno)): receives on the socket in batches
 // (batch_receive.h: recvmmsg, one call into JavaScript per round of up to 32 packets)
@@ -34,16 +31,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "advert_repeater.h"
 #include "batch_receive.h"
 #include "napi_args.h"
 #include "socket_filter.h"
@@ -101,95 +97,6 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
   return result;
 }
 
-typedef struct repeater {
-  uv_timer_t timer; // first: the handle's address is the repeater's
-  napi_env env;
-  napi_ref on_end;
-  napi_async_context context;
-  int fd;
-  int key; // one schedule per key on a socket: the group's id
-  int active;
-  int last_repeats;
-  unsigned char *packets;
-  size_t len;   // of each packet
-  size_t count; // of packets
-  struct sockaddr_in dst;
-  double due;   // CLOCK_MONOTONIC ms of the next instant
-  double every; // ms
-  double slots; // instants passed since start
-  double sends;
-  struct repeater *next;
-} repeater;
-
-static repeater *repeaters = NULL;
-
-static double monotonic_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void on_repeat(uv_timer_t *handle);
-
-// libuv fires a timer once its loop time, whole milliseconds of CLOCK_MONOTONIC rounded
-// down, reaches the timer's due time. Counting the wait from that same loop time to the
-// instant rounded up means the timer never fires early. Counted from our own finer clock,
-// it often fired a fraction of a millisecond early and woke the process a second time
-// for the send: 2.4 epoll_wait calls per advert at 50 ms (strace -c, profile.js).
-static void arm(repeater *r) {
-  uv_loop_t *loop = r->timer.loop;
-  uv_update_time(loop);
-  double wait = ceil(r->due) - (double)uv_now(loop);
-  uv_timer_start(&r->timer, on_repeat, wait > 0 ? (uint64_t)wait : 0, 0);
-}
-
-static void report_end(repeater *r, int err) {
-  napi_handle_scope scope;
-  napi_open_handle_scope(r->env, &scope);
-  napi_value cb, recv, arg, result;
-  napi_get_reference_value(r->env, r->on_end, &cb);
-  napi_get_global(r->env, &recv);
-  napi_create_int32(r->env, err, &arg);
-  napi_make_callback(r->env, r->context, recv, cb, 1, &arg, &result);
-  napi_close_handle_scope(r->env, scope);
-}
-
-static void on_repeat(uv_timer_t *handle) {
-  repeater *r = (repeater *)handle;
-  if (!r->active) return;
-  double now = monotonic_ms();
-  if (now < r->due) {
-    arm(r); // a safety net: arm() aims at the instant or after it
-    return;
-  }
-  size_t next = (size_t)r->sends < r->count ? (size_t)r->sends : r->count - 1;
-  ssize_t n;
-  do n = sendto(r->fd, r->packets + next * r->len, r->len, MSG_DONTWAIT, (struct sockaddr *)&r->dst, sizeof r->dst);
-  while (n < 0 && errno == EINTR);
-  if (n != (ssize_t)r->len) {
-    r->active = 0;
-    report_end(r, n < 0 ? errno : EMSGSIZE);
-    return;
-  }
-  r->sends++;
-  // Instants missed while the loop was held up are not made up for: one send, the schedule kept.
-  double k = floor((now - r->due) / r->every) + 1;
-  r->slots += k;
-  r->due += k * r->every;
-  if (!r->last_repeats && (size_t)r->sends >= r->count) {
-    r->active = 0;
-    report_end(r, 0); // all sent: the caller hands over the next ones
-    return;
-  }
-  arm(r);
-}
-
-static repeater *find_repeater(int fd, int key) {
-  for (repeater *r = repeaters; r; r = r->next)
-    if (r->fd == fd && r->key == key) return r;
-  return NULL;
-}
-
 // repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs, lastRepeats, onEnd(errno))
 static napi_value js_repeat(napi_env env, napi_callback_info info) {
   size_t argc = 9;
@@ -211,52 +118,12 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
-  void *copy = malloc(len);
-  if (!copy) return throw_errno(env, "malloc", ENOMEM);
-  repeater *r = find_repeater(fd, key);
-  if (!r) {
-    uv_loop_t *loop;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-      free(copy);
-      napi_throw_error(env, NULL, "no event loop");
-      return NULL;
-    }
-    r = calloc(1, sizeof *r);
-    if (!r) {
-      free(copy);
-      return throw_errno(env, "calloc", ENOMEM);
-    }
-    uv_timer_init(loop, &r->timer);
-    uv_unref((uv_handle_t *)&r->timer); // as the socket's own handle, never keeps the process alive alone
-    r->env = env;
-    r->fd = fd;
-    r->key = key;
-    napi_value name;
-    napi_create_string_utf8(env, "ucarp-ts:advert-repeat", NAPI_AUTO_LENGTH, &name);
-    napi_async_init(env, NULL, name, &r->context);
-    r->next = repeaters;
-    repeaters = r;
-  } else {
-    uv_timer_stop(&r->timer);
-    napi_delete_reference(env, r->on_end);
-  }
-  free(r->packets);
-  memcpy(copy, data, len);
-  r->packets = copy;
-  r->len = (size_t)packet_len;
-  r->count = len / (size_t)packet_len;
-  r->last_repeats = last_repeats;
-  memset(&r->dst, 0, sizeof r->dst);
-  r->dst.sin_family = AF_INET;
-  r->dst.sin_addr.s_addr = htonl(dst);
-  r->due = due;
-  r->every = every;
-  r->slots = 0;
-  r->sends = 0;
-  r->active = 1;
-  napi_create_reference(env, argv[8], 1, &r->on_end);
-  arm(r);
-  return NULL;
+  struct sockaddr_in sin;
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(dst);
+  repeat_target target = {data, (size_t)packet_len, len / (size_t)packet_len, (struct sockaddr *)&sin, sizeof sin, NULL, 0};
+  return repeater_start(env, fd, key, &target, due, every, last_repeats, argv[8]);
 }
 
 // stopRepeat(fd, key) -> [slots, sends] since repeat(); [0, 0] when none was set up.
@@ -269,47 +136,14 @@ static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "stopRepeat(fd, key)");
     return NULL;
   }
-  repeater *r = find_repeater(fd, key);
-  double slots = 0, sends = 0;
-  if (r) {
-    uv_timer_stop(&r->timer);
-    r->active = 0;
-    slots = r->slots;
-    sends = r->sends;
-    r->slots = r->sends = 0;
-  }
-  napi_value result, v;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_double(env, slots, &v);
-  napi_set_element(env, result, 0, v);
-  napi_create_double(env, sends, &v);
-  napi_set_element(env, result, 1, v);
-  return result;
-}
-
-static void on_repeater_closed(uv_handle_t *handle) {
-  repeater *r = (repeater *)handle;
-  free(r->packets);
-  free(r);
+  return repeater_stop(env, fd, key);
 }
 
 // forgetRepeat(fd): every schedule of the descriptor, before it is closed (it may be reused).
 static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (!fd_argument(env, info, "forgetRepeat(fd)", &fd)) return NULL;
-  for (repeater **p = &repeaters; *p;) {
-    repeater *r = *p;
-    if (r->fd != fd) {
-      p = &r->next;
-      continue;
-    }
-    *p = r->next;
-    uv_timer_stop(&r->timer);
-    r->active = 0;
-    napi_delete_reference(env, r->on_end);
-    napi_async_destroy(env, r->context);
-    uv_close((uv_handle_t *)&r->timer, on_repeater_closed);
-  }
+  repeater_forget(env, fd);
   return NULL;
 }
 

@@ -21,8 +21,8 @@ export interface AdvertChannel {
   /**
    * Sends the payloads to dst in turn at firstDueMs and every everyMs after from native
    * code, then the last one again and again (lastRepeats) or onEnd() once they are out,
-   * until stopRepeat (see AdvertSocket.repeat). False when unavailable: IPv6 has no native
-   * repeat yet, and its adverts go through the election one by one.
+   * until stopRepeat (see AdvertSocket.repeat). False when unavailable: adverts then go
+   * through the election one by one.
    */
   repeat(payloads: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
   /** How many of the schedule's instants passed, and how many packets went out. */
@@ -58,11 +58,11 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
     sock.onError(h.onError);
     return {
       family: 6,
-      channel: () => ({
+      channel: (_src, _tos, id) => ({
         family: 6,
         send: (payload, dst) => sock.send(payload, dst),
-        repeat: () => false,
-        stopRepeat: () => ({ slots: 0, sends: 0 }),
+        repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => sock.repeat(id, payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd),
+        stopRepeat: () => sock.stopRepeat(id),
       }),
       rejoin: () => sock.rejoin(),
       attachFilter: (program) => sock.attachFilter(program),

@@ -1,12 +1,13 @@
 // The IP-level socket for advertisements (IP protocol 112), over raw-socket.
 // The caller hands complete IPv4 packets (IP_HDRINCL) and gets complete IPv4
 // packets back, each a private copy.
-import { constants as osConstants, endianness } from 'node:os';
+import { endianness } from 'node:os';
 import { ipv4Word, writeIp, type IpAddress } from '../core/ip-address.js';
 import { withCloexec } from './cloexec.js';
 import { readInterface } from './interface-info.js';
 import { forEachBatchRecord } from './batch-records.js';
 import { rawFdAddon } from './kernel-addons.js';
+import { errnoError } from './native-addon.js';
 import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
 
 // <linux/in.h>
@@ -76,12 +77,6 @@ function mreqn(group: IpAddress, local: IpAddress, ifindex: number): Buffer {
   if (endianness() === 'LE') b.writeInt32LE(ifindex, 8);
   else b.writeInt32BE(ifindex, 8);
   return b;
-}
-
-/** An Error for a bare errno from an addon, with .code (ENETDOWN...) as Node's own errors have. */
-function errnoError(errno: number): Error {
-  const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
-  return Object.assign(new Error(code), { code, errno });
 }
 
 function describe(step: string, opts: AdvertSocketOptions, error: unknown): Error {

@@ -7,7 +7,7 @@
 // the group or a peer.
 import type { InboundPacket } from '../core/inbound-packet.js';
 import { ipFromBytes, ipToBytes, type IpAddress } from '../core/ip-address.js';
-import { loadAddon } from './native-addon.js';
+import { errnoError, loadAddon } from './native-addon.js';
 import { linkLocalAddress } from './interface-ipv6.js';
 import { readLinkState } from './interface-info.js';
 
@@ -43,6 +43,14 @@ export interface AdvertSocket6 {
   send(payload: Buffer, destination: IpAddress): Promise<void>;
   onPacket(cb: (packet: ReceivedPacket6) => void): () => void;
   onError(cb: (error: Error) => void): () => void;
+  /**
+   * Sends the payloads (all of one length) to destination in turn, at firstDueMs and
+   * every everyMs after, from the addon's sender thread, as AdvertSocket.repeat does for
+   * IPv4 (see there). The source is the one in use now; a rejoin ends it (the send fails).
+   */
+  repeat(key: number, payloads: readonly Buffer[], destination: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
+  /** Stops key's repeating: how many of the schedule's instants passed, and how many packets went out. */
+  stopRepeat(key: number): { slots: number; sends: number };
   /** A classic BPF program: payload at offset 0, the IPv6 header at SKF_NET_OFF. Throws if refused. */
   attachFilter(program: Buffer): void;
   /** Binds and joins again (the interface was re-created); re-reads the link-local source. Throws if it cannot. */
@@ -61,6 +69,20 @@ interface AdvertSocket6Addon {
     cb: (batch: Buffer | null, count: number, errno: number) => void,
   ): number;
   send(id: number, payload: Buffer, destination: Buffer, source: Buffer, ifindex: number): number;
+  repeat(
+    id: number,
+    key: number,
+    payloads: Buffer,
+    payloadLength: number,
+    destination: Buffer,
+    source: Buffer,
+    ifindex: number,
+    firstDueMs: number,
+    everyMs: number,
+    lastRepeats: boolean,
+    onEnd: (errno: number) => void,
+  ): void;
+  stopRepeat(id: number, key: number): [number, number];
   rejoin(id: number, ifname: string, ifindex: number, previousIfindex: number, group: Buffer): void;
   attachFilter(id: number, program: Buffer): void;
   close(id: number): void;
@@ -169,6 +191,21 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
       } catch (e) {
         return Promise.reject(describe(`send to ${destination}`, e));
       }
+    },
+    repeat(key, payloads, destination, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
+      const length = payloads[0]?.length ?? 0;
+      if (closed || length === 0 || payloads.some((p) => p.length !== length)) return false;
+      const all = payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads);
+      native.repeat(id, key, all, length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, (errno) => {
+        if (errno === 0) return onEnd();
+        onEnd(describe(`send to ${destination}`, errnoError(errno)));
+      });
+      return true;
+    },
+    stopRepeat(key) {
+      if (closed) return { slots: 0, sends: 0 };
+      const [slots, sends] = native.stopRepeat(id, key);
+      return { slots, sends };
     },
     onPacket(cb) {
       packetListeners.add(cb);

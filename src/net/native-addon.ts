@@ -1,6 +1,7 @@
 // Loads our native addons (build/Release/*.node, from binding.gyp) relative to the
 // package root, so they are found from src/ and from dist/src/.
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { findUpwards } from './package-root.js';
 
@@ -36,4 +37,10 @@ export function nativeAddonIfBuilt(): NativeAddon | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An Error for a bare errno from an addon, with .code (ENETDOWN...) as Node's own errors have. */
+export function errnoError(errno: number): Error {
+  const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
+  return Object.assign(new Error(code), { code, errno });
 }

@@ -1,0 +1,320 @@
+// advert_repeater: see advert_repeater.h for why a thread.
+#define _GNU_SOURCE
+#include "advert_repeater.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "throw_errno.h"
+
+#define CONTROL_MAX 64
+// Adverts due this close together go out in one wake-up: a fiftieth of the interval,
+// at most 10 ms (1 s adverts 10 ms early, 50 ms ones 1 ms early: far inside any
+// receiver's Master_Down_Interval, which counts whole intervals).
+#define COALESCE_FRACTION 50.0
+#define COALESCE_MAX_MS 10.0
+
+typedef struct schedule {
+  int fd;
+  int key; // one schedule per key on a socket: the group's id
+  int active;
+  int last_repeats;
+  unsigned char *packets;
+  size_t len;   // of each packet
+  size_t count; // of packets
+  struct sockaddr_storage dst;
+  socklen_t dstlen;
+  unsigned char control[CONTROL_MAX];
+  size_t controllen;
+  double due;   // CLOCK_MONOTONIC ms of the next instant
+  double every; // ms
+  double slots; // instants passed since start
+  double sends;
+  int end_pending; // the run ended (end_err 0) or a send failed (end_err errno): tell JavaScript
+  int end_err;
+  napi_env env;
+  napi_ref on_end;
+  napi_async_context context;
+  struct schedule *next;
+} schedule;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;
+static pthread_t sender;
+static int running = 0;
+static int quitting = 0;
+static uv_async_t ended;
+static schedule *schedules = NULL;
+
+static double monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static struct timespec abs_time(double ms) {
+  struct timespec ts;
+  ts.tv_sec = (time_t)(ms / 1e3);
+  ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1e3) * 1e6);
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  if (ts.tv_nsec < 0) ts.tv_nsec = 0;
+  return ts;
+}
+
+// Sends s's packet for this instant; 0, or the errno that ends the schedule. Under lock.
+static int send_one(schedule *s, double now) {
+  size_t next = (size_t)s->sends < s->count ? (size_t)s->sends : s->count - 1;
+  struct iovec iov = {s->packets + next * s->len, s->len};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_name = &s->dst;
+  m.msg_namelen = s->dstlen;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  if (s->controllen > 0) {
+    m.msg_control = s->control;
+    m.msg_controllen = s->controllen;
+  }
+  ssize_t n;
+  do n = sendmsg(s->fd, &m, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n != (ssize_t)s->len) return n < 0 ? errno : EMSGSIZE;
+  s->sends++;
+  // Instants missed (the machine was held up) are not made up for: one send, the schedule kept.
+  double k = now >= s->due ? floor((now - s->due) / s->every) + 1 : 1;
+  s->slots += k;
+  s->due += k * s->every;
+  if (!s->last_repeats && (size_t)s->sends >= s->count) return -1; // run sent: the caller hands over the next
+  return 0;
+}
+
+static void *send_loop(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&lock);
+  while (!quitting) {
+    double now = monotonic_ms();
+    double earliest = INFINITY;
+    int tell = 0;
+    for (schedule *s = schedules; s; s = s->next) {
+      if (!s->active) continue;
+      double window = fmin(s->every / COALESCE_FRACTION, COALESCE_MAX_MS);
+      if (s->due - window <= now) {
+        int r = send_one(s, now);
+        if (r != 0) {
+          s->active = 0;
+          s->end_pending = 1;
+          s->end_err = r < 0 ? 0 : r;
+          tell = 1;
+          continue;
+        }
+      }
+      if (s->due < earliest) earliest = s->due;
+    }
+    if (tell) uv_async_send(&ended);
+    if (isinf(earliest)) {
+      pthread_cond_wait(&wake, &lock);
+    } else {
+      struct timespec until = abs_time(earliest);
+      pthread_cond_timedwait(&wake, &lock, &until);
+    }
+  }
+  pthread_mutex_unlock(&lock);
+  return NULL;
+}
+
+// On the loop's thread: onEnd(errno) for each schedule that ended. The lock is never
+// held while JavaScript runs (it may start a new run at once).
+static void on_ended(uv_async_t *handle) {
+  (void)handle;
+  for (;;) {
+    schedule *s;
+    pthread_mutex_lock(&lock);
+    for (s = schedules; s && !s->end_pending; s = s->next) {
+    }
+    int err = 0;
+    if (s) {
+      s->end_pending = 0;
+      err = s->end_err;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!s) return;
+    napi_handle_scope scope;
+    napi_open_handle_scope(s->env, &scope);
+    napi_value cb, recv, arg, result;
+    napi_get_reference_value(s->env, s->on_end, &cb);
+    napi_get_global(s->env, &recv);
+    napi_create_int32(s->env, err, &arg);
+    napi_make_callback(s->env, s->context, recv, cb, 1, &arg, &result); // s may be freed from here on
+    napi_close_handle_scope(s->env, scope);
+  }
+}
+
+static void free_schedule(napi_env env, schedule *s) {
+  napi_delete_reference(env, s->on_end);
+  napi_async_destroy(env, s->context);
+  free(s->packets);
+  free(s);
+}
+
+static void shut_down(void *arg) {
+  (void)arg;
+  if (!running) return;
+  pthread_mutex_lock(&lock);
+  quitting = 1;
+  pthread_cond_signal(&wake);
+  pthread_mutex_unlock(&lock);
+  pthread_join(sender, NULL);
+  running = 0;
+  uv_close((uv_handle_t *)&ended, NULL);
+}
+
+// Starts the sender thread and the loop's wake-up handle, once. 0 or an errno.
+static int start_sender(napi_env env) {
+  if (running) return 0;
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return EINVAL;
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&wake, &ca);
+  pthread_condattr_destroy(&ca);
+  if (uv_async_init(loop, &ended, on_ended) != 0) return ENOMEM;
+  uv_unref((uv_handle_t *)&ended); // as the socket's own handle: never keeps the process alive alone
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024); // sendmsg and a loop: a small stack is plenty
+  // The thread must not take signals meant for the daemon (SIGTERM, SIGUSR1...): Node's
+  // own handler thread reads them; block them all here, the thread inherits the mask.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int err = pthread_create(&sender, &attr, send_loop, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    uv_close((uv_handle_t *)&ended, NULL);
+    return err;
+  }
+  running = 1;
+  quitting = 0;
+  napi_add_env_cleanup_hook(env, shut_down, NULL);
+  return 0;
+}
+
+static schedule *find(int fd, int key) {
+  for (schedule *s = schedules; s; s = s->next)
+    if (s->fd == fd && s->key == key) return s;
+  return NULL;
+}
+
+napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, double due, double every, int last_repeats,
+                          napi_value on_end) {
+  if (t->len == 0 || t->count == 0 || t->dstlen > sizeof(struct sockaddr_storage) || t->controllen > CONTROL_MAX || !(every >= 1))
+    return throw_errno(env, "repeat", EINVAL);
+  int err = start_sender(env);
+  if (err != 0) return throw_errno(env, "repeat: sender thread", err);
+  unsigned char *copy = malloc(t->len * t->count);
+  if (!copy) return throw_errno(env, "repeat", ENOMEM);
+  memcpy(copy, t->packets, t->len * t->count);
+  napi_ref ref;
+  if (napi_create_reference(env, on_end, 1, &ref) != napi_ok) {
+    free(copy);
+    return throw_errno(env, "repeat", EINVAL);
+  }
+
+  pthread_mutex_lock(&lock);
+  schedule *s = find(fd, key);
+  unsigned char *old_packets = NULL;
+  napi_ref old_ref = NULL;
+  if (s) {
+    old_packets = s->packets;
+    old_ref = s->on_end;
+  } else if ((s = calloc(1, sizeof *s))) {
+    s->fd = fd;
+    s->key = key;
+    s->env = env;
+    napi_value name;
+    napi_create_string_utf8(env, "ucarp-ts:advert-repeat", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(env, NULL, name, &s->context);
+    s->next = schedules;
+    schedules = s;
+  }
+  if (s) {
+    s->packets = copy;
+    s->len = t->len;
+    s->count = t->count;
+    memcpy(&s->dst, t->dst, t->dstlen);
+    s->dstlen = t->dstlen;
+    if (t->controllen > 0) memcpy(s->control, t->control, t->controllen);
+    s->controllen = t->controllen;
+    s->last_repeats = last_repeats;
+    s->due = due;
+    s->every = every;
+    s->slots = 0;
+    s->sends = 0;
+    s->end_pending = 0;
+    s->on_end = ref;
+    s->active = 1;
+    pthread_cond_signal(&wake);
+  }
+  pthread_mutex_unlock(&lock);
+  free(old_packets);
+  if (old_ref) napi_delete_reference(env, old_ref);
+  if (!s) {
+    free(copy);
+    napi_delete_reference(env, ref);
+    return throw_errno(env, "repeat", ENOMEM);
+  }
+  return NULL;
+}
+
+napi_value repeater_stop(napi_env env, int fd, int key) {
+  double slots = 0, sends = 0;
+  pthread_mutex_lock(&lock);
+  schedule *s = find(fd, key);
+  if (s) {
+    s->active = 0;
+    s->end_pending = 0;
+    slots = s->slots;
+    sends = s->sends;
+    s->slots = s->sends = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  napi_value result, v;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, slots, &v);
+  napi_set_element(env, result, 0, v);
+  napi_create_double(env, sends, &v);
+  napi_set_element(env, result, 1, v);
+  return result;
+}
+
+void repeater_forget(napi_env env, int fd) {
+  schedule *gone = NULL;
+  pthread_mutex_lock(&lock);
+  for (schedule **p = &schedules; *p;) {
+    schedule *s = *p;
+    if (s->fd != fd) {
+      p = &s->next;
+      continue;
+    }
+    *p = s->next;
+    s->next = gone;
+    gone = s;
+  }
+  pthread_mutex_unlock(&lock);
+  while (gone) {
+    schedule *s = gone;
+    gone = s->next;
+    free_schedule(env, s);
+  }
+}
