@@ -73,6 +73,24 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     assert.deepEqual(got.errors, []);
   });
 
+  it("standing adverts from the sender thread: a run in order, then the last one repeated, from A's link-local address", async () => {
+    const { rx } = await receive('b', '--expect', '7');
+    // A run of 3 sent once each (CARP's shape: the run ends and says so)...
+    const run = await send('a', '--repeat', '--count', '3', '--interval-ms', '5');
+    assert.deepEqual(run, { sent: 3, heardOwn: 0, source: lab.host('a').linkLocal, errors: [] });
+    // ...and one packet repeated at every instant until stopped (VRRP's).
+    const standing = await send('a', '--repeat', '--count', '1', '--repeat-total', '5', '--interval-ms', '20', '--linger-ms', '0');
+    assert.ok(standing.sent >= 4 && standing.sent <= 6, `sent ${standing.sent} in about 5 intervals`);
+    assert.deepEqual(standing.errors, []);
+    await rx.exited;
+    const got = lastJson<Received>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.seqs.slice(0, 3), [0, 1, 2]);
+    assert.ok(got.seqs.slice(3).every((s) => s === 0), `repeated: ${got.seqs.slice(3).join(',')}`);
+    assert.deepEqual(got.sources, [lab.host('a').linkLocal]);
+    assert.deepEqual(got.hopLimits, [255]);
+  });
+
   it('control: with multicast loop on, the sender does hear itself', async () => {
     const tx = await send('a', '--count', '3', '--loop');
     assert.equal(tx.sent, 3);

@@ -8,6 +8,7 @@ import { parseIp } from '../../src/core/ip-address.js';
 import { kernelFilterProgram } from '../../src/core/kernel-filter.js';
 import { encodeBpfProgram } from '../../src/net/bpf-encode.js';
 import { TEST_MAGIC } from './net-test-frames.js';
+import { monotonicMs } from '../../src/daemon/monotonic-clock.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,6 +24,10 @@ const { values, positionals } = parseArgs({
     loop: { type: 'boolean', default: false },
     /** Keep every packet, not only our test packets (to watch a real peer). */
     all: { type: 'boolean', default: false },
+    /** send: the packets go out from the addon's sender thread, as a master's standing adverts do. */
+    repeat: { type: 'boolean', default: false },
+    /** With --repeat: after the last packet, that one again until this many went out (VRRP's unchanged advert). */
+    'repeat-total': { type: 'string' },
     /** Attach the daemon's kernel filter for this VRRPv3 vrid. */
     'filter-vrid': { type: 'string' },
   },
@@ -92,7 +97,18 @@ if (positionals[0] === 'receive') {
   });
   const to = values.to ? parseIp(values.to)! : group;
   let sent = 0;
-  for (let seq = 0; seq < Number(values.count); seq++) {
+  if (values.repeat) {
+    const payloads = Array.from({ length: Number(values.count) }, (_, seq) => testPayload6(seq));
+    const interval = Number(values['interval-ms']);
+    const total = values['repeat-total'] === undefined ? undefined : Number(values['repeat-total']);
+    const ended = await new Promise<Error | undefined>((resolve) => {
+      if (!sock.repeat(1, payloads, to, monotonicMs() + interval, interval, total !== undefined, resolve)) resolve(new Error('repeat is unavailable'));
+      if (total !== undefined) setTimeout(resolve, interval * (total - 0.5));
+    });
+    if (ended) errors.push(ended.message);
+    sent = sock.stopRepeat(1).sends;
+  }
+  for (let seq = 0; seq < (values.repeat ? 0 : Number(values.count)); seq++) {
     try {
       await sock.send(testPayload6(seq), to);
       sent++;
