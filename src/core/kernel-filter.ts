@@ -16,6 +16,9 @@
 // The IPv6 program (VRRPv3 only) does the same on the IPv6 socket, where the payload
 // comes first and the header is reached through SKF_NET_OFF.
 //
+// A socket shared by several groups of one interface (either family) gets one program
+// that passes what any of them would take (kernelFilterForGroups).
+//
 // Everything it lets through is screened again in JavaScript, so the filter only has
 // to never drop a packet the daemon would accept. Pure: returns the instructions.
 import { ipFamily, ipToBytes, ipv4Word, type IpAddress } from './ip-address.js';
@@ -72,10 +75,45 @@ interface Pending {
 function assembler() {
   const code: Pending[] = [];
   const op = (c: number, k: number): void => void code.push({ code: c, k, jt: 'next', jf: 'next' });
+  const jump = (c: number, k: number, jt: Target, jf: Target): void => void code.push({ code: c, k: k >>> 0, jt, jf });
   // if (A == k) then else
-  const jeq = (k: number, jt: Target, jf: Target): void => void code.push({ code: BPF.JEQ_K, k: k >>> 0, jt, jf });
+  const jeq = (k: number, jt: Target, jf: Target): void => jump(BPF.JEQ_K, k, jt, jf);
   const require = (k: number): void => jeq(k, 'next', 'drop');
-  const jump = (c: number, k: number, jt: Target, jf: Target): void => void code.push({ code: c, k, jt, jf });
+  /** Jumps to `to` when A equals one of ks, else on to `otherwise`. */
+  const oneOf = (ks: readonly number[], to: Target, otherwise: Target): void => {
+    const after = code.length + ks.length;
+    ks.forEach((k, i) => jeq(k, to === 'next' ? after : to, i === ks.length - 1 ? otherwise : 'next'));
+  };
+  /** Jumps to `to` when the 16 bytes at `at` are one of the IPv6 addresses, else on to `otherwise` (8 instructions each). */
+  const oneOfAddresses6 = (at: number, addrs: readonly IpAddress[], to: Target, otherwise: Target): void => {
+    const after = code.length + 8 * addrs.length;
+    const label = (t: Target): Target => (t === 'next' ? after : t);
+    addrs.forEach((a, n) => {
+      const b = ipToBytes(a);
+      // A word that differs skips the rest of this address.
+      const miss = n === addrs.length - 1 ? label(otherwise) : code.length + 8;
+      for (let i = 0; i < 4; i++) {
+        op(BPF.LD_W_ABS, at + 4 * i);
+        jeq(b.readUInt32BE(4 * i), i < 3 ? 'next' : label(to), miss);
+      }
+    });
+  };
+  /** Accepts when A is one of the ids, else drops; runs of consecutive ids as ranges (ids 1..100 are two jumps). */
+  const acceptIds = (ids: readonly number[]): void => {
+    const ranges: [number, number][] = [];
+    for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+      const last = ranges.at(-1);
+      if (last && last[1] === id - 1) last[1] = id;
+      else ranges.push([id, id]);
+    }
+    ranges.forEach(([lo, hi], i) => {
+      const nextRange: Target = i === ranges.length - 1 ? 'drop' : 'next';
+      if (lo === hi) return jeq(lo, 'accept', nextRange);
+      // Ascending: below this range is below every later one too.
+      jump(BPF.JGE_K, lo, 'next', 'drop');
+      jump(BPF.JGT_K, hi, nextRange, 'accept');
+    });
+  };
   const finish = (): BpfInstruction[] => {
     op(BPF.RET_K, ACCEPT_BYTES);
     const accept = code.length - 1;
@@ -92,11 +130,13 @@ function assembler() {
       return { code: ins.code, jt: isJump ? offset(ins.jt) : 0, jf: isJump ? offset(ins.jf) : 0, k: ins.k >>> 0 };
     });
   };
-  return { code, op, jeq, require, jump, finish };
+  return { code, op, jeq, require, jump, oneOf, oneOfAddresses6, acceptIds, finish };
 }
 
+const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
+
 export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
-  if (ipFamily(p.self) === 6) return kernelFilterProgram6(p);
+  if (ipFamily(p.self) === 6) return unionProgram6([p], true);
   const { code, op, jeq, require, jump, finish } = assembler();
 
   op(BPF.LD_B_ABS, 9);
@@ -129,57 +169,26 @@ export function kernelFilterProgram(p: KernelFilterPolicy): BpfInstruction[] {
 }
 
 /**
- * VRRPv3 over IPv6. The IPv6 raw socket's filter sees the payload at offset 0; the
- * IPv6 header is reached through SKF_NET_OFF. The same checks as for IPv4, with
- * 16-byte addresses compared word by word; with --peer the destination too is left to
- * the daemon's screen (a peer may address any of our unicast addresses).
- */
-function kernelFilterProgram6(p: KernelFilterPolicy): BpfInstruction[] {
-  const { code, op, jeq, require, jump, finish } = assembler();
-  // The four words at `at` equal the address: go to onMatch, else on (8 instructions).
-  const match = (at: number, a: IpAddress, onMatch: Target, onMiss: Target | 'end'): void => {
-    const end = code.length + 8;
-    const b = ipToBytes(a);
-    for (let i = 0; i < 4; i++) {
-      op(BPF.LD_W_ABS, at + 4 * i);
-      jeq(b.readUInt32BE(4 * i), i === 3 ? onMatch : 'next', onMiss === 'end' ? end : onMiss);
-    }
-  };
-  if (p.peers.length === 0) {
-    op(BPF.LD_B_ABS, SKF_NET_OFF + 7); // hop limit: routers decrement it
-    require(255);
-  }
-  match(SKF_NET_OFF + 8, p.self, 'drop', 'end');
-  if (p.peers.length === 0) match(SKF_NET_OFF + 24, p.group, 'next', 'drop');
-  op(BPF.LD_H_ABS, SKF_NET_OFF + 4); // payload length (an advert has no extension headers)
-  jump(BPF.JGE_K, VRRP_MIN, 'next', 'drop');
-  jump(BPF.JGT_K, VRRP6_MAX, 'drop', 'next');
-  op(BPF.LD_B_ABS, 0);
-  require(0x31);
-  op(BPF.LD_B_ABS, 1);
-  require(p.vhid);
-  return finish();
-}
-
-/**
  * One program for a socket shared by several groups (one interface, many vhids): it
  * lets through what any of them would take, checking only what they agree on, the
  * union of their destinations, versions and ids. Each group screens again what it
- * gets. With withIds false it leaves the id to the daemon (for sets whose ranges would
- * not fit the jumps of one program). IPv4 only: a shared IPv6 socket is left unfiltered
- * for now (see the README), the daemon screens what it gets.
+ * gets. Sets whose ids would not fit the jumps of one program leave the id to the
+ * daemon.
  */
-export function kernelFilterForGroups(policies: readonly KernelFilterPolicy[], withIds = true): BpfInstruction[] {
-  if (policies.length === 1 && withIds) return kernelFilterProgram(policies[0]!);
-  if (policies.some((p) => ipFamily(p.self) === 6)) throw new Error('several IPv6 groups on one interface: the daemon screens every packet');
-  const { code, op, jump, finish } = assembler();
-  /** Jumps to `to` when A equals one of ks, else on to `otherwise`. */
-  const oneOf = (ks: readonly number[], to: Target, otherwise: Target): void => {
-    const after = code.length + ks.length;
-    ks.forEach((k, i) => jump(BPF.JEQ_K, k >>> 0, to === 'next' ? after : to, i === ks.length - 1 ? otherwise : 'next'));
-  };
-  const unique = (xs: number[]): number[] => [...new Set(xs)];
+export function kernelFilterForGroups(policies: readonly KernelFilterPolicy[]): BpfInstruction[] {
+  if (policies.length === 1) return kernelFilterProgram(policies[0]!);
+  const families = unique(policies.map((p) => ipFamily(p.self)));
+  if (families.length !== 1) throw new Error('kernel filter: the groups of one socket have one address family');
+  const union = families[0] === 6 ? unionProgram6 : unionProgram4;
+  try {
+    return union(policies, true);
+  } catch {
+    return union(policies, false);
+  }
+}
 
+function unionProgram4(policies: readonly KernelFilterPolicy[], withIds: boolean): BpfInstruction[] {
+  const { op, oneOf, jump, acceptIds, finish } = assembler();
   op(BPF.LD_B_ABS, 9);
   oneOf([112], 'next', 'drop');
   // Routers decrement the TTL: only senders on our link, unless a group has peers (whose
@@ -201,24 +210,41 @@ export function kernelFilterForGroups(policies: readonly KernelFilterPolicy[], w
   oneOf(unique(policies.map((p) => (p.protocol === 'vrrp3' ? 0x31 : 0x21))), withIds ? 'next' : 'accept', 'drop');
   if (withIds) {
     op(BPF.LD_B_IND, 1);
-    // Runs of consecutive ids as ranges: 100 groups numbered 1..100 are two jumps.
-    const ids = unique(policies.map((p) => p.vhid)).sort((a, b) => a - b);
-    const ranges: [number, number][] = [];
-    for (const id of ids) {
-      const last = ranges.at(-1);
-      if (last && last[1] === id - 1) last[1] = id;
-      else ranges.push([id, id]);
-    }
-    ranges.forEach(([lo, hi], i) => {
-      const nextRange: Target = i === ranges.length - 1 ? 'drop' : code.length + 2;
-      jump(BPF.JGE_K, lo, 'next', nextRange);
-      jump(BPF.JGT_K, hi, nextRange, 'accept');
-    });
+    acceptIds(policies.map((p) => p.vhid));
   }
-  try {
-    return finish();
-  } catch (e) {
-    if (!withIds) throw e;
-    return kernelFilterForGroups(policies, false);
+  return finish();
+}
+
+/**
+ * VRRPv3 over IPv6, for one group or the union of several. The IPv6 raw socket's
+ * filter sees the payload at offset 0 (the socket's protocol, 112, is the next
+ * header); the IPv6 header is reached through SKF_NET_OFF. The same checks as for
+ * IPv4, with 16-byte addresses compared word by word. With --peer a destination that
+ * is not multicast is left to the daemon's screen (a peer may address any of our
+ * unicast addresses, and the kernel delivers only ours).
+ */
+function unionProgram6(policies: readonly KernelFilterPolicy[], withIds: boolean): BpfInstruction[] {
+  const { code, op, require, jeq, jump, oneOfAddresses6, acceptIds, finish } = assembler();
+  const peers = policies.some((p) => p.peers.length > 0);
+  if (!peers) {
+    op(BPF.LD_B_ABS, SKF_NET_OFF + 7); // hop limit: routers decrement it
+    require(255);
   }
+  oneOfAddresses6(SKF_NET_OFF + 8, unique(policies.map((p) => p.self)), 'drop', 'next');
+  const groups = unique(policies.map((p) => p.group));
+  if (peers) {
+    op(BPF.LD_B_ABS, SKF_NET_OFF + 24); // ff00::/8 is multicast: then one of the groups
+    jeq(0xff, 'next', code.length + 1 + 8 * groups.length);
+  }
+  oneOfAddresses6(SKF_NET_OFF + 24, groups, 'next', 'drop');
+  op(BPF.LD_H_ABS, SKF_NET_OFF + 4); // payload length (an advert has no extension headers)
+  jump(BPF.JGE_K, VRRP_MIN, 'next', 'drop');
+  jump(BPF.JGT_K, VRRP6_MAX, 'drop', 'next');
+  op(BPF.LD_B_ABS, 0);
+  jeq(0x31, withIds ? 'next' : 'accept', 'drop');
+  if (withIds) {
+    op(BPF.LD_B_ABS, 1);
+    acceptIds(policies.map((p) => p.vhid));
+  }
+  return finish();
 }
