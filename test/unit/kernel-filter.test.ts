@@ -127,8 +127,16 @@ describe('kernel socket filter', () => {
       }),
       { numRuns: 2000 },
     );
-    // Every id from 1 to 255 but the even ones: 128 ranges, too many jumps for one program; the ids are left to the daemon.
-    const odd = Array.from({ length: 128 }, (_, i) => ({ ...CASES[0]!.policy, vhid: 2 * i + 1 }));
-    assert.ok(kernelFilterForGroups(odd).length > 0);
+    // Every odd id: one jump each, 128 in all.
+    const pkt = packetsOf(CASES[0]!.file)[0]!;
+    const withId = (id: number): Buffer => edited(pkt, (b) => (b[IPV4_HEADER_LENGTH + 1] = id));
+    const odd = kernelFilterForGroups(Array.from({ length: 128 }, (_, i) => ({ ...CASES[0]!.policy, vhid: 2 * i + 1 })));
+    assert.ok(runBpf(odd, withId(255)) > 0);
+    assert.equal(runBpf(odd, withId(254)), 0);
+    // Pairs of ids (85 ranges) for 100 sources: too many jumps for one program, so the ids are left to the daemon.
+    const pairs = Array.from({ length: 255 }, (_, i) => i + 1).filter((v) => v % 3 !== 0);
+    const many = kernelFilterForGroups(pairs.map((vhid, i) => ({ ...CASES[0]!.policy, vhid, self: ip(`10.77.1.${i % 100}`) })));
+    assert.ok(runBpf(many, withId(3)) > 0);
+    assert.equal(runBpf(many, edited(withId(1), (b) => (b[8] = 254))), 0);
   });
 });
