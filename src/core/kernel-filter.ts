@@ -56,6 +56,8 @@ export interface KernelFilterPolicy {
 }
 
 const ACCEPT_BYTES = 0xffff;
+/** Keeps every packet: replaces a program that no longer fits the socket's groups. */
+export const KERNEL_FILTER_PASS_ALL: readonly BpfInstruction[] = [{ code: BPF.RET_K, jt: 0, jf: 0, k: ACCEPT_BYTES }];
 // VRRP: 8-byte header, up to 255 addresses, v2's 8 bytes of authentication.
 const VRRP_MIN = 8;
 const VRRP_MAX = 8 + 4 * 255 + 8;

@@ -5,7 +5,7 @@
 // datagram to its connection; a packet for no group is counted here, once.
 import type { Decoded } from '../core/drop-reason.js';
 import type { InboundPacket } from '../core/inbound-packet.js';
-import { kernelFilterForGroups, type KernelFilterPolicy } from '../core/kernel-filter.js';
+import { KERNEL_FILTER_PASS_ALL, kernelFilterForGroups, type KernelFilterPolicy } from '../core/kernel-filter.js';
 import { linkKey } from '../config/group-set.js';
 import type { GroupSettings } from '../config/settings.js';
 import { encodeBpfProgram } from '../net/bpf-encode.js';
@@ -148,6 +148,13 @@ export class LinkPort {
       this.socket.attachFilter(encodeBpfProgram(program));
       this.log.debug(`kernel packet filter attached (${program.length} instructions)`);
     } catch (e) {
+      // The program attached for fewer groups would drop the adverts of the one that joined:
+      // one that passes everything replaces it. (Where nothing could be attached, there is none.)
+      try {
+        this.socket.attachFilter(encodeBpfProgram(KERNEL_FILTER_PASS_ALL));
+      } catch {
+        // The first attach failed the same way.
+      }
       if (this.filterWarned) return;
       this.filterWarned = true;
       this.log.warning(`no kernel packet filter (${e instanceof Error ? e.message : String(e)}): every packet is screened by the daemon`);
