@@ -13,6 +13,9 @@ import { requireLab } from '../lab/requirements.js';
 import { assertWithin, forgetAddress, SLACK_MS, startCarp, ucarpAvailable, waitForHolders } from '../support/carp-lab.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { GROUP_PASSWORD, groupLabel, GroupsNode, type GroupSpec } from '../support/group-lab.js';
+import { lastJson } from '../support/json-output.js';
+import { vrrp6AdvertFrame } from '../support/net-test-frames.js';
+import { supportArgv } from '../lab/support-paths.js';
 
 requireLab();
 
@@ -73,6 +76,32 @@ describe('many groups in one process', { concurrency: 2 }, () => {
       t.diagnostic(`master host crashed: all 10 addresses on b after ${movedMs} ms`);
       for (const g of groupsB) assert.deepEqual(b.scriptCalls(g.vip).map((c) => c.script), ['down', 'up'], g.name);
       await b.stop();
+    });
+  });
+
+  it('IPv6: groups share one socket and its kernel filter; adverts for another vrid or from beyond a router never reach the process', async () => {
+    await withLab({ hosts: ['a', 'b'], ipv6: true }, async (lab) => {
+      const groups = (priority: number): GroupSpec[] =>
+        [1, 2, 3].map((id) => ({ name: `v6-${id}`, protocol: 'vrrp3', id, vip: `fd77::1:${id}`, preference: priority }));
+      const a = new GroupsNode(lab, lab.host('a'), groups(200));
+      await Promise.all(groups(200).map((g) => a.waitForState(g, 'MASTER', 8000)));
+      const b = new GroupsNode(lab, lab.host('b'), groups(100), ['--debug']);
+      await Promise.all(groups(100).map((g) => b.waitForState(g, 'BACKUP', 8000)));
+      const mark = b.mark();
+      // Twenty adverts for vrid 9 (no group's) and twenty for vrid 1 at hop limit 64, from a's address.
+      const forged = Array.from({ length: 20 }, () => [vrrp6AdvertFrame(lab.host('a'), 9), vrrp6AdvertFrame(lab.host('a'), 1, 64)]).flat();
+      const sent = await lab.exec('a', supportArgv('net-frame', ...forged.flatMap((f) => ['--hex', f])));
+      assert.deepEqual(lastJson(sent.stdout), { ok: true, sent: 40 }, sent.stderr);
+      await sleep(4000); // longer than the master-down interval: b hears a's adverts through its filter
+      for (const g of groups(100)) assert.deepEqual(b.states(g, mark), [], `${groupLabel(g)} on b stays BACKUP`);
+      b.signal('SIGUSR1');
+      await b.process.waitForOutput(/v6-3 VRRPv3 vrid 3: BACKUP on eth0 id 3 /, 3000, mark);
+      const log = b.process.output;
+      assert.doesNotMatch(log.slice(mark), /packets for no group/, 'vrid 9 never reached the process');
+      assert.doesNotMatch(log.slice(mark), /v6-1 VRRPv3 vrid 1: .*\bttl=/, 'nor did hop limit 64');
+      assert.match(log, /kernel packet filter attached \(\d+ instructions\)/);
+      assert.doesNotMatch(log, /no kernel packet filter/);
+      await Promise.all([a.stop(), b.stop()]);
     });
   });
 

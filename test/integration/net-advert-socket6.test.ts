@@ -3,16 +3,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
-import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
-import { encodeVrrp } from '../../src/core/packets/vrrp.js';
-import { Lab, type LabHost } from '../lab/lab.js';
+import { ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';
 import { ipToBytes, parseIp } from '../../src/core/ip-address.js';
 import { keepalivedAvailable, startKeepalived } from '../support/keepalived.js';
 import { parsePcap } from '../support/pcap.js';
-import { ethernetFrame, parseMac, TEST_MAGIC } from '../support/net-test-frames.js';
+import { ipv6GroupFrame, TEST_MAGIC, vrrp6AdvertFrame } from '../support/net-test-frames.js';
 import { lastJson } from '../support/json-output.js';
 
 requireLab();
@@ -27,12 +26,6 @@ interface Received {
   ifindexes: number[];
   truncated: boolean;
   errors: string[];
-}
-
-/** An Ethernet frame (hex, for net-frame) from the host's link-local address to ff02::12 with hop limit 64. */
-function hopLimit64Frame(host: LabHost, payload: Buffer): string {
-  const ip = encodeIpv6Packet({ src: parseIp(host.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit: 64 }, payload);
-  return ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(host.mac), ETHERTYPE_IPV6, ip).toString('hex');
 }
 
 describe('IPv6 advert socket (next header 112) in a lab', () => {
@@ -115,7 +108,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const payload = Buffer.alloc(24);
     payload.writeUInt32BE(TEST_MAGIC, 0);
     payload.writeUInt32BE(77, 4);
-    const r = await lab.exec('a', supportArgv('net-frame', '--hex', hopLimit64Frame(a, payload)));
+    const r = await lab.exec('a', supportArgv('net-frame', '--hex', ipv6GroupFrame(a, payload, 64)));
     assert.deepEqual(lastJson(r.stdout), { ok: true, sent: 1 });
     await rx.exited;
     const got = lastJson<Received>(rx.stdout);
@@ -184,8 +177,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     const a = lab.host('a');
     const { rx } = await receive('b', '--all', '--filter-vrid', '61', '--expect', '3', '--timeout-ms', '15000');
     // Right vrid and checksum, but hop limit 64: dropped by the kernel.
-    const vrrp = encodeVrrp({ version: 3, vrid: 61, priority: 200, intervalCs: 10, addrs: [parseIp('fd77::1:61')!] }, { src: parseIp(a.linkLocal!)!, dst: VRRP_IPV6_GROUP });
-    const frame = hopLimit64Frame(a, vrrp);
+    const frame = vrrp6AdvertFrame(a, 61, 64);
     assert.deepEqual(lastJson((await lab.exec('a', supportArgv('net-frame', '--hex', frame, '--hex', frame))).stdout), { ok: true, sent: 2 });
     // Another vrid: dropped by the kernel.
     const other = startKeepalived(lab, 'a', { version: 3, vrid: 62, priority: 150, advertInt: 0.05, vips: ['fd77::1:62'], instance: 'other' });
@@ -203,6 +195,18 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     assert.equal(got.why, 'complete');
     assert.deepEqual(got.hopLimits, [255]);
     assert.deepEqual([...new Set(got.payloads.map((h) => Buffer.from(h, 'hex')[1]))], [61]);
+  });
+
+  it('the filter of several groups runs on it: only their vrids at hop limit 255 reach the process', async () => {
+    const a = lab.host('a');
+    const { rx } = await receive('b', '--all', '--filter-vrid', '61,63,64', '--expect', '2', '--timeout-ms', '10000');
+    // Dropped by the kernel: another vrid, a wrong hop limit; then one of two groups' that pass.
+    const frames = [vrrp6AdvertFrame(a, 62), vrrp6AdvertFrame(a, 65), vrrp6AdvertFrame(a, 61, 64), vrrp6AdvertFrame(a, 63), vrrp6AdvertFrame(a, 64)];
+    assert.deepEqual(lastJson((await lab.exec('a', supportArgv('net-frame', ...frames.flatMap((f) => ['--hex', f])))).stdout), { ok: true, sent: 5 });
+    await rx.exited;
+    const got = lastJson<Received & { payloads: string[] }>(rx.stdout);
+    assert.equal(got.why, 'complete');
+    assert.deepEqual(got.payloads.map((h) => Buffer.from(h, 'hex')[1]), [63, 64]);
   });
 
   it('the socket is close-on-exec: a child process inherits no raw IPv6 socket', async () => {

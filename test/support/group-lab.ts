@@ -32,7 +32,8 @@ export function groupLabel(g: GroupSpec): string {
 export function groupFile(nic: { ifname: string; addr: string }, g: GroupSpec, scripts: { up: string; down: string }): string {
   const lines = [
     `UCARP_INTERFACE=${nic.ifname}`,
-    `UCARP_SRCIP=${nic.addr}`,
+    // An IPv6 group sends from the interface's link-local address.
+    ...(g.vip.includes(':') ? [] : [`UCARP_SRCIP=${nic.addr}`]),
     `UCARP_PROTOCOL=${g.protocol}`,
     `UCARP_VHID=${g.id}`,
     `UCARP_ADDR=${g.vip}`,

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
 import { parseIp } from '../../src/core/ip-address.js';
-import { kernelFilterProgram } from '../../src/core/kernel-filter.js';
+import { kernelFilterForGroups } from '../../src/core/kernel-filter.js';
 import { encodeBpfProgram } from '../../src/net/bpf-encode.js';
 import { TEST_MAGIC } from './net-test-frames.js';
 import { monotonicMs } from '../../src/daemon/monotonic-clock.js';
@@ -28,7 +28,7 @@ const { values, positionals } = parseArgs({
     repeat: { type: 'boolean', default: false },
     /** With --repeat: after the last packet, that one again until this many went out (VRRP's unchanged advert). */
     'repeat-total': { type: 'string' },
-    /** Attach the daemon's kernel filter for this VRRPv3 vrid. */
+    /** Attach the daemon's kernel filter for these VRRPv3 vrids (comma-separated). */
     'filter-vrid': { type: 'string' },
   },
 });
@@ -46,7 +46,8 @@ const sock = openAdvertSocket6({ ifname: values.ifname!, group, multicastLoop: v
 const errors: string[] = [];
 sock.onError((e) => errors.push(e.message));
 if (values['filter-vrid'] !== undefined) {
-  const program = kernelFilterProgram({ protocol: 'vrrp3', vhid: Number(values['filter-vrid']), self: sock.source, group, peers: [] });
+  const vrids = values['filter-vrid'].split(',').map(Number);
+  const program = kernelFilterForGroups(vrids.map((vhid) => ({ protocol: 'vrrp3', vhid, self: sock.source, group, peers: [] })));
   sock.attachFilter(encodeBpfProgram(program));
 }
 

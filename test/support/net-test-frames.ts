@@ -1,6 +1,9 @@
 // Hand-built packets for the net-layer tests. The real codecs live in
 // src/core/packets; these only need to be recognisable on the wire.
-import { ipToBytes, type IpAddress } from '../../src/core/ip-address.js';
+import { ipToBytes, parseIp, type IpAddress } from '../../src/core/ip-address.js';
+import { encodeIpv6Packet, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 
 export const TEST_MAGIC = 0x75636172; // "ucar"
 
@@ -46,6 +49,19 @@ export function ethernetFrame(dst: Buffer, src: Buffer, ethertype: number, paylo
   src.copy(h, 6);
   h.writeUInt16BE(ethertype, 12);
   return Buffer.concat([h, payload]);
+}
+
+/** An Ethernet frame (hex, for net-frame) from a lab host's link-local address to ff02::12, next header 112. */
+export function ipv6GroupFrame(host: { linkLocal?: string; mac: string }, payload: Buffer, hopLimit: number): string {
+  const ip = encodeIpv6Packet({ src: parseIp(host.linkLocal!)!, dst: VRRP_IPV6_GROUP, nextHeader: NEXT_HEADER_VRRP, hopLimit }, payload);
+  return ethernetFrame(ipv6MulticastMac(VRRP_IPV6_GROUP), parseMac(host.mac), ETHERTYPE_IPV6, ip).toString('hex');
+}
+
+/** A well-formed VRRPv3 advert over IPv6 from a lab host (hex, for net-frame), for vrid fd77::1:<vrid>. */
+export function vrrp6AdvertFrame(host: { linkLocal?: string; mac: string }, vrid: number, hopLimit = 255): string {
+  const src = parseIp(host.linkLocal!)!;
+  const vrrp = encodeVrrp({ version: 3, vrid, priority: 200, intervalCs: 10, addrs: [parseIp(`fd77::1:${vrid}`)!] }, { src, dst: VRRP_IPV6_GROUP });
+  return ipv6GroupFrame(host, vrrp, hopLimit);
 }
 
 /** Gratuitous ARP request: "ip is at mac", sender and target address both ip. */
