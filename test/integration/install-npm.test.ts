@@ -38,7 +38,7 @@ describe('the npm package', () => {
     assert.equal(r.code, 0, r.stderr);
     const files = r.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
     for (const f of [
-      'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/packet_socket.c', 'native/process_exec.c', 'native/nowait_send.c', 'native/advert_socket6.c', 'native/batch_receive.c',
+      'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/packet_socket.c', 'native/process_exec.c', 'native/nowait_send.c', 'native/advert_socket6.c', 'native/batch_receive.c', 'native/advert_repeater.c', 'native/advert_repeater.h',
       'dist/src/cli.js', 'dist/src/daemon-process.cjs', 'dist/src/read-config-dir.js', 'dist/man/ucarp-ts.8', 'dist/completion/ucarp-ts', 'dist/completion/_ucarp-ts',
       'examples/ucarp-ts.conf', 'examples/systemd/ucarp-ts@.service', 'examples/systemd/ucarp-ts.service',
     ]) assert.ok(files.includes(f), `the tarball has ${f}`);
