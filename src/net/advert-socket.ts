@@ -8,6 +8,7 @@ import { readInterface } from './interface-info.js';
 import { forEachBatchRecord } from './batch-records.js';
 import { rawFdAddon } from './kernel-addons.js';
 import { errnoError } from './native-addon.js';
+import { endReporter, packRun, stopCounts } from './repeat-run.js';
 import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
 
 // <linux/in.h>
@@ -241,21 +242,14 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       });
     },
     repeat(key, ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
-      const length = ipPackets[0]?.length ?? 0;
-      if (closed || !direct || fd === undefined || length === 0 || ipPackets.some((p) => p.length !== length)) return false;
-      const packets = ipPackets.length === 1 ? ipPackets[0]! : Buffer.concat(ipPackets);
-      direct.repeat(fd, key, packets, length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, (errno) => {
-        if (errno === 0) return onEnd();
-        const e = errnoError(errno);
-        e.message = `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}`;
-        onEnd(e);
-      });
+      const run = packRun(ipPackets);
+      if (closed || !direct || fd === undefined || !run) return false;
+      const failed = (e: Error): Error => Object.assign(e, { message: `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}` });
+      direct.repeat(fd, key, run.all, run.length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
       return true;
     },
     stopRepeat(key) {
-      if (closed || !direct || fd === undefined) return { slots: 0, sends: 0 };
-      const [slots, sends] = direct.stopRepeat(fd, key);
-      return { slots, sends };
+      return closed || !direct || fd === undefined ? { slots: 0, sends: 0 } : stopCounts(direct.stopRepeat(fd, key));
     },
     onPacket(cb) {
       packetListeners.add(cb);

@@ -7,7 +7,8 @@
 // the group or a peer.
 import type { InboundPacket } from '../core/inbound-packet.js';
 import { ipFromBytes, ipToBytes, type IpAddress } from '../core/ip-address.js';
-import { errnoError, loadAddon } from './native-addon.js';
+import { loadAddon } from './native-addon.js';
+import { endReporter, packRun, stopCounts } from './repeat-run.js';
 import { linkLocalAddress } from './interface-ipv6.js';
 import { readLinkState } from './interface-info.js';
 
@@ -193,19 +194,14 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
       }
     },
     repeat(key, payloads, destination, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
-      const length = payloads[0]?.length ?? 0;
-      if (closed || length === 0 || payloads.some((p) => p.length !== length)) return false;
-      const all = payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads);
-      native.repeat(id, key, all, length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, (errno) => {
-        if (errno === 0) return onEnd();
-        onEnd(describe(`send to ${destination}`, errnoError(errno)));
-      });
+      const run = packRun(payloads);
+      if (closed || !run) return false;
+      const failed = (e: Error): Error => describe(`send to ${destination}`, e);
+      native.repeat(id, key, run.all, run.length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
       return true;
     },
     stopRepeat(key) {
-      if (closed) return { slots: 0, sends: 0 };
-      const [slots, sends] = native.stopRepeat(id, key);
-      return { slots, sends };
+      return closed ? { slots: 0, sends: 0 } : stopCounts(native.stopRepeat(id, key));
     },
     onPacket(cb) {
       packetListeners.add(cb);
