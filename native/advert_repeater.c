@@ -19,6 +19,11 @@
 // receiver's Master_Down_Interval, which counts whole intervals).
 #define COALESCE_FRACTION 50.0
 #define COALESCE_MAX_MS 10.0
+// The loop must answer a ping within this long (three of the shortest interval, 0.5 to
+// 5 s) or every schedule stops: see liveness() below.
+#define LIVENESS_INTERVALS 3.0
+#define LIVENESS_MIN_MS 500.0
+#define LIVENESS_MAX_MS 5000.0
 
 typedef struct schedule {
   int fd;
@@ -49,8 +54,11 @@ static pthread_cond_t wake;
 static pthread_t sender;
 static int running = 0;
 static int quitting = 0;
-static uv_async_t ended;
+static uv_async_t to_loop; // the sender's knock: a schedule ended, or a ping
 static schedule *schedules = NULL;
+static double last_pong;   // when the loop last showed it runs (ms)
+static double ping_at;     // when the outstanding ping was sent
+static int ping_out = 0;
 
 static double monotonic_ms(void) {
   struct timespec ts;
@@ -97,13 +105,51 @@ static int send_one(schedule *s, double now) {
   return 0;
 }
 
+// Ends every schedule with err. Under lock; the caller knocks on the loop.
+static void end_all(int err) {
+  for (schedule *s = schedules; s; s = s->next) {
+    if (!s->active) continue;
+    s->active = 0;
+    s->end_pending = 1;
+    s->end_err = err;
+  }
+}
+
+// A daemon whose event loop is stuck (a bug, a blocking call) must not go on claiming
+// the address: with the adverts sent from the loop, they stopped with it and a backup
+// took over. From this thread they would not, so the loop is pinged (a C callback, no
+// JavaScript) when it has not shown life for a while, and if it does not answer in
+// time every schedule ends with ETIMEDOUT: the adverts stop, a backup takes over, and
+// the daemon, should it recover, hears why. Returns when the sender must next look
+// (INFINITY: nothing to watch); sets *tell when the loop must be knocked on. Under lock.
+static double liveness(double now, int *tell) {
+  double every = INFINITY;
+  for (schedule *s = schedules; s; s = s->next)
+    if (s->active && s->every < every) every = s->every;
+  if (isinf(every)) return INFINITY;
+  double window = fmax(LIVENESS_MIN_MS, fmin(LIVENESS_INTERVALS * every, LIVENESS_MAX_MS));
+  if (ping_out && now - ping_at >= window) {
+    end_all(ETIMEDOUT);
+    ping_out = 0;
+    last_pong = now;
+    *tell = 1;
+    return INFINITY;
+  }
+  if (ping_out) return ping_at + window;
+  if (now - last_pong < window) return last_pong + window;
+  ping_out = 1;
+  ping_at = now;
+  *tell = 1;
+  return now + window;
+}
+
 static void *send_loop(void *unused) {
   (void)unused;
   pthread_mutex_lock(&lock);
   while (!quitting) {
     double now = monotonic_ms();
-    double earliest = INFINITY;
     int tell = 0;
+    double earliest = liveness(now, &tell);
     for (schedule *s = schedules; s; s = s->next) {
       if (!s->active) continue;
       double window = fmin(s->every / COALESCE_FRACTION, COALESCE_MAX_MS);
@@ -119,7 +165,7 @@ static void *send_loop(void *unused) {
       }
       if (s->due < earliest) earliest = s->due;
     }
-    if (tell) uv_async_send(&ended);
+    if (tell) uv_async_send(&to_loop);
     if (isinf(earliest)) {
       pthread_cond_wait(&wake, &lock);
     } else {
@@ -131,10 +177,15 @@ static void *send_loop(void *unused) {
   return NULL;
 }
 
-// On the loop's thread: onEnd(errno) for each schedule that ended. The lock is never
-// held while JavaScript runs (it may start a new run at once).
-static void on_ended(uv_async_t *handle) {
+// On the loop's thread: the loop runs (the answer to a ping), and onEnd(errno) for each
+// schedule that ended. The lock is never held while JavaScript runs (it may start a new
+// run at once).
+static void on_knock(uv_async_t *handle) {
   (void)handle;
+  pthread_mutex_lock(&lock);
+  last_pong = monotonic_ms();
+  ping_out = 0;
+  pthread_mutex_unlock(&lock);
   for (;;) {
     schedule *s;
     pthread_mutex_lock(&lock);
@@ -174,7 +225,7 @@ static void shut_down(void *arg) {
   pthread_mutex_unlock(&lock);
   pthread_join(sender, NULL);
   running = 0;
-  uv_close((uv_handle_t *)&ended, NULL);
+  uv_close((uv_handle_t *)&to_loop, NULL);
 }
 
 // Starts the sender thread and the loop's wake-up handle, once. 0 or an errno.
@@ -187,8 +238,8 @@ static int start_sender(napi_env env) {
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&wake, &ca);
   pthread_condattr_destroy(&ca);
-  if (uv_async_init(loop, &ended, on_ended) != 0) return ENOMEM;
-  uv_unref((uv_handle_t *)&ended); // as the socket's own handle: never keeps the process alive alone
+  if (uv_async_init(loop, &to_loop, on_knock) != 0) return ENOMEM;
+  uv_unref((uv_handle_t *)&to_loop); // as the socket's own handle: never keeps the process alive alone
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 64 * 1024); // sendmsg and a loop: a small stack is plenty
@@ -201,7 +252,7 @@ static int start_sender(napi_env env) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (err != 0) {
-    uv_close((uv_handle_t *)&ended, NULL);
+    uv_close((uv_handle_t *)&to_loop, NULL);
     return err;
   }
   running = 1;
@@ -232,6 +283,8 @@ napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t,
   }
 
   pthread_mutex_lock(&lock);
+  last_pong = monotonic_ms(); // JavaScript is calling: the loop runs
+  ping_out = 0;
   schedule *s = find(fd, key);
   unsigned char *old_packets = NULL;
   napi_ref old_ref = NULL;

@@ -13,7 +13,9 @@
 // The thread touches nothing of JavaScript's: a schedule that ends (a run sent, a
 // failed send) is reported to the loop through a uv_async_t, and the JavaScript
 // onEnd(errno) is called there. Schedules are only created, changed and freed on the
-// loop's thread, under the lock the sender holds while it reads them.
+// loop's thread, under the lock the sender holds while it reads them. A loop that stops
+// answering (stuck in a bug or a blocking call) ends every schedule with ETIMEDOUT, so
+// a stuck daemon stops advertising as it did when the loop sent its adverts.
 #ifndef UCARP_TS_ADVERT_REPEATER_H
 #define UCARP_TS_ADVERT_REPEATER_H
 

@@ -360,7 +360,10 @@ export class Daemon implements PortMember {
         this.armTimer();
         return;
       }
-      if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
+      if ((e as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+        // native/advert_repeater.c: the event loop did not answer its ping in time (blocked).
+        this.log.warning('The event loop was held up: the standing adverts stopped so that a backup could take over; sending through the election');
+      } else if (this.linkUp) this.log.debug(`${e.message}: sending through the election`);
       // The advert that failed goes out the usual way (queued when the buffer is full, logged when it fails).
       this.repeatPaused = true;
       this.dispatch({ type: 'timeout' });

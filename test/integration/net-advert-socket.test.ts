@@ -30,6 +30,8 @@ interface SenderReport {
   sent: number;
   heardOwn: number;
   errors: string[];
+  /** --standing: how the schedule stood at the end ('running', or the code of its end). */
+  ended?: string;
 }
 
 describe('advert socket (IP protocol 112) in a lab', () => {
@@ -92,6 +94,18 @@ describe('advert socket (IP protocol 112) in a lab', () => {
 
   it('repeats several schedules at once, one per key (the groups sharing a socket), each sending its own packets', async () => {
     await repeatTwelve(3, "every key's packets once: no schedule replaced another");
+  });
+
+  it('a held-up event loop stops the standing adverts (ETIMEDOUT), so a stuck daemon lets its backup take over; an idle one never does', async (t) => {
+    // 20 ms adverts: the loop must answer a ping within 500 ms. Idle for 2 s: it does, all along.
+    const idle = await send('a', '--standing', '2000', '--interval-ms', '20');
+    assert.deepEqual([idle.ended, idle.errors], ['running', []]);
+    assert.ok(idle.sent >= 90, `${idle.sent} adverts in 2 s at 20 ms`);
+    // Blocked from 1.2 s to 4.2 s: the adverts stop within two windows (1 s) of the block, not at its end.
+    const stuck = await send('a', '--standing', '4500', '--block-after-ms', '1200', '--block-ms', '3000', '--interval-ms', '20');
+    t.diagnostic(`idle: ${idle.sent} adverts in 2 s; blocked from 1.2 s: ${stuck.sent} adverts, the last about ${stuck.sent * 20} ms in`);
+    assert.deepEqual([stuck.ended, stuck.errors], ['ETIMEDOUT', []]);
+    assert.ok(stuck.sent >= 50 && stuck.sent <= 2500 / 20, `${stuck.sent} adverts: the last ${stuck.sent * 20} ms into a run blocked from 1200 ms on`);
   });
 
   it('control: with IP_MULTICAST_LOOP on, the sender does hear itself (so the check above means something)', async () => {

@@ -19,6 +19,11 @@ const { values } = parseArgs({
     repeat: { type: 'boolean', default: false },
     // With --repeat: the packets split into this many runs, each the schedule of its own key, all at once (as groups sharing a socket).
     schedules: { type: 'string', default: '1' },
+    // --standing MS: one packet repeated at every instant for MS (VRRP's standing advert), the
+    // event loop held up (blocked, as by a stuck call) for --block-ms of it from --block-after-ms.
+    standing: { type: 'string' },
+    'block-after-ms': { type: 'string', default: '0' },
+    'block-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -34,7 +39,20 @@ sock.onError((e) => errors.push(e.message));
 const count = Number(values.count);
 const interval = Number(values['interval-ms']);
 let sent = 0;
-if (values.repeat) {
+let ended: string | undefined;
+if (values.standing !== undefined) {
+  let end: Error | undefined | null = null;
+  if (!sock.repeat(0, [testIpPacket(srcip, group, 0)], group, monotonicMs() + interval, interval, true, (e) => (end = e ?? undefined)))
+    errors.push('repeat is unavailable');
+  const blockAfter = Number(values['block-after-ms']);
+  const blockMs = Number(values['block-ms']);
+  await new Promise((r) => setTimeout(r, blockAfter));
+  if (blockMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, blockMs);
+  await new Promise((r) => setTimeout(r, Math.max(0, Number(values.standing) - blockAfter - blockMs)));
+  sent = sock.stopRepeat(0).sends;
+  const e = end as Error | undefined | null;
+  ended = e === null ? 'running' : e === undefined ? 'done' : ((e as NodeJS.ErrnoException).code ?? e.message);
+} else if (values.repeat) {
   const keys = Array.from({ length: Number(values.schedules) }, (_, key) => key);
   const packets = Array.from({ length: count }, (_, seq) => testIpPacket(srcip, group, seq));
   const run = Math.ceil(count / keys.length);
@@ -50,7 +68,7 @@ if (values.repeat) {
   for (const e of ends) if (e) errors.push(e.message);
   for (const key of keys) sent += sock.stopRepeat(key).sends;
 }
-for (let seq = 0; seq < (values.repeat ? 0 : count); seq++) {
+for (let seq = 0; seq < (values.repeat || values.standing !== undefined ? 0 : count); seq++) {
   try {
     await sock.send(testIpPacket(srcip, group, seq), group);
     sent++;
@@ -61,4 +79,4 @@ for (let seq = 0; seq < (values.repeat ? 0 : count); seq++) {
 }
 await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
 sock.close();
-process.stdout.write(JSON.stringify({ sent, heardOwn: heard, errors }) + '\n');
+process.stdout.write(JSON.stringify({ sent, heardOwn: heard, errors, ...(ended ? { ended } : {}) }) + '\n');
