@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "throw_errno.h"
@@ -115,32 +119,59 @@ static void end_all(int err) {
   }
 }
 
+// Whether the loop's thread sleeps in epoll_wait now, as an idle loop does: read from
+// /proc/self/task/TID/syscall ("281 0xd ..." while in epoll_pwait, "running" while it
+// runs). Cheaper than a ping, which wakes the loop: about 150 µs of CPU per ping against
+// a 50 ms master's 3.4 ms per second (profile.js), a pread here in a thread already awake.
+static int loop_tid = 0;
+static int loop_syscall_fd = -1;
+static int loop_sleeps(void) {
+  if (loop_syscall_fd < 0) return 0;
+  char buf[32];
+  ssize_t n = pread(loop_syscall_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *end;
+  long nr = strtol(buf, &end, 10);
+  if (end == buf) return 0; // "running"
+#ifdef SYS_epoll_pwait2
+  if (nr == SYS_epoll_pwait2) return 1;
+#endif
+#ifdef SYS_epoll_wait
+  if (nr == SYS_epoll_wait) return 1;
+#endif
+  return nr == SYS_epoll_pwait;
+}
+
 // A daemon whose event loop is stuck (a bug, a blocking call) must not go on claiming
 // the address: with the adverts sent from the loop, they stopped with it and a backup
-// took over. From this thread they would not, so the loop is pinged (a C callback, no
-// JavaScript) when it has not shown life for a while, and if it does not answer in
-// time every schedule ends with ETIMEDOUT: the adverts stop, a backup takes over, and
-// the daemon, should it recover, hears why. Returns when the sender must next look
-// (INFINITY: nothing to watch); sets *tell when the loop must be knocked on. Under lock.
-static double liveness(double now, int *tell) {
+// took over. From this thread they would not. So when the loop has not shown life for
+// a while (three of the shortest interval, 0.5 to 5 s) and is not asleep in epoll_wait,
+// it is pinged (a C callback, no JavaScript); without an answer within as long again
+// every schedule ends with ETIMEDOUT: the adverts stop, a backup takes over, and the
+// daemon, should it recover, hears why. Looked at only when adverts are due, so it
+// costs no wake-up of its own. Sets *tell when the loop must be knocked on. Under lock.
+static void liveness(double now, int *tell) {
   double every = INFINITY;
   for (schedule *s = schedules; s; s = s->next)
     if (s->active && s->every < every) every = s->every;
-  if (isinf(every)) return INFINITY;
+  if (isinf(every)) return;
   double window = fmax(LIVENESS_MIN_MS, fmin(LIVENESS_INTERVALS * every, LIVENESS_MAX_MS));
-  if (ping_out && now - ping_at >= window) {
+  if (ping_out) {
+    if (now - ping_at < window) return;
     end_all(ETIMEDOUT);
     ping_out = 0;
     last_pong = now;
     *tell = 1;
-    return INFINITY;
+  } else if (now - last_pong >= window) {
+    if (loop_sleeps()) {
+      last_pong = now;
+    } else {
+      ping_out = 1;
+      ping_at = now;
+      *tell = 1;
+    }
   }
-  if (ping_out) return ping_at + window;
-  if (now - last_pong < window) return last_pong + window;
-  ping_out = 1;
-  ping_at = now;
-  *tell = 1;
-  return now + window;
 }
 
 static void *send_loop(void *unused) {
@@ -149,7 +180,8 @@ static void *send_loop(void *unused) {
   while (!quitting) {
     double now = monotonic_ms();
     int tell = 0;
-    double earliest = liveness(now, &tell);
+    double earliest = INFINITY;
+    liveness(now, &tell);
     for (schedule *s = schedules; s; s = s->next) {
       if (!s->active) continue;
       double window = fmin(s->every / COALESCE_FRACTION, COALESCE_MAX_MS);
@@ -239,6 +271,10 @@ static int start_sender(napi_env env) {
   pthread_cond_init(&wake, &ca);
   pthread_condattr_destroy(&ca);
   if (uv_async_init(loop, &to_loop, on_knock) != 0) return ENOMEM;
+  char path[64];
+  loop_tid = (int)syscall(SYS_gettid); // this is the loop's thread: JavaScript is calling
+  snprintf(path, sizeof path, "/proc/self/task/%d/syscall", loop_tid);
+  loop_syscall_fd = open(path, O_RDONLY | O_CLOEXEC); // none (no /proc): pings only
   uv_unref((uv_handle_t *)&to_loop); // as the socket's own handle: never keeps the process alive alone
   pthread_attr_t attr;
   pthread_attr_init(&attr);
