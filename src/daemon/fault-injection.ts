@@ -6,6 +6,8 @@
 //                                   one after it (a persistent bug, not a one-off)
 //   UCARPTS_TEST_FAULT=uncaught:N   at the election's Nth event, an exception is thrown
 //                                   outside it, from the event loop (an uncaught exception)
+//   UCARPTS_TEST_FAULT=stall:MS     on SIGWINCH, the event loop is blocked for MS (as by a
+//                                   stuck call), while the adverts go on from their thread
 import type { ProtocolDriver } from './protocol-driver.js';
 
 export const TEST_FAULT_ENV = 'UCARPTS_TEST_FAULT';
@@ -41,4 +43,12 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
     },
   };
   return { ...driver, election };
+}
+
+/** With stall:MS, SIGWINCH blocks the event loop for MS (see the top of this file). */
+export function injectStall(env: NodeJS.ProcessEnv = process.env): void {
+  const m = /^stall:(\d+)$/.exec(env[TEST_FAULT_ENV] ?? '');
+  if (!m) return;
+  const ms = Number(m[1]);
+  process.on('SIGWINCH', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
 }

@@ -4,6 +4,7 @@
 import type { Handover } from '../config/settings-transfer.js';
 import { EXIT_INTERNAL_ERROR } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
+import { injectStall } from './fault-injection.js';
 import { Groups } from './groups.js';
 import { Reloader } from './reload.js';
 import { Logger, stderrLine, stderrWriterSink } from './logger.js';
@@ -115,6 +116,7 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
   }
   child?.ready();
   groups = running;
+  injectStall();
 
   // Status matters less than failover: a daemon that cannot make its socket still runs.
   let control: ControlServer | null = null;

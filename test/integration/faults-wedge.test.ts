@@ -125,6 +125,38 @@ describe('faults: logging never stops the protocol', () => {
     });
   });
 
+  it('a master whose event loop is stuck stops advertising, though its adverts come from a thread: the backup takes over', async (t) => {
+    await withLab({ hosts: ['a', 'b'] }, async (lab) => {
+      const a = startNode(lab, 'a', base({ env: { UCARPTS_TEST_FAULT: 'stall:15000' } }));
+      await a.waitForState('MASTER', 12_000);
+      const b = startNode(lab, 'b', base({ advskew: 50 }));
+      await b.waitForState('BACKUP', 8000);
+      const bMark = b.proc.mark();
+      const aMark = a.proc.mark();
+      const capture = await lab.tcpdump('b', `ip proto 112 and src host ${lab.host('a').addr}`);
+      // A new master announces at its first adverts from the loop; then they go to the thread.
+      await sleep(3000);
+      const stalledAt = Date.now();
+      a.proc.kill('SIGWINCH');
+      // The loop must show life within 3 intervals (3 s) and answer a ping within as long
+      // again; then the backup waits out its master-down interval (3195 ms).
+      await b.waitForState('MASTER', 2 * 3000 + 3195 + SLACK_MS, bMark);
+      const tookMs = Date.now() - stalledAt;
+      const bMaster = b.proc.mark();
+      t.diagnostic(`the backup took over ${tookMs} ms into the master's stall`);
+      const adverts = (await timedPackets((await capture.stop()).pcapPath)).filter((p) => p.at >= stalledAt);
+      t.diagnostic(`the stuck master's thread sent ${adverts.length} adverts before it stopped`);
+      assert.ok(adverts.length >= 2, 'the adverts went on from the thread (else this proves nothing of it)');
+      assert.equal(a.state(), 'MASTER', 'the stuck master could not have said otherwise');
+      await a.proc.waitForOutput(/event loop was held up: the standing adverts stopped/, 15_000, aMark);
+      // Running again, it is the better master (advskew 0 against 50): b yields, one master again.
+      await b.waitForState('BACKUP', 15_000, bMaster);
+      assert.equal(a.state(), 'MASTER');
+      a.proc.kill('SIGTERM');
+      assert.equal((await a.proc.exited).code, 0);
+    });
+  });
+
   it('a syslog socket removed and re-created mid-run: the daemon runs on, says so once, and logs to it again', async () => {
     await withLab({ hosts: ['a', 'b'] }, async (lab) => {
       let log = new FakeSyslog(join(lab.tmpDir, 'log.sock'));
