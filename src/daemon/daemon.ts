@@ -32,6 +32,8 @@ export interface SyncLink {
   group: SyncGroup<unknown, unknown>;
   index: number;
   deliver: DeliverEvent<unknown, unknown>;
+  /** Runs one turn of the group with every member's election current (holdRepeats ... releaseRepeats). */
+  turn(run: () => void): void;
 }
 
 export interface DaemonHooks {
@@ -56,6 +58,8 @@ export class Daemon implements PortMember {
   private repeating = false;
   /** A repeated send failed: adverts go through the election one by one until one is sent. */
   private repeatPaused = false;
+  /** Its sync group's turn is under way: its election stays current, its adverts on its own timer, until the turn ends. */
+  private heldBySync = false;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
@@ -204,7 +208,22 @@ export class Daemon implements PortMember {
 
   joinSyncGroup(link: SyncLink | null): void {
     this.sync = link;
-    if (link) this.stopRepeating(); // see repeatStanding
+  }
+
+  /**
+   * A turn of its sync group begins: the socket stops repeating and the election hears
+   * what went out, so what the group reads and orders is current; until releaseRepeats,
+   * its adverts go through the election.
+   */
+  holdRepeats(): void {
+    this.heldBySync = true;
+    this.collectRepeats();
+  }
+
+  /** The turn is over: the timer again, and the standing adverts back to the socket if any. */
+  releaseRepeats(): void {
+    this.heldBySync = false;
+    this.armTimer();
   }
 
   get election(): Election<unknown, unknown> {
@@ -220,11 +239,13 @@ export class Daemon implements PortMember {
     const sync = this.sync;
     if (!sync || this.abandoned) return this.deliver(event);
     let own: ElectionAction<unknown>[] | null = null;
-    sync.group.dispatch(sync.index, event, monotonicMs(), (member, ev) => {
-      const actions = sync.deliver(member, ev);
-      if (member === sync.index) own ??= [...actions];
-      return actions;
-    });
+    sync.turn(() =>
+      sync.group.dispatch(sync.index, event, monotonicMs(), (member, ev) => {
+        const actions = sync.deliver(member, ev);
+        if (member === sync.index) own ??= [...actions];
+        return actions;
+      }),
+    );
     if (this.abandoned) sync.group.retire(sync.index);
     return own ?? [];
   }
@@ -341,8 +362,7 @@ export class Daemon implements PortMember {
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
-    // A sync group reads its members' elections at any event: theirs must be current, not behind a native schedule.
-    if (this.repeatPaused || !this.port || this.sync || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    if (this.repeatPaused || this.heldBySync || !this.port || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
     let standing: StandingAdverts<unknown> | null;
     try {
       standing = this.driver.election.standingAdverts(STANDING_ADVERTS);
@@ -472,13 +492,6 @@ export class Daemon implements PortMember {
 
   private announceAddress(addr: IpAddress): void {
     for (const { frame, what } of announcementFrames(this.port?.mac ?? Buffer.alloc(6), addr)) this.sendFrame(frame, what);
-  }
-
-  /** It joined a sync group: its own timer sends again. */
-  private stopRepeating(): void {
-    if (!this.repeating) return;
-    this.collectRepeats();
-    this.armTimer();
   }
 
   /** Its port saw the carrier change (maybe: compared here). */

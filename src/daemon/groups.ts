@@ -5,10 +5,10 @@ import { diffGroups, type GroupDiff } from '../config/group-set.js';
 import type { GroupSettings } from '../config/settings.js';
 import type { GroupSnapshot } from '../control/snapshot.js';
 import { createDriver } from './create-driver.js';
-import { Daemon, EXIT_INTERNAL_ERROR } from './daemon.js';
+import { Daemon, EXIT_INTERNAL_ERROR, type SyncLink } from './daemon.js';
 import { withInjectedFault } from './fault-injection.js';
 import { LinkPorts } from './link-port.js';
-import { SyncGroup, type DeliverEvent } from '../core/sync-group.js';
+import { SyncGroup } from '../core/sync-group.js';
 import type { ElectionEvent } from '../core/election/types.js';
 import { monotonicMs } from './monotonic-clock.js';
 import type { Logger } from './logger.js';
@@ -72,13 +72,13 @@ export class Groups {
    * `touched`, or all): a new SyncGroup over their elections, in name order. Returns
    * the groups made, which a reload settles once its new members have started.
    */
-  private joinSyncGroups(touched: ReadonlySet<string> | null): { group: SyncGroup<unknown, unknown>; deliver: DeliverEvent<unknown, unknown> }[] {
+  private joinSyncGroups(touched: ReadonlySet<string> | null): Omit<SyncLink, 'index'>[] {
     const byName = new Map<string, Daemon[]>();
     for (const d of [...this.running.values()].sort((a, b) => (a.settings.name < b.settings.name ? -1 : 1))) {
       const name = d.settings.syncGroup;
       if (name !== null && (touched === null || touched.has(name))) byName.set(name, [...(byName.get(name) ?? []), d]);
     }
-    const made: { group: SyncGroup<unknown, unknown>; deliver: DeliverEvent<unknown, unknown> }[] = [];
+    const made: Omit<SyncLink, 'index'>[] = [];
     for (const [name, members] of byName) {
       // A sync group of one is the election alone.
       if (members.length < 2) {
@@ -87,8 +87,22 @@ export class Groups {
       }
       const group = new SyncGroup(name, members.map((d) => ({ name: d.settings.name, election: d.election })));
       const deliver = (member: number, event: ElectionEvent<unknown>) => members[member]!.deliver(event);
-      members.forEach((d, index) => d.joinSyncGroup({ group, index, deliver }));
-      made.push({ group, deliver });
+      // An idle master's socket sends its adverts (Daemon.repeatStanding), so its election
+      // is behind until told. The group reads and orders every member at any member's
+      // event: each turn first brings them all current, and hands the standing adverts
+      // back to the sockets once it is over. (A turn may start inside another: a failing
+      // election stops its daemon at once. Only the outermost one holds and releases.)
+      let depth = 0;
+      const turn = (run: () => void): void => {
+        if (depth++ === 0) for (const d of members) d.holdRepeats();
+        try {
+          run();
+        } finally {
+          if (--depth === 0) for (const d of members) d.releaseRepeats();
+        }
+      };
+      members.forEach((d, index) => d.joinSyncGroup({ group, index, deliver, turn }));
+      made.push({ group, deliver, turn });
     }
     return made;
   }
@@ -172,7 +186,7 @@ export class Groups {
     }
     if (created.some((d) => !this.running.has(d.settings.name))) rebuilt = this.joinSyncGroups(touched);
     // Their members' present states may call for orders (a new member joins a MASTER group).
-    for (const { group, deliver } of rebuilt) group.settle(monotonicMs(), deliver);
+    for (const { group, deliver, turn } of rebuilt) turn(() => group.settle(monotonicMs(), deliver));
     return diff;
   }
 }
