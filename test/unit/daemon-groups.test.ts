@@ -1,7 +1,9 @@
 // Groups in one process, with fake ports (no sockets, no root): each runs its own
 // election; a sync group's members are MASTER together, one member's FAULT takes the
 // others out with it and its recovery brings them back, while a group outside the
-// sync group is untouched; a reload that changes nothing touches nothing.
+// sync group is untouched; a reload that changes nothing touches nothing. Idle masters,
+// sync members too, leave their adverts to the socket's repeater: a turn of a sync
+// group takes every member's back first, and each election hears what went out.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,11 @@ import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { parseSettings } from '../../src/config/parse-settings.js';
 import type { GroupSettings } from '../../src/config/settings.js';
 import { Groups } from '../../src/daemon/groups.js';
-import type { GroupPort, PortMember } from '../../src/daemon/link-port.js';
 import { Logger } from '../../src/daemon/logger.js';
+import { parseIp } from '../../src/core/ip-address.js';
+import { decodeCarp } from '../../src/core/packets/carp.js';
+import { encodeVrrp } from '../../src/core/packets/vrrp.js';
+import { FakePorts } from '../support/fake-ports.js';
 
 const D = '/etc/ucarp-ts';
 
@@ -30,19 +35,29 @@ function parse(files: Record<string, string>, checkFile: string): GroupSettings[
   return out.kind === 'run' ? out.settings.groups : [];
 }
 
-const fakePorts = () => ({
-  attach: (_m: PortMember): GroupPort => ({
-    family: 4,
-    running: true,
-    mac: Buffer.alloc(6),
-    send: async () => {},
-    repeat: () => false,
-    stopRepeat: () => ({ slots: 0, sends: 0 }),
-    sendFrame: () => {},
-    detach: () => {},
-  }),
-  strays: (): [string, Record<string, number>][] => [],
-});
+/**
+ * Replays what the ports did: no member of the sync group sent an advert through its
+ * election while any member's socket still repeated (each turn took them all back first).
+ */
+function assertTurnsTookRepeatsBack(ports: FakePorts, members: readonly string[]): void {
+  const repeating = new Set<string>();
+  ports.events.forEach((e, i) => {
+    if (!members.includes(e.group)) return;
+    if (e.kind === 'repeat') repeating.add(e.group);
+    if (e.kind === 'stop') repeating.delete(e.group);
+    if (e.kind === 'send') assert.deepEqual([...repeating], [], `port event ${i}: ${e.group} sent while these repeated natively`);
+  });
+}
+
+/** The group's counters count every advert that went out, natively or not (the snapshot takes the repeats back first). */
+function assertCounted(groups: Groups, ports: FakePorts, name: string): number {
+  const sent = groups.snapshots().find((g) => g.name === name)!.adverts.sent;
+  assert.equal(sent, ports.wire(name).length, `${name}: adverts counted`);
+  return sent;
+}
+
+/** VRRPv3 priority: the payload's third byte. */
+const priority = (payload: Buffer) => payload[2];
 
 async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -59,7 +74,9 @@ test('a sync group leaves and comes back together; a group outside it is not tou
   const lines: string[] = [];
   const log = new Logger(false);
   log.addSink((level, m) => lines.push(`${level} ${m}`));
-  const groups = new Groups(log, true, fakePorts());
+  const ports = new FakePorts(true);
+  const groups = new Groups(log, true, ports);
+  const started = performance.now();
   try {
     const settings = parse(
       {
@@ -89,9 +106,103 @@ test('a sync group leaves and comes back together; a group outside it is not tou
     assert.deepEqual([diff.added, diff.removed, diff.changed].map((x) => x.length), [0, 0, 0]);
     await sleep(200);
     assert.deepEqual(lines.slice(before).filter((l) => /Switching/.test(l)), []);
+
+    // Every 50 ms check result was a turn that took both members' repeats back and gave
+    // them out again: each election heard what went out, so none sent an advert twice.
+    assert.ok(ports.events.some((e) => e.group === 'inside' && e.kind === 'stop' && e.sends! > 0), 'inside repeated natively');
+    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
+    const most = Math.ceil((performance.now() - started) / 50) + 1;
+    for (const name of ['inside', 'outside', 'solo']) assert.ok(assertCounted(groups, ports, name) <= most, `${name}: at most one advert per 50 ms`);
   } finally {
     groups.stop('test');
     await groups.done;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('idle sync members repeat natively; SIGUSR2 takes every repeat back before any member hands over', async () => {
+  const ports = new FakePorts(true);
+  const groups = new Groups(new Logger(false), true, ports);
+  try {
+    const settings = parse({ [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) }, '/x');
+    groups.start(settings);
+    await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
+    const idle = ports.events.length;
+    await sleep(300); // six adverts' time
+    assert.deepEqual(ports.events.slice(idle), [], 'no wake-up: no advert through the elections, the schedules undisturbed');
+
+    groups.demote();
+    const state = (name: string) => groups.snapshots().find((g) => g.name === name)?.state;
+    assert.equal(state('inside'), 'BACKUP');
+    assert.equal(state('outside'), 'BACKUP');
+    const turn = ports.events.slice(idle);
+    assert.deepEqual(turn.map((e) => `${e.group} ${e.kind}`).slice(0, 4), ['inside stop', 'outside stop', 'inside send', 'outside send']);
+    assert.ok(turn[0]!.sends! >= 5 && turn[1]!.sends! >= 5, 'the elections heard the six adverts that went out');
+    assert.deepEqual(turn.filter((e) => e.kind === 'send').map((e) => `${e.group} ${priority(e.payload!)}`), ['inside 0', 'outside 0']);
+    assert.ok(!ports.repeating('inside') && !ports.repeating('outside'));
+    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
+    for (const name of ['inside', 'outside']) assertCounted(groups, ports, name);
+  } finally {
+    groups.stop('test');
+    await groups.done;
+  }
+});
+
+test('a better master heard by one idle sync member: both take their repeats back and leave together', async () => {
+  const ports = new FakePorts(true);
+  const lines: string[] = [];
+  const log = new Logger(false);
+  log.addSink((level, m) => lines.push(`${level} ${m}`));
+  const groups = new Groups(log, true, ports);
+  try {
+    groups.start(parse({ [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) }, '/x'));
+    await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
+    await sleep(120);
+    const mark = ports.events.length;
+    const [src, dst] = [parseIp('10.0.0.2')!, parseIp('224.0.0.18')!];
+    const better = encodeVrrp({ version: 3, vrid: 2, priority: 255, intervalCs: 5, addrs: [parseIp('10.0.0.102')!] }, { src, dst });
+    ports.members.get('outside')!.onPacket({ ok: true, value: { source: src, destination: dst, hopLimit: 255, payload: better } });
+
+    const turn = ports.events.slice(mark).map((e) => `${e.group} ${e.kind}${e.kind === 'send' ? ` ${priority(e.payload!)}` : ''}`);
+    // outside follows the better master quietly; inside hands over (priority 0) on the group's order.
+    assert.deepEqual(turn, ['inside stop', 'outside stop', 'inside send 0']);
+    assert.ok(lines.some((l) => /^info inside VRRPv3 vrid 1: \(following sync group router: member outside left MASTER/.test(l)), lines.join('\n'));
+    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
+    for (const name of ['inside', 'outside']) assertCounted(groups, ports, name);
+  } finally {
+    groups.stop('test');
+    await groups.done;
+  }
+});
+
+test('CARP sync members repeat natively and their counters run on without a gap or a repeat, across repeats and a handover', async () => {
+  const ports = new FakePorts(true);
+  const groups = new Groups(new Logger(false), true, ports);
+  const carp = (vhid: number) =>
+    ['UCARP_INTERFACE=eth0', 'UCARP_SRCIP=10.0.0.1', `UCARP_VHID=${vhid}`, `UCARP_PASS=secret${vhid}`, `UCARP_ADDR=10.0.0.${100 + vhid}`,
+      'UCARP_ADVBASE=1', 'UCARP_DEADRATIO=1', 'UCARP_SYNC_GROUP=router'].join('\n') + '\n';
+  try {
+    groups.start(parse({ [`${D}/inside.conf`]: carp(1), [`${D}/outside.conf`]: carp(2) }, '/x'));
+    await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'), 6000);
+    await sleep(1100); // one advert natively
+    groups.snapshots(); // the status command takes the repeats back (and hands them out again)
+    await sleep(1100);
+    groups.demote();
+    const carpOf = (p: Buffer) => {
+      const d = decodeCarp(p);
+      assert.ok(d.ok, 'a CARP advert');
+      return d.value;
+    };
+    for (const name of ['inside', 'outside']) {
+      const counters = ports.wire(name).map((p) => carpOf(p).counter);
+      assert.ok(counters.length >= 5, `${name}: ${counters.length} adverts`);
+      counters.forEach((c, i) => i > 0 && assert.equal(c, counters[i - 1]! + 1n, `${name}: advert ${i} of ${counters.join(' ')}`));
+      assert.equal(carpOf(ports.sent(name).at(-1)!).advskew, 255, `${name}: a bow-out last`);
+      assert.ok(ports.events.some((e) => e.group === name && e.kind === 'stop' && e.sends! > 0), `${name}: repeated natively`);
+    }
+    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
+  } finally {
+    groups.stop('test');
+    await groups.done;
   }
 });
