@@ -206,3 +206,25 @@ test('CARP sync members repeat natively and their counters run on without a gap 
     await groups.done;
   }
 });
+
+test('a reload adds a member to an idle MASTER sync group: it leads at once, the others repeat on undisturbed', async () => {
+  const ports = new FakePorts(true);
+  const groups = new Groups(new Logger(false), true, ports);
+  try {
+    const two = { [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) };
+    groups.start(parse(two, '/x'));
+    await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
+    await sleep(120);
+    await groups.reload(parse({ ...two, [`${D}/dmz.conf`]: file(3, ['UCARP_SYNC_GROUP=router']) }, '/x'));
+    const state = (name: string) => groups.snapshots().find((g) => g.name === name)?.state;
+    // The reload waited for no timer: led by the group, not after its own master-down interval.
+    assert.equal(state('dmz'), 'MASTER');
+    for (const name of ['inside', 'outside']) assert.equal(groups.snapshots().find((g) => g.name === name)!.transitions.MASTER, 1, `${name} untouched`);
+    await until('all three repeat natively', () => ['inside', 'outside', 'dmz'].every((n) => ports.repeating(n)));
+    assertTurnsTookRepeatsBack(ports, ['inside', 'outside', 'dmz']);
+    for (const name of ['inside', 'outside', 'dmz']) assertCounted(groups, ports, name);
+  } finally {
+    groups.stop('test');
+    await groups.done;
+  }
+});
