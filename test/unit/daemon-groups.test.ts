@@ -35,11 +35,34 @@ function parse(files: Record<string, string>, checkFile: string): GroupSettings[
   return out.kind === 'run' ? out.settings.groups : [];
 }
 
+/** Two VRRPv3 groups in the sync group router. */
+const ROUTER = { [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) };
+
+/** Groups over fake ports whose sockets repeat, and their log lines; all stopped after `body`. */
+async function withGroups(body: (g: { groups: Groups; ports: FakePorts; lines: string[] }) => Promise<void>): Promise<void> {
+  const ports = new FakePorts(true);
+  const lines: string[] = [];
+  const log = new Logger(false);
+  log.addSink((level, m) => lines.push(`${level} ${m}`));
+  const groups = new Groups(log, true, ports);
+  try {
+    await body({ groups, ports, lines });
+  } finally {
+    groups.stop('test');
+    await groups.done;
+  }
+}
+
+const snapshotOf = (groups: Groups, name: string) => groups.snapshots().find((g) => g.name === name)!;
+
 /**
  * Replays what the ports did: no member of the sync group sent an advert through its
- * election while any member's socket still repeated (each turn took them all back first).
+ * election while any member's socket still repeated (each turn took them all back
+ * first); and the counters of each member (and of each group in `others`) count every
+ * advert that went out, natively or not (the snapshot takes the repeats back first).
+ * Returns those counts.
  */
-function assertTurnsTookRepeatsBack(ports: FakePorts, members: readonly string[]): void {
+function assertRepeatsAccounted(groups: Groups, ports: FakePorts, members: readonly string[], others: readonly string[] = []): number[] {
   const repeating = new Set<string>();
   ports.events.forEach((e, i) => {
     if (!members.includes(e.group)) return;
@@ -47,14 +70,14 @@ function assertTurnsTookRepeatsBack(ports: FakePorts, members: readonly string[]
     if (e.kind === 'stop') repeating.delete(e.group);
     if (e.kind === 'send') assert.deepEqual([...repeating], [], `port event ${i}: ${e.group} sent while these repeated natively`);
   });
+  return [...members, ...others].map((name) => {
+    const sent = snapshotOf(groups, name).adverts.sent;
+    assert.equal(sent, ports.wire(name).length, `${name}: adverts counted`);
+    return sent;
+  });
 }
 
-/** The group's counters count every advert that went out, natively or not (the snapshot takes the repeats back first). */
-function assertCounted(groups: Groups, ports: FakePorts, name: string): number {
-  const sent = groups.snapshots().find((g) => g.name === name)!.adverts.sent;
-  assert.equal(sent, ports.wire(name).length, `${name}: adverts counted`);
-  return sent;
-}
+const repeatedNatively = (ports: FakePorts, name: string) => ports.events.some((e) => e.group === name && e.kind === 'stop' && e.sends! > 0);
 
 /** VRRPv3 priority: the payload's third byte. */
 const priority = (payload: Buffer) => payload[2];
@@ -67,95 +90,74 @@ async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> 
   }
 }
 
-test('a sync group leaves and comes back together; a group outside it is not touched; an unchanged reload touches nothing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ucarp-ts-groups-'));
-  const health = join(dir, 'health');
-  writeFileSync(health, '0');
-  const lines: string[] = [];
-  const log = new Logger(false);
-  log.addSink((level, m) => lines.push(`${level} ${m}`));
-  const ports = new FakePorts(true);
-  const groups = new Groups(log, true, ports);
-  const started = performance.now();
-  try {
-    const settings = parse(
-      {
-        [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router', `UCARP_CHECK=file:${health},interval=0.05,fall=1,rise=1`]),
-        [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']),
-        [`${D}/solo.conf`]: file(3),
-      },
-      health,
-    );
-    groups.start(settings);
-    const state = (name: string) => groups.snapshots().find((g) => g.name === name)?.state;
-    await until('all MASTER', () => ['inside', 'outside', 'solo'].every((n) => state(n) === 'MASTER'));
-
-    writeFileSync(health, '1');
-    await until('inside FAULT, outside out of MASTER with it', () => state('inside') === 'FAULT' && state('outside') === 'BACKUP');
-    assert.ok(lines.some((l) => /^info outside VRRPv3 vrid 2: \(following sync group router: .*inside/.test(l)), lines.join('\n'));
-    await sleep(300); // longer than a master-down interval: outside is held, not re-elected alone
-    assert.equal(state('outside'), 'BACKUP');
-    assert.equal(state('solo'), 'MASTER');
-    assert.equal(groups.snapshots().find((g) => g.name === 'solo')!.transitions.MASTER, 1, 'solo was not touched');
-
+test('a sync group leaves and comes back together; a group outside it is not touched; an unchanged reload touches nothing', () =>
+  withGroups(async ({ groups, ports, lines }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ucarp-ts-groups-'));
+    const health = join(dir, 'health');
     writeFileSync(health, '0');
-    await until('both MASTER again', () => state('inside') === 'MASTER' && state('outside') === 'MASTER');
+    const started = performance.now();
+    try {
+      const settings = parse(
+        {
+          [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router', `UCARP_CHECK=file:${health},interval=0.05,fall=1,rise=1`]),
+          [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']),
+          [`${D}/solo.conf`]: file(3),
+        },
+        health,
+      );
+      groups.start(settings);
+      const state = (name: string) => snapshotOf(groups, name).state;
+      await until('all MASTER', () => ['inside', 'outside', 'solo'].every((n) => state(n) === 'MASTER'));
 
-    const before = lines.length;
-    const diff = await groups.reload(settings.map((g) => ({ ...g })));
-    assert.deepEqual([diff.added, diff.removed, diff.changed].map((x) => x.length), [0, 0, 0]);
-    await sleep(200);
-    assert.deepEqual(lines.slice(before).filter((l) => /Switching/.test(l)), []);
+      writeFileSync(health, '1');
+      await until('inside FAULT, outside out of MASTER with it', () => state('inside') === 'FAULT' && state('outside') === 'BACKUP');
+      assert.ok(lines.some((l) => /^info outside VRRPv3 vrid 2: \(following sync group router: .*inside/.test(l)), lines.join('\n'));
+      await sleep(300); // longer than a master-down interval: outside is held, not re-elected alone
+      assert.equal(state('outside'), 'BACKUP');
+      assert.equal(state('solo'), 'MASTER');
+      assert.equal(snapshotOf(groups, 'solo').transitions.MASTER, 1, 'solo was not touched');
 
-    // Every 50 ms check result was a turn that took both members' repeats back and gave
-    // them out again: each election heard what went out, so none sent an advert twice.
-    assert.ok(ports.events.some((e) => e.group === 'inside' && e.kind === 'stop' && e.sends! > 0), 'inside repeated natively');
-    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
-    const most = Math.ceil((performance.now() - started) / 50) + 1;
-    for (const name of ['inside', 'outside', 'solo']) assert.ok(assertCounted(groups, ports, name) <= most, `${name}: at most one advert per 50 ms`);
-  } finally {
-    groups.stop('test');
-    await groups.done;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      writeFileSync(health, '0');
+      await until('both MASTER again', () => state('inside') === 'MASTER' && state('outside') === 'MASTER');
 
-test('idle sync members repeat natively; SIGUSR2 takes every repeat back before any member hands over', async () => {
-  const ports = new FakePorts(true);
-  const groups = new Groups(new Logger(false), true, ports);
-  try {
-    const settings = parse({ [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) }, '/x');
-    groups.start(settings);
+      const before = lines.length;
+      const diff = await groups.reload(settings.map((g) => ({ ...g })));
+      assert.deepEqual([diff.added, diff.removed, diff.changed].map((x) => x.length), [0, 0, 0]);
+      await sleep(200);
+      assert.deepEqual(lines.slice(before).filter((l) => /Switching/.test(l)), []);
+
+      // Every 50 ms check result was a turn that took both members' repeats back and gave
+      // them out again: each election heard what went out, so none sent an advert twice.
+      assert.ok(repeatedNatively(ports, 'inside'), 'inside repeated natively');
+      const most = Math.ceil((performance.now() - started) / 50) + 1;
+      for (const sent of assertRepeatsAccounted(groups, ports, ['inside', 'outside'], ['solo'])) assert.ok(sent <= most, `${sent} adverts: at most one per 50 ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }));
+
+test('idle sync members repeat natively; SIGUSR2 takes every repeat back before any member hands over', () =>
+  withGroups(async ({ groups, ports }) => {
+    groups.start(parse(ROUTER, '/x'));
     await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
     const idle = ports.events.length;
     await sleep(300); // six adverts' time
     assert.deepEqual(ports.events.slice(idle), [], 'no wake-up: no advert through the elections, the schedules undisturbed');
 
     groups.demote();
-    const state = (name: string) => groups.snapshots().find((g) => g.name === name)?.state;
-    assert.equal(state('inside'), 'BACKUP');
-    assert.equal(state('outside'), 'BACKUP');
+    assert.equal(snapshotOf(groups, 'inside').state, 'BACKUP');
+    assert.equal(snapshotOf(groups, 'outside').state, 'BACKUP');
     const turn = ports.events.slice(idle);
     assert.deepEqual(turn.map((e) => `${e.group} ${e.kind}`).slice(0, 4), ['inside stop', 'outside stop', 'inside send', 'outside send']);
     assert.ok(turn[0]!.sends! >= 5 && turn[1]!.sends! >= 5, 'the elections heard the six adverts that went out');
     assert.deepEqual(turn.filter((e) => e.kind === 'send').map((e) => `${e.group} ${priority(e.payload!)}`), ['inside 0', 'outside 0']);
     assert.ok(!ports.repeating('inside') && !ports.repeating('outside'));
-    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
-    for (const name of ['inside', 'outside']) assertCounted(groups, ports, name);
-  } finally {
-    groups.stop('test');
-    await groups.done;
-  }
-});
+    assertRepeatsAccounted(groups, ports, ['inside', 'outside']);
+  }));
 
-test('a better master heard by one idle sync member: both take their repeats back and leave together', async () => {
-  const ports = new FakePorts(true);
-  const lines: string[] = [];
-  const log = new Logger(false);
-  log.addSink((level, m) => lines.push(`${level} ${m}`));
-  const groups = new Groups(log, true, ports);
-  try {
-    groups.start(parse({ [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) }, '/x'));
+test('a better master heard by one idle sync member: both take their repeats back and leave together', () =>
+  withGroups(async ({ groups, ports, lines }) => {
+    groups.start(parse(ROUTER, '/x'));
     await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
     await sleep(120);
     const mark = ports.events.length;
@@ -167,21 +169,14 @@ test('a better master heard by one idle sync member: both take their repeats bac
     // outside follows the better master quietly; inside hands over (priority 0) on the group's order.
     assert.deepEqual(turn, ['inside stop', 'outside stop', 'inside send 0']);
     assert.ok(lines.some((l) => /^info inside VRRPv3 vrid 1: \(following sync group router: member outside left MASTER/.test(l)), lines.join('\n'));
-    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
-    for (const name of ['inside', 'outside']) assertCounted(groups, ports, name);
-  } finally {
-    groups.stop('test');
-    await groups.done;
-  }
-});
+    assertRepeatsAccounted(groups, ports, ['inside', 'outside']);
+  }));
 
-test('CARP sync members repeat natively and their counters run on without a gap or a repeat, across repeats and a handover', async () => {
-  const ports = new FakePorts(true);
-  const groups = new Groups(new Logger(false), true, ports);
-  const carp = (vhid: number) =>
-    ['UCARP_INTERFACE=eth0', 'UCARP_SRCIP=10.0.0.1', `UCARP_VHID=${vhid}`, `UCARP_PASS=secret${vhid}`, `UCARP_ADDR=10.0.0.${100 + vhid}`,
-      'UCARP_ADVBASE=1', 'UCARP_DEADRATIO=1', 'UCARP_SYNC_GROUP=router'].join('\n') + '\n';
-  try {
+test('CARP sync members repeat natively and their counters run on without a gap or a repeat, across repeats and a handover', () =>
+  withGroups(async ({ groups, ports }) => {
+    const carp = (vhid: number) =>
+      ['UCARP_INTERFACE=eth0', 'UCARP_SRCIP=10.0.0.1', `UCARP_VHID=${vhid}`, `UCARP_PASS=secret${vhid}`, `UCARP_ADDR=10.0.0.${100 + vhid}`,
+        'UCARP_ADVBASE=1', 'UCARP_DEADRATIO=1', 'UCARP_SYNC_GROUP=router'].join('\n') + '\n';
     groups.start(parse({ [`${D}/inside.conf`]: carp(1), [`${D}/outside.conf`]: carp(2) }, '/x'));
     await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'), 6000);
     await sleep(1100); // one advert natively
@@ -198,33 +193,20 @@ test('CARP sync members repeat natively and their counters run on without a gap 
       assert.ok(counters.length >= 5, `${name}: ${counters.length} adverts`);
       counters.forEach((c, i) => i > 0 && assert.equal(c, counters[i - 1]! + 1n, `${name}: advert ${i} of ${counters.join(' ')}`));
       assert.equal(carpOf(ports.sent(name).at(-1)!).advskew, 255, `${name}: a bow-out last`);
-      assert.ok(ports.events.some((e) => e.group === name && e.kind === 'stop' && e.sends! > 0), `${name}: repeated natively`);
+      assert.ok(repeatedNatively(ports, name), `${name}: repeated natively`);
     }
-    assertTurnsTookRepeatsBack(ports, ['inside', 'outside']);
-  } finally {
-    groups.stop('test');
-    await groups.done;
-  }
-});
+    assertRepeatsAccounted(groups, ports, ['inside', 'outside']);
+  }));
 
-test('a reload adds a member to an idle MASTER sync group: it leads at once, the others repeat on undisturbed', async () => {
-  const ports = new FakePorts(true);
-  const groups = new Groups(new Logger(false), true, ports);
-  try {
-    const two = { [`${D}/inside.conf`]: file(1, ['UCARP_SYNC_GROUP=router']), [`${D}/outside.conf`]: file(2, ['UCARP_SYNC_GROUP=router']) };
-    groups.start(parse(two, '/x'));
+test('a reload adds a member to an idle MASTER sync group: it leads at once, the others repeat on undisturbed', () =>
+  withGroups(async ({ groups, ports }) => {
+    groups.start(parse(ROUTER, '/x'));
     await until('both repeat natively', () => ports.repeating('inside') && ports.repeating('outside'));
     await sleep(120);
-    await groups.reload(parse({ ...two, [`${D}/dmz.conf`]: file(3, ['UCARP_SYNC_GROUP=router']) }, '/x'));
-    const state = (name: string) => groups.snapshots().find((g) => g.name === name)?.state;
+    await groups.reload(parse({ ...ROUTER, [`${D}/dmz.conf`]: file(3, ['UCARP_SYNC_GROUP=router']) }, '/x'));
     // The reload waited for no timer: led by the group, not after its own master-down interval.
-    assert.equal(state('dmz'), 'MASTER');
-    for (const name of ['inside', 'outside']) assert.equal(groups.snapshots().find((g) => g.name === name)!.transitions.MASTER, 1, `${name} untouched`);
+    assert.equal(snapshotOf(groups, 'dmz').state, 'MASTER');
+    for (const name of ['inside', 'outside']) assert.equal(snapshotOf(groups, name).transitions.MASTER, 1, `${name} untouched`);
     await until('all three repeat natively', () => ['inside', 'outside', 'dmz'].every((n) => ports.repeating(n)));
-    assertTurnsTookRepeatsBack(ports, ['inside', 'outside', 'dmz']);
-    for (const name of ['inside', 'outside', 'dmz']) assertCounted(groups, ports, name);
-  } finally {
-    groups.stop('test');
-    await groups.done;
-  }
-});
+    assertRepeatsAccounted(groups, ports, ['inside', 'outside', 'dmz']);
+  }));
