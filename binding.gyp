@@ -28,7 +28,7 @@
     },
     {
       "target_name": "advert_socket6",
-      "sources": ["native/advert_socket6.c", "native/advert_repeater.c"],
+      "sources": ["native/advert_socket6.c", "native/batch_receive.c", "native/advert_repeater.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2"],
       "ldflags": ["-Wl,-z,relro,-z,now"],
       "defines": ["NAPI_VERSION=8"]

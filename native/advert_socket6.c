@@ -4,17 +4,19 @@
 // IPv6 raw socket hands over the payload only: the hop limit, the destination and the
 // arrival interface come as ancillary data of recvmsg (IPV6_RECVHOPLIMIT,
 // IPV6_RECVPKTINFO), which neither Node nor raw-socket can ask for. So this addon owns
-// the whole socket: it opens and configures it, watches it on libuv's loop, drains up
-// to RECEIVE_ROUNDS * BATCH packets per wake-up with recvmmsg and hands each round to
-// JavaScript as one Buffer of records (one call into JavaScript per round, however
-// many packets: floods must stay cheap), and sends with sendmsg, the source address
-// given per packet (IPV6_PKTINFO); a MASTER's standing adverts go from
-// advert_repeater's thread (repeat, stopRepeat). The socket is not bound to an address, so unicast
-// adverts to any of our addresses on the interface arrive too (as with IPv4).
+// the whole socket: it opens and configures it, receives through batch_receive.h (as
+// raw_fd does for IPv4: recvmmsg, one call into JavaScript per round, reading every
+// millisecond instead of on every readiness under a flood), its describe() adding the
+// ancillary data to each record, and sends with sendmsg, the source address given per
+// packet (IPV6_PKTINFO); a MASTER's standing adverts go from advert_repeater's thread
+// (repeat, stopRepeat). The socket is not bound to an address, so unicast adverts to any
+// of our addresses on the interface arrive too (as with IPv4).
 //
-// Record layout (all numbers big-endian), RECORD_HEADER bytes then the payload:
+// Record layout (batch_receive.h; numbers big-endian): the 4-byte prefix (length u16,
+// flags u8: 1 truncated, 0), then RECORD_EXTRA bytes of this socket's, then the payload:
 //   0 source[16]  16 destination[16]  32 ifindex u32  36 hop limit u8
-//   37 flags u8 (1 truncated, 2 no hop limit, 4 no destination)  38 length u16
+//   37 flags u8 (2 no hop limit, 4 no destination: bits apart from the prefix's)
+// batch_receive keeps 4096 bytes of a packet: a VRRPv3 advert with 255 IPv6 addresses is 4088.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
@@ -24,32 +26,34 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "advert_repeater.h"
+#include "batch_receive.h"
 #include "napi_args.h"
-#include "poll_watcher.h"
 #include "socket_filter.h"
 #include "throw_errno.h"
 
-#define BATCH 32
-#define RECEIVE_ROUNDS 2
-// VRRPv3 with 255 IPv6 addresses is 8 + 255 * 16 = 4088 bytes; anything longer is truncated and flagged.
-#define PACKET_BYTES 4096
-#define RECORD_HEADER 40
+#define RECORD_EXTRA 38
 #define RECEIVE_BUFFER_BYTES (1 << 20)
-#define FLAG_TRUNCATED 1
 #define FLAG_NO_HOPLIMIT 2
 #define FLAG_NO_DESTINATION 4
+#define CONTROL_BYTES (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
 
-static watcher *watchers = NULL;
+// An open socket; ids are the descriptors. The receiver's poll is the only one on the
+// descriptor (libuv allows no second), so sends and setsockopt calls find it here.
+typedef struct open_socket {
+  int fd;
+  batch_receiver *receiver;
+  struct open_socket *next;
+} open_socket;
 
-// Shared by every socket: the loop is single-threaded and each round is copied out.
-static unsigned char packets[BATCH][PACKET_BYTES];
-static unsigned char controls[BATCH][CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
-static struct sockaddr_in6 sources[BATCH];
-static struct iovec iovecs[BATCH];
-static struct mmsghdr messages[BATCH];
+static open_socket *sockets = NULL;
+
+static open_socket *find_socket(int id) {
+  for (open_socket *s = sockets; s; s = s->next)
+    if (s->fd == id) return s;
+  return NULL;
+}
 
 static int arg_address(napi_env env, napi_value v, struct in6_addr *out) {
   void *data;
@@ -59,106 +63,35 @@ static int arg_address(napi_env env, napi_value v, struct in6_addr *out) {
   return 1;
 }
 
-// callback(batch: Buffer | null, count, errno)
-static void call(watcher *w, const unsigned char *data, size_t len, int count, int err) {
-  napi_handle_scope scope;
-  napi_open_handle_scope(w->env, &scope);
-  napi_value cb, recv, args[3], result;
-  napi_get_reference_value(w->env, w->callback, &cb);
-  napi_get_global(w->env, &recv);
-  if (data) napi_create_buffer_copy(w->env, len, data, NULL, &args[0]);
-  else napi_get_null(w->env, &args[0]);
-  napi_create_int32(w->env, count, &args[1]);
-  napi_create_int32(w->env, err, &args[2]);
-  // make_callback: runs microtasks afterwards and reports a throw as uncaught.
-  napi_make_callback(w->env, w->context, recv, cb, 3, args, &result);
-  napi_close_handle_scope(w->env, scope);
-}
-
-static void put16(unsigned char *p, unsigned v) {
-  p[0] = (unsigned char)(v >> 8);
-  p[1] = (unsigned char)v;
-}
-
 static void put32(unsigned char *p, uint32_t v) {
-  put16(p, v >> 16);
-  put16(p + 2, v & 0xffff);
+  p[0] = (unsigned char)(v >> 24);
+  p[1] = (unsigned char)(v >> 16);
+  p[2] = (unsigned char)(v >> 8);
+  p[3] = (unsigned char)v;
 }
 
-// One recvmmsg round, handed over as one Buffer. Returns how many packets it read, -1 when drained.
-static int receive_round(watcher *w) {
-  for (int i = 0; i < BATCH; i++) {
-    iovecs[i].iov_base = packets[i];
-    iovecs[i].iov_len = PACKET_BYTES;
-    memset(&messages[i].msg_hdr, 0, sizeof messages[i].msg_hdr);
-    messages[i].msg_hdr.msg_name = &sources[i];
-    messages[i].msg_hdr.msg_namelen = sizeof sources[i];
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-    messages[i].msg_hdr.msg_control = controls[i];
-    messages[i].msg_hdr.msg_controllen = sizeof controls[i];
-  }
-  int n;
-  do n = recvmmsg(w->fd, messages, BATCH, MSG_DONTWAIT, NULL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) call(w, NULL, 0, 0, errno);
-    return -1;
-  }
-  if (n == 0) return -1;
-  size_t total = 0;
-  for (int i = 0; i < n; i++) {
-    size_t len = messages[i].msg_len < PACKET_BYTES ? messages[i].msg_len : PACKET_BYTES;
-    total += RECORD_HEADER + len;
-  }
-  unsigned char *batch = malloc(total);
-  if (!batch) {
-    call(w, NULL, 0, 0, ENOMEM);
-    return n;
-  }
-  unsigned char *p = batch;
-  for (int i = 0; i < n; i++) {
-    struct msghdr *m = &messages[i].msg_hdr;
-    size_t len = messages[i].msg_len < PACKET_BYTES ? messages[i].msg_len : PACKET_BYTES;
-    unsigned flags = FLAG_NO_HOPLIMIT | FLAG_NO_DESTINATION;
-    if (m->msg_flags & MSG_TRUNC) flags |= FLAG_TRUNCATED;
-    memset(p, 0, RECORD_HEADER);
-    memcpy(p, &sources[i].sin6_addr, 16);
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-      if (c->cmsg_level != IPPROTO_IPV6) continue;
-      if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-        int hops;
-        memcpy(&hops, CMSG_DATA(c), sizeof hops);
-        p[36] = (unsigned char)hops;
-        flags &= ~FLAG_NO_HOPLIMIT;
-      } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-        struct in6_pktinfo info;
-        memcpy(&info, CMSG_DATA(c), sizeof info);
-        memcpy(p + 16, &info.ipi6_addr, 16);
-        put32(p + 32, info.ipi6_ifindex);
-        flags &= ~FLAG_NO_DESTINATION;
-      }
+// The record's extra bytes (layout above) from the packet's source and ancillary data.
+static void describe(const struct msghdr *m, const struct sockaddr_storage *source, unsigned char *out) {
+  unsigned flags = FLAG_NO_HOPLIMIT | FLAG_NO_DESTINATION;
+  memcpy(out, &((const struct sockaddr_in6 *)source)->sin6_addr, 16);
+  // glibc's CMSG_NXTHDR takes a non-const msghdr; nothing here writes to it.
+  struct msghdr *mm = (struct msghdr *)m;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(mm); c; c = CMSG_NXTHDR(mm, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int hops;
+      memcpy(&hops, CMSG_DATA(c), sizeof hops);
+      out[36] = (unsigned char)hops;
+      flags &= ~FLAG_NO_HOPLIMIT;
+    } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      memcpy(out + 16, &info.ipi6_addr, 16);
+      put32(out + 32, info.ipi6_ifindex);
+      flags &= ~FLAG_NO_DESTINATION;
     }
-    p[37] = (unsigned char)flags;
-    put16(p + 38, (unsigned)len);
-    memcpy(p + RECORD_HEADER, packets[i], len);
-    p += RECORD_HEADER + len;
   }
-  call(w, batch, total, n, 0);
-  free(batch);
-  return n;
-}
-
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  watcher *w = (watcher *)handle;
-  if (status < 0) {
-    call(w, NULL, 0, 0, -status);
-    return;
-  }
-  // A bounded drain: under a flood the loop still gets to run timers between rounds.
-  for (int round = 0; round < RECEIVE_ROUNDS && w->fd >= 0; round++) {
-    if (receive_round(w) < BATCH) return;
-  }
+  out[37] = (unsigned char)flags;
 }
 
 static int set_int(int fd, int level, int name, int value) {
@@ -225,8 +158,26 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, what, err);
   }
-  // An open advert socket keeps the process alive, as any socket does.
-  if (!watcher_start(env, &watchers, fd, argv[6], "ucarp-ts:advert-socket6", on_readable, true)) return NULL;
+  open_socket *entry = calloc(1, sizeof *entry);
+  batch_receiver *receiver = calloc(1, sizeof *receiver);
+  if (!entry || !receiver) {
+    free(entry);
+    free(receiver);
+    close(fd);
+    return throw_errno(env, "calloc", ENOMEM);
+  }
+  // An open advert socket keeps the process alive, as any socket does: the receiver's
+  // poll (and its hold timer, under a flood) stay referenced.
+  int rc = batch_receiver_start(env, receiver, fd, argv[6], "ucarp-ts:advert-socket6", RECORD_EXTRA, CONTROL_BYTES, describe);
+  if (rc != 0) {
+    free(entry);
+    close(fd);
+    return throw_errno(env, "uv_poll", -rc);
+  }
+  entry->fd = fd;
+  entry->receiver = receiver;
+  entry->next = sockets;
+  sockets = entry;
   napi_value result;
   napi_create_int32(env, fd, &result);
   return result;
@@ -268,7 +219,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "send(id, payload, destination, source, ifindex): bad arguments");
     return NULL;
   }
-  watcher *w = watcher_find(watchers, id);
+  open_socket *w = find_socket(id);
   if (!w) return throw_errno(env, "send", EBADF);
   struct sockaddr_in6 sin6;
   unsigned char control[PKTINFO_SPACE];
@@ -313,7 +264,7 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "repeat(id, key, payloads, payloadLength, destination, source, ifindex, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
-  watcher *w = watcher_find(watchers, id);
+  open_socket *w = find_socket(id);
   if (!w) return throw_errno(env, "repeat", EBADF);
   struct sockaddr_in6 sin6;
   unsigned char control[PKTINFO_SPACE];
@@ -350,7 +301,7 @@ static napi_value js_rejoin(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "rejoin(id, ifname, ifindex, previousIfindex, group): bad arguments");
     return NULL;
   }
-  watcher *w = watcher_find(watchers, id);
+  open_socket *w = find_socket(id);
   if (!w) return throw_errno(env, "rejoin", EBADF);
   const char *what;
   if (bind_and_join(w->fd, ifname, ifindex, previous, &group, &what) < 0) return throw_errno(env, what, errno);
@@ -368,7 +319,7 @@ static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "attachFilter(id, program): id must be a number");
     return NULL;
   }
-  watcher *w = watcher_find(watchers, id);
+  open_socket *w = find_socket(id);
   if (!w) return throw_errno(env, "attachFilter", EBADF);
   return attach_filter(env, w->fd, argv[1]);
 }
@@ -384,7 +335,16 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     return NULL;
   }
   repeater_forget(env, id); // before the descriptor can be reused
-  watcher_close(env, &watchers, id);
+  for (open_socket **p = &sockets; *p; p = &(*p)->next) {
+    open_socket *s = *p;
+    if (s->fd != id) continue;
+    *p = s->next;
+    // A round running now (close from its callback) sees the receiver stopped and reads no more.
+    batch_receiver_stop(s->receiver);
+    close(s->fd);
+    free(s);
+    break;
+  }
   return NULL;
 }
 

@@ -1,6 +1,6 @@
-// A socket watched on libuv's loop, its readiness handed to a JavaScript callback: the
-// part link_events.c and advert_socket6.c share. Each addon keeps its own list of
-// watchers (ids are the descriptors) and its own on_readable; closing is the same.
+// A socket watched on libuv's loop, its readiness handed to a JavaScript callback
+// (link_events.c's netlink socket; the advert sockets receive through batch_receive.h).
+// The addon keeps its list of watchers (ids are the descriptors) and its own on_readable.
 #ifndef UCARP_TS_POLL_WATCHER_H
 #define UCARP_TS_POLL_WATCHER_H
 

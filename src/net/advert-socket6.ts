@@ -7,6 +7,7 @@
 // the group or a peer.
 import type { InboundPacket } from '../core/inbound-packet.js';
 import { ipFromBytes, ipToBytes, type IpAddress } from '../core/ip-address.js';
+import { forEachBatchRecord } from './batch-records.js';
 import { loadAddon } from './native-addon.js';
 import { endReporter, packRun, stopCounts } from './repeat-run.js';
 import { linkLocalAddress } from './interface-ipv6.js';
@@ -89,9 +90,8 @@ interface AdvertSocket6Addon {
   close(id: number): void;
 }
 
-// The record layout written by native/advert_socket6.c.
-const RECORD_HEADER = 40;
-const FLAG_TRUNCATED = 1;
+// The extra bytes native/advert_socket6.c writes into each batch record (batch-records.ts).
+export const RECORD_EXTRA = 38;
 const FLAG_NO_HOPLIMIT = 2;
 const FLAG_NO_DESTINATION = 4;
 const UNSPECIFIED = ipFromBytes(Buffer.alloc(16), 0, 6);
@@ -100,24 +100,23 @@ export const VRRP6_TRAFFIC_CLASS = 0xc0;
 
 let addon: AdvertSocket6Addon | undefined;
 
-/** Splits one batch from the addon into packets; each is a view of that batch, which nothing reuses. */
+/**
+ * Splits one batch from the addon into packets; each payload is a view of that batch,
+ * which nothing reuses. Throws when the records do not fill the batch (forEachBatchRecord).
+ */
 export function decodeReceiveBatch(batch: Buffer, count: number): ReceivedPacket6[] {
   const out: ReceivedPacket6[] = [];
-  let at = 0;
-  for (let i = 0; i < count && at + RECORD_HEADER <= batch.length; i++) {
+  forEachBatchRecord(batch, count, RECORD_EXTRA, (payload, truncated, at) => {
     const flags = batch[at + 37]!;
-    const length = batch.readUInt16BE(at + 38);
-    const end = Math.min(at + RECORD_HEADER + length, batch.length);
     out.push({
       source: ipFromBytes(batch, at, 6),
       destination: flags & FLAG_NO_DESTINATION ? UNSPECIFIED : ipFromBytes(batch, at + 16, 6),
       hopLimit: flags & FLAG_NO_HOPLIMIT ? 0 : batch[at + 36]!,
       ifindex: batch.readUInt32BE(at + 32),
-      payload: batch.subarray(at + RECORD_HEADER, end),
-      truncated: (flags & FLAG_TRUNCATED) !== 0,
+      payload,
+      truncated,
     });
-    at = end;
-  }
+  });
   return out;
 }
 
@@ -158,7 +157,14 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
         report(describe('receive', Object.assign(new Error(`errno ${errno}`), { errno })));
         return;
       }
-      for (const packet of decodeReceiveBatch(batch, count)) {
+      let packets: ReceivedPacket6[];
+      try {
+        packets = decodeReceiveBatch(batch, count);
+      } catch (e) {
+        report(describe('receive', e));
+        return;
+      }
+      for (const packet of packets) {
         for (const cb of packetListeners) {
           try {
             cb(packet);

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BATCH_RECORD_PREFIX, BATCH_RECORD_TRUNCATED, forEachBatchRecord } from '../../src/net/batch-records.js';
-
-/** A batch as native/batch_receive.c lays it out. */
-function batchOf(records: { packet: number[]; extra?: number[]; truncated?: boolean }[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const r of records) {
-    const prefix = Buffer.alloc(BATCH_RECORD_PREFIX);
-    prefix.writeUInt16BE(r.packet.length, 0);
-    prefix[2] = r.truncated ? BATCH_RECORD_TRUNCATED : 0;
-    parts.push(prefix, Buffer.from(r.extra ?? []), Buffer.from(r.packet));
-  }
-  return Buffer.concat(parts);
-}
+import { forEachBatchRecord } from '../../src/net/batch-records.js';
+import { batchOf } from '../support/batch-records.js';
 
 function collect(batch: Buffer, count: number, extra: number): { packet: number[]; truncated: boolean; extra: number[] }[] {
   const out: { packet: number[]; truncated: boolean; extra: number[] }[] = [];
