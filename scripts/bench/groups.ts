@@ -2,7 +2,7 @@
 // on two lab nodes. Each row settles them, measures the master side's idle CPU and memory
 // (summed over its processes), then crashes the master's host and times until every address
 // is on the other node with every up script run. ucarp-ts: one process per node with every
-// group; ucarp: COUNT Debian ucarp processes per node (CARP only); keepalived: one per node
+// group, the first half in one sync group; ucarp: COUNT Debian ucarp processes per node (CARP only); keepalived: one per node
 // with COUNT VRRPv3 instances at 1 s, the first half in one vrrp_sync_group.
 // Run by scripts/bench.ts (rows groups-*) and by scripts/bench-groups.ts alone.
 import { withLab, type Lab } from '../../test/lab/lab.js';
@@ -24,7 +24,11 @@ export interface GroupsOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Half CARP (vhid 1..), half VRRPv3 (vrid 101..), addresses 10.77.0.120 and up. */
+/**
+ * Half CARP (vhid 1..), half VRRPv3 (vrid 101..), addresses 10.77.0.120 and up. The first
+ * half in one sync group, as keepalived's row has half its instances in a vrrp_sync_group
+ * (ucarp, which has no sync groups, ignores it).
+ */
 function groups(count: number, preferred: boolean): GroupSpec[] {
   return Array.from({ length: count }, (_, i) => {
     const carp = i < count / 2;
@@ -34,6 +38,7 @@ function groups(count: number, preferred: boolean): GroupSpec[] {
       id: carp ? i + 1 : 101 + i - count / 2,
       vip: `10.77.0.${120 + i}`,
       preference: carp ? (preferred ? 0 : 100) : preferred ? 200 : 100,
+      extra: carp && !process.env.NOSYNC ? ['UCARP_SYNC_GROUP=first-half'] : [],
     } satisfies GroupSpec;
   });
 }

@@ -15,6 +15,7 @@ import type { CheckSnapshot, GroupSnapshot } from '../control/snapshot.js';
 import { announcementFrames } from './announcement.js';
 import { DropCounter } from './drop-counter.js';
 import type { GroupPort, PortMember } from './link-port.js';
+import { StandingRuns } from './standing-runs.js';
 import { GroupStats } from './group-stats.js';
 import type { Logger } from './logger.js';
 import type { ProtocolDriver } from './protocol-driver.js';
@@ -32,7 +33,7 @@ export interface SyncLink {
   group: SyncGroup<unknown, unknown>;
   index: number;
   deliver: DeliverEvent<unknown, unknown>;
-  /** Runs one turn of the group with every member's election current (holdRepeats ... releaseRepeats). */
+  /** Runs one turn of the group: a member it hands an event is held first and released after (holdRepeats ... releaseRepeats). */
   turn(run: () => void): void;
 }
 
@@ -56,10 +57,11 @@ export class Daemon implements PortMember {
   private timerToken = 0;
   /** The advert socket sends the election's standing advert itself (see armTimer). */
   private repeating = false;
+  private readonly standingRuns = new StandingRuns();
   /** A repeated send failed: adverts go through the election one by one until one is sent. */
   private repeatPaused = false;
   /** Its sync group's turn is under way: its election stays current, its adverts on its own timer, until the turn ends. */
-  private heldBySync = false;
+  private held = false;
   private stopping: Promise<void> | null = null;
   private onStopped: () => void = () => {};
   private stopRequested = false;
@@ -210,19 +212,24 @@ export class Daemon implements PortMember {
     this.sync = link;
   }
 
+  /** Held by its sync group's turn (see holdRepeats). */
+  get heldBySync(): boolean {
+    return this.held;
+  }
+
   /**
-   * A turn of its sync group begins: the socket stops repeating and the election hears
-   * what went out, so what the group reads and orders is current; until releaseRepeats,
+   * Its sync group's turn hands it an event: the socket stops repeating and the election
+   * hears what went out, so what it is told acts on the present; until releaseRepeats,
    * its adverts go through the election.
    */
   holdRepeats(): void {
-    this.heldBySync = true;
+    this.held = true;
     this.collectRepeats();
   }
 
   /** The turn is over: the timer again, and the standing adverts back to the socket if any. */
   releaseRepeats(): void {
-    this.heldBySync = false;
+    this.held = false;
     this.armTimer();
   }
 
@@ -362,7 +369,7 @@ export class Daemon implements PortMember {
    */
   private repeatStanding(due: number): boolean {
     const s = this.settings;
-    if (this.repeatPaused || this.heldBySync || !this.port || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
+    if (this.repeatPaused || this.held || !this.port || (s.protocol === 'carp' && s.nomcast && s.peers.length === 0) || s.peers.length > 1) return false;
     let standing: StandingAdverts<unknown> | null;
     try {
       standing = this.driver.election.standingAdverts(STANDING_ADVERTS);
@@ -372,7 +379,8 @@ export class Daemon implements PortMember {
     }
     if (!standing) return false;
     const dst = s.peers[0] ?? s.mcast;
-    const payloads = standing.lastRepeats ? [this.driver.encode(standing.adverts[0], dst)] : standing.adverts.map((a) => this.driver.encode(a, dst));
+    const adverts = standing.lastRepeats ? standing.adverts.slice(0, 1) : standing.adverts;
+    const payloads = this.standingRuns.encode(adverts, dst, (a) => this.driver.encode(a, dst));
     this.repeating = this.port.repeat(payloads, dst, due, standing.everyMs, standing.lastRepeats, (e) => {
       if (!e) {
         // All sent: the election hears so and hands over the next ones.
@@ -501,6 +509,7 @@ export class Daemon implements PortMember {
     const up = running;
     if (up === this.linkUp) return;
     this.linkUp = up;
+    this.standingRuns.forget();
     this.log.warning(up ? `${s.interface} is running again: new election` : `${s.interface} lost carrier`);
     this.dispatch({ type: 'link', up });
   }
