@@ -38,7 +38,7 @@ function groups(count: number, preferred: boolean): GroupSpec[] {
       id: carp ? i + 1 : 101 + i - count / 2,
       vip: `10.77.0.${120 + i}`,
       preference: carp ? (preferred ? 0 : 100) : preferred ? 200 : 100,
-      extra: carp && !process.env.NOSYNC ? ['UCARP_SYNC_GROUP=first-half'] : [],
+      extra: carp ? ['UCARP_SYNC_GROUP=first-half'] : [],
     } satisfies GroupSpec;
   });
 }
