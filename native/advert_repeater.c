@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "napi_args.h"
 #include "throw_errno.h"
 
 #define CONTROL_MAX 64
@@ -366,7 +367,15 @@ napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t,
   return NULL;
 }
 
-napi_value repeater_stop(napi_env env, int fd, int key) {
+napi_value repeater_js_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd, key;
+  if (argc < 2 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key)) {
+    napi_throw_type_error(env, NULL, "stopRepeat(fd, key)");
+    return NULL;
+  }
   double slots = 0, sends = 0;
   pthread_mutex_lock(&lock);
   schedule *s = find(fd, key);

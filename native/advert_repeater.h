@@ -39,8 +39,9 @@ typedef struct repeat_target {
 napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, double due, double every, int last_repeats,
                           napi_value on_end);
 
-// Stops key's schedule on fd and returns [slots, sends] since it started ([0, 0] when none).
-napi_value repeater_stop(napi_env env, int fd, int key);
+// stopRepeat(fd, key) for JavaScript, as both addons export it: stops key's schedule on fd
+// and returns [slots, sends] since it started ([0, 0] when none).
+napi_value repeater_js_stop(napi_env env, napi_callback_info info);
 
 // Drops every schedule of fd, before the descriptor is closed (it may be reused).
 void repeater_forget(napi_env env, int fd);

@@ -273,19 +273,6 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   return repeater_start(env, w->fd, key, &target, due, every, last_repeats, argv[10]);
 }
 
-// stopRepeat(id, key) -> [slots, sends] since repeat(); [0, 0] when none was set up.
-static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t id, key;
-  if (argc < 2 || !arg_int32(env, argv[0], &id) || !arg_int32(env, argv[1], &key)) {
-    napi_throw_type_error(env, NULL, "stopRepeat(id, key)");
-    return NULL;
-  }
-  return repeater_stop(env, id, key);
-}
-
 // rejoin(id, ifname, ifindex, previousIfindex, group: Buffer(16))
 static napi_value js_rejoin(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -353,7 +340,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"repeat", NULL, js_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"stopRepeat", NULL, js_stop_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopRepeat", NULL, repeater_js_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rejoin", NULL, js_rejoin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -126,19 +126,6 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   return repeater_start(env, fd, key, &target, due, every, last_repeats, argv[8]);
 }
 
-// stopRepeat(fd, key) -> [slots, sends] since repeat(); [0, 0] when none was set up.
-static napi_value js_stop_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, key;
-  if (argc < 2 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key)) {
-    napi_throw_type_error(env, NULL, "stopRepeat(fd, key)");
-    return NULL;
-  }
-  return repeater_stop(env, fd, key);
-}
-
 // forgetRepeat(fd): every schedule of the descriptor, before it is closed (it may be reused).
 static napi_value js_forget_repeat(napi_env env, napi_callback_info info) {
   int32_t fd;
@@ -221,7 +208,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_enumerable, NULL},
       {"repeat", NULL, js_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"stopRepeat", NULL, js_stop_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopRepeat", NULL, repeater_js_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"forgetRepeat", NULL, js_forget_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receive", NULL, js_receive, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stopReceive", NULL, js_stop_receive, NULL, NULL, NULL, napi_enumerable, NULL},
