@@ -124,7 +124,6 @@ static void end_all(int err) {
 // /proc/self/task/TID/syscall ("281 0xd ..." while in epoll_pwait, "running" while it
 // runs). Cheaper than a ping, which wakes the loop: about 150 µs of CPU per ping against
 // a 50 ms master's 3.4 ms per second (profile.js), a pread here in a thread already awake.
-static int loop_tid = 0;
 static int loop_syscall_fd = -1;
 static int loop_sleeps(void) {
   if (loop_syscall_fd < 0) return 0;
@@ -259,6 +258,8 @@ static void shut_down(void *arg) {
   pthread_join(sender, NULL);
   running = 0;
   uv_close((uv_handle_t *)&to_loop, NULL);
+  if (loop_syscall_fd >= 0) close(loop_syscall_fd);
+  loop_syscall_fd = -1;
 }
 
 // Starts the sender thread and the loop's wake-up handle, once. 0 or an errno.
@@ -273,7 +274,7 @@ static int start_sender(napi_env env) {
   pthread_condattr_destroy(&ca);
   if (uv_async_init(loop, &to_loop, on_knock) != 0) return ENOMEM;
   char path[64];
-  loop_tid = (int)syscall(SYS_gettid); // this is the loop's thread: JavaScript is calling
+  int loop_tid = (int)syscall(SYS_gettid); // this is the loop's thread: JavaScript is calling
   snprintf(path, sizeof path, "/proc/self/task/%d/syscall", loop_tid);
   loop_syscall_fd = open(path, O_RDONLY | O_CLOEXEC); // none (no /proc): pings only
   uv_unref((uv_handle_t *)&to_loop); // as the socket's own handle: never keeps the process alive alone
