@@ -18,7 +18,7 @@ export interface RawFdAddon {
   sendTo(fd: number, packet: Buffer, dst: number): number;
   /**
    * Sends the packets (each packetLength bytes) in turn at firstDueMs (process.hrtime's
-   * clock) and every everyMs after, from a libuv timer; then the last one forever
+   * clock) and every everyMs after, from the addon's sender thread; then the last one forever
    * (lastRepeats) or onEnd(0). onEnd(errno): a send failed, and repeating stopped. One
    * schedule per key on a descriptor (the groups sharing a socket use their ids).
    */

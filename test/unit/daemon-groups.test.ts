@@ -3,7 +3,7 @@
 // others out with it and its recovery brings them back, while a group outside the
 // sync group is untouched; a reload that changes nothing touches nothing. Idle masters,
 // sync members too, leave their adverts to the socket's repeater: a turn of a sync
-// group takes every member's back first, and each election hears what went out.
+// group takes a member's back before it hands it an event, and its election hears what went out.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
