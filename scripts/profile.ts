@@ -3,8 +3,8 @@
 // context switches from /proc) and, with --strace, system calls by name (strace -c; it
 // slows the process, so CPU figures come from a run without it).
 //
-//   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived [--flood] [--rate N] [--seconds S]
-//        [--warmup S] [--strace] [--perf FILE] [--output]
+//   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived|uts-carp-check|uts-vrrp-check
+//        [--flood] [--rate N] [--seconds S] [--warmup S] [--strace] [--perf FILE] [--memory] [--output]
 // With no warm-up the window starts where the benchmark's idle window does. --strace needs
 // strace, --perf needs perf (Debian: strace, linux-perf); neither is needed by the tests.
 import { spawn } from 'node:child_process';
@@ -14,6 +14,7 @@ import { withLab } from '../test/lab/lab.js';
 import { requireLab } from '../test/lab/requirements.js';
 import { loadFlooder } from './bench/flood.js';
 import { startPair } from './bench/scenarios.js';
+import { startServices } from '../test/support/http-service.js';
 import type { RowSpec } from './bench/types.js';
 
 const ROWS: Record<string, RowSpec> = {
@@ -21,6 +22,8 @@ const ROWS: Record<string, RowSpec> = {
   ucarp: { id: 'ucarp', label: 'ucarp CARP', proto: 'carp', master: 'ucarp', backup: 'ucarp', extra: false },
   'uts-vrrp': { id: 'uts-vrrp', label: 'ucarp-ts VRRPv3', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
   keepalived: { id: 'keepalived', label: 'keepalived VRRPv3', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false },
+  'uts-carp-check': { id: 'uts-carp-check', label: 'ucarp-ts CARP, http check', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
+  'uts-vrrp-check': { id: 'uts-vrrp-check', label: 'ucarp-ts VRRPv3, http check', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
 };
 
 const { values } = parseArgs({
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     perf: { type: 'string' },
     output: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '0' },
+    memory: { type: 'boolean', default: false },
   },
 });
 const spec = ROWS[values.row!];
@@ -72,6 +76,31 @@ function perThread(pid: number): string {
     .join(' ');
 }
 
+/** Where a process's resident memory is: its largest mappings by Rss (smaps), then the totals. */
+function memoryMap(pid: number): string {
+  const byName = new Map<string, { rss: number; anon: number }>();
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[2] ? `${head[2]} (${head[1]})` : `[anonymous] (${head[1]})`;
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    if (!field) continue;
+    const m = byName.get(name) ?? { rss: 0, anon: 0 };
+    if (field[1] === 'Rss') m.rss += Number(field[2]);
+    else m.anon += Number(field[2]);
+    byName.set(name, m);
+  }
+  const rows = [...byName].sort((a, b) => b[1].rss - a[1].rss);
+  const total = rows.reduce((t, [, m]) => t + m.rss, 0);
+  return rows
+    .slice(0, 12)
+    .map(([n, m]) => `  ${String(m.rss).padStart(7)} kB rss  ${String(m.anon).padStart(7)} kB anon  ${n}\n`)
+    .join('') + `  ${String(total).padStart(7)} kB in all\n`;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function collect(argv: string[]): Promise<string> {
@@ -85,6 +114,7 @@ function collect(argv: string[]): Promise<string> {
 }
 
 await withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
+  if (spec.service) await startServices(lab, ['master', 'backup']);
   const { master } = await startPair(lab, spec);
   await sleep(Number(values.warmup) * 1000);
   const pids = master.pids();
@@ -112,5 +142,6 @@ await withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
       `  threads before: ${threadsBefore}\n  threads after:  ${perThread(pids[0]!)}\n` +
       out.join('\n'),
   );
+  if (values.memory) process.stdout.write(pids.map((pid) => `memory of ${pid}:\n${memoryMap(pid)}`).join(''));
   if (values.output) process.stdout.write(master.process.output.slice(-20000));
 });
