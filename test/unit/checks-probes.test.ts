@@ -50,6 +50,18 @@ describe('health check probes', () => {
     server.closeAllConnections();
   });
 
+  it('https: speaks TLS (node:https is loaded at the first https: check)', async () => {
+    // A plain HTTP server: a check that spoke plain HTTP would call it healthy.
+    const server = createHttpServer((req, res) => res.end('ok'));
+    servers.push(server);
+    const port = await listen(server);
+    assert.deepEqual(await probe({ kind: 'http', url: `http://127.0.0.1:${port}/` }), { ok: true, reason: 'HTTP 200' });
+    const outcome = await probe({ kind: 'http', url: `https://127.0.0.1:${port}/` });
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.reason, /^connect (EPROTO|ECONNRESET)/, outcome.reason);
+    server.closeAllConnections();
+  });
+
   it('exec: exit 0 is healthy; a status, a signal or a hang is a failure, and a hung group is killed whole', async () => {
     assert.deepEqual(await probe({ kind: 'exec', argv: ['/bin/true'] }), { ok: true, reason: 'exit status 0' });
     assert.deepEqual(await probe({ kind: 'exec', argv: ['/bin/sh', '-c', 'echo db down >&2; exit 3'] }), { ok: false, reason: 'exit status 3: db down' });
