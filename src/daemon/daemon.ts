@@ -243,6 +243,13 @@ export class Daemon implements PortMember {
    * Returns this group's own actions for the event.
    */
   private dispatch(event: ElectionEvent<unknown>): ElectionAction<unknown>[] {
+    // A probe result that changes nothing is only counted: the socket's standing adverts
+    // go on (a CARP master's run is neither stopped nor encoded again every probe).
+    if (!this.abandoned && !this.driver.election.needsPresent(event)) {
+      const actions = this.decide(event);
+      for (const action of actions) this.perform(action);
+      return actions;
+    }
     const sync = this.sync;
     if (!sync || this.abandoned) return this.deliver(event);
     let own: ElectionAction<unknown>[] | null = null;

@@ -26,6 +26,7 @@ export function withInjectedFault(driver: ProtocolDriver, env: NodeJS.ProcessEnv
     },
     deadline: () => real.deadline(),
     checks: () => real.checks(),
+    needsPresent: () => true, // every event counts towards the Nth
     syncStanding: (now) => real.syncStanding(now),
     abandon: () => real.abandon(), // the way out stays intact
     // Every advert through the election, so that its Nth event comes when the test expects.

@@ -57,7 +57,14 @@ describe('CARP election properties', () => {
           const before = e.role;
           const skewBefore = skewOf(oracle.delta);
           const flipped = ev.type === 'check' && oracle.record(ev.index, ev.ok);
+          const needed = e.needsPresent(ev);
+          const dueBefore = e.deadline();
+          assert.equal(needed, ev.type !== 'check' || flipped, 'only a check result that changes nothing may be handed over without the present');
           const actions = e.handle(ev, now);
+          if (!needed) {
+            assert.deepEqual(actions, [], 'an event that needs no present asks nothing');
+            assert.equal(e.deadline(), dueBefore, 'nor moves the deadline');
+          }
           role = checkTransitions(actions, role);
           assert.equal(actions.some((a) => a.type === 'check-state'), flipped, 'a check-state action exactly when a check changes state');
           for (const a of actions) {

@@ -93,6 +93,7 @@ describe('the test-only fault switch', () => {
   const election: Election<unknown, unknown> = {
     role: 'BACKUP',
     handle: () => [],
+    needsPresent: () => true,
     deadline: () => null,
     checks: () => [],
     standingAdverts: () => null,

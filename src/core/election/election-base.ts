@@ -135,6 +135,10 @@ export abstract class ElectionBase<In, Out> implements Election<In, Out> {
     return adverts.length > 0 ? { adverts, everyMs: this.advertIntervalMs, lastRepeats: this.advertsRepeat() } : null;
   }
 
+  needsPresent(event: ElectionEvent<In>): boolean {
+    return event.type !== 'check' || this.health.wouldChange(event);
+  }
+
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[] {
     switch (event.type) {
       case 'start':

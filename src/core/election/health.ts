@@ -56,25 +56,34 @@ export class Health {
 
   /** Counts one result; returns the check's status when what it asks of the election changed. */
   record(result: CheckResult): CheckStatus | null {
+    const st = this.states[result.index];
+    const next = this.next(result);
+    if (!st || !next) return null;
+    const changed = next.healthy !== st.healthy || next.value !== st.value;
+    Object.assign(st, next);
+    return changed ? this.status(result.index) : null;
+  }
+
+  /** Whether record(result) would change what the checks ask of the election (it only counts otherwise). */
+  wouldChange(result: CheckResult): boolean {
+    const st = this.states[result.index];
+    const next = this.next(result);
+    return !!st && !!next && (next.healthy !== st.healthy || next.value !== st.value);
+  }
+
+  /** The check's state after this result, or null for an index no rule has. */
+  private next(result: CheckResult): CheckState | null {
     const rule = this.rules[result.index];
     const st = this.states[result.index];
     if (!rule || !st) return null;
     if (result.ok === st.healthy) {
-      st.streak = 0;
-      if (rule.scaled && result.ok && result.value !== undefined && result.value !== st.value) {
-        st.value = result.value;
-        st.reason = result.reason;
-        return this.status(result.index);
-      }
-      return null;
+      const revalued = rule.scaled && result.ok && result.value !== undefined && result.value !== st.value;
+      return revalued ? { ...st, streak: 0, value: result.value!, reason: result.reason } : { ...st, streak: 0 };
     }
-    st.streak++;
-    if (st.streak < (st.healthy ? rule.fall : rule.rise)) return null;
-    st.healthy = result.ok;
-    st.streak = 0;
-    st.reason = result.reason;
-    if (rule.scaled && result.ok && result.value !== undefined) st.value = result.value;
-    return this.status(result.index);
+    const streak = st.streak + 1;
+    if (streak < (st.healthy ? rule.fall : rule.rise)) return { ...st, streak };
+    const value = rule.scaled && result.ok && result.value !== undefined ? result.value : st.value;
+    return { ...st, healthy: result.ok, streak: 0, reason: result.reason, value };
   }
 
   status(index: number): CheckStatus {

@@ -77,6 +77,12 @@ export type ElectionAction<Out> =
 export interface Election<In, Out> {
   readonly role: Role;
   handle(event: ElectionEvent<In>, now: number): ElectionAction<Out>[];
+  /**
+   * False when handling the event now can only count it and acts on nothing (a probe
+   * result that leaves its check as it was): a shell may then hand it over without first
+   * stopping its standing adverts and reporting them.
+   */
+  needsPresent(event: ElectionEvent<In>): boolean;
   /** When the next 'timeout' is due, or null when nothing is scheduled. */
   deadline(): number | null;
   /** Each configured health check's state, for the status line and the scripts. */
