@@ -33,15 +33,15 @@ export const SETTINGS_FD_FLAG = '--settings-fd=';
  * start (about 40 ms of CPU on the benchmark VM) cost more than they give back; measured
  * over the benchmark's 30-s idle window right after start, CARP advbase 1 went from
  * 2.0 to 0.65 ms of CPU per second (ucarp: 0.11).
- * Ten times V8's default interrupt budget (67584 bytes of bytecode), so a function must run
- * ten times as long before the optimizing compiler (TurboFan) is considered. Start-up code
- * (URL and path helpers, the first HMACs) no longer reaches it, and a daemon that only idles
- * never runs TurboFan: its code is 3.4 MB of Node's binary that stays resident once run
- * (idle CARP master: 57.3 -> 53.3 MB; `profile.js --memory`, smaps). A flood still
- * reaches it within milliseconds: CPU under 20k forged packets/s unchanged (CARP 120 -> 117,
- * VRRPv3 143 -> 139 ms/s).
+ * Five times V8's default interrupt budget (67584 bytes of bytecode), so a function must
+ * run five times as long before the optimizing compiler (TurboFan) is considered. Start-up
+ * code (URL and path helpers, a CARP run's 60 HMACs) no longer reaches it, and a daemon
+ * that only idles never runs TurboFan, whose code is 3.4 MB of Node's binary that stays
+ * resident once run: idle masters 54.6 -> 50.6 MB (CARP), 54.1 -> 50.6 MB (VRRPv3)
+ * (`profile.js --memory`). Three times was not enough for CARP; ten times cost a quarter
+ * more CPU under a flood of forged VRRP packets, five times none outside the noise.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1', '--no-memory-reducer', '--interrupt-budget=675840'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1', '--no-memory-reducer', '--interrupt-budget=337920'];
 
 /**
  * The daemon's environment: the command's, without the password (already read), and
