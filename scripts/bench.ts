@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { requireLab } from '../test/lab/requirements.js';
 import { chartPanels, renderReport, type RunInfo } from './bench/report.js';
-import { floodMeasurement, failoverTrial, idleMeasurement, PING_INTERVAL_MS, type Flooder } from './bench/scenarios.js';
+import { failoverTrial, PING_INTERVAL_MS, quietAndFlood, type Flooder } from './bench/scenarios.js';
 import { renderChart } from './bench/svg.js';
 import { COLUMNS, GROUPS_COLUMNS, groupsRows, renderText, tableRows } from './bench/table.js';
 import { checkGroupsTargets, checkTargets, renderVerdicts } from './bench/targets.js';
@@ -149,32 +149,25 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-// Idle: the main pairs side by side, each in its own lab.
+// Idle, then flood: one pair at a time, each in a lab of its own, the machine otherwise
+// quiet (as far as this run goes). Pairs measured side by side on a small machine shared
+// its cores and caches unevenly: the same two daemons' idle ratio went from 0.91x to 1.36x
+// between two runs.
 const main = results.filter((r) => !r.spec.extra);
-if (main.length > 0) progress(`idle: ${main.length} pairs, ${warmupSeconds} s of warm-up, then ${idleSeconds} s`);
-await Promise.all(
-  main.map(async (r) => {
-    try {
-      r.idle = await idleMeasurement(r.spec, warmupSeconds * 1000, idleSeconds * 1000);
-    } catch (e) {
-      r.idle = { error: e instanceof Error ? e.message : String(e) };
-    }
-  }),
-);
-
-// Flood: one master at a time, the machine otherwise quiet (as far as this run goes).
-if (flooder) {
-  for (const r of main.filter((x) => !x.spec.service)) {
-    try {
-      r.flood = await floodMeasurement(r.spec, flooder, warmupSeconds * 1000, floodRate, floodSeconds);
-      progress(`flood ${r.spec.label}: ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}`);
-    } catch (e) {
-      r.flood = { error: e instanceof Error ? e.message : String(e) };
-      progress(`flood ${r.spec.label}: failed: ${r.flood.error.split('\n')[0]}`);
-    }
+if (main.length > 0) progress(`idle${flooder ? ' and flood' : ''}: ${main.length} pairs one at a time, ${warmupSeconds} s of warm-up, then ${idleSeconds} s idle`);
+if (!flooder) progress('flood: no flood generator (test/support/flood.js) in this build; column not measured');
+for (const r of main) {
+  const flood = flooder && !r.spec.service ? { flooder, rate: floodRate, seconds: floodSeconds } : undefined;
+  try {
+    const m = await quietAndFlood(r.spec, warmupSeconds * 1000, idleSeconds * 1000, flood);
+    r.idle = m.idle;
+    r.flood = m.flood;
+  } catch (e) {
+    r.idle = { error: e instanceof Error ? e.message : String(e) };
   }
-} else {
-  progress('flood: no flood generator (test/support/flood.js) in this build; column not measured');
+  const idle = r.idle && 'cpuMs' in r.idle ? `${((r.idle.cpuMs / r.idle.windowMs) * 100).toFixed(3)}% idle, ${(r.idle.rssKb / 1024).toFixed(1)} MB` : `idle failed: ${r.idle?.error?.split('\n')[0]}`;
+  const flooded = !r.flood ? '' : 'cpuMs' in r.flood ? `; flood ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}` : `; flood failed: ${r.flood.error.split('\n')[0]}`;
+  progress(`${r.spec.label}: ${idle}${flooded}`);
 }
 
 // Many groups per node (issue 16): after the pairs, one row at a time, each in its own lab.

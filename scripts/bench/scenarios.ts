@@ -144,11 +144,17 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
 }
 
 /**
- * A settled pair left alone: after warmupMs, the master's CPU time over the window and its
- * memory at the end (the pair must keep its roles throughout).
+ * A settled pair, measured alone: after warmupMs, the master's CPU time over the idle
+ * window and its memory at the end; then, when a flooder is given, its CPU while a third
+ * host floods it with forged advertisements. The pair must keep its roles while idle.
  */
-export async function idleMeasurement(spec: RowSpec, warmupMs: number, windowMs: number): Promise<IdleFigures> {
-  return withLab({ hosts: ['master', 'backup'] }, async (lab) => {
+export async function quietAndFlood(
+  spec: RowSpec,
+  warmupMs: number,
+  windowMs: number,
+  flood?: { flooder: Flooder; rate: number; seconds: number },
+): Promise<{ idle: IdleFigures; flood?: FloodFigures | { error: string } }> {
+  return withLab({ hosts: flood ? ['master', 'backup', 'flood'] : ['master', 'backup'] }, async (lab) => {
     if (spec.service) await startServices(lab, ['master', 'backup']); // healthy: the checks keep running
     const { master, backup } = await startPair(lab, spec);
     const marks = [master.process.mark(), backup.process.mark()] as const;
@@ -162,7 +168,13 @@ export async function idleMeasurement(spec: RowSpec, warmupMs: number, windowMs:
     const mem = memoryKb(pids);
     const changed = roleChanges(master, backup, marks);
     if (changed) throw new Error(`the pair changed roles while idle: ${changed}`);
-    return { windowMs: elapsed, cpuMs: cpu, rssKb: mem.rss, anonKb: mem.anon, processes: pids.length };
+    const idle: IdleFigures = { windowMs: elapsed, cpuMs: cpu, rssKb: mem.rss, anonKb: mem.anon, processes: pids.length };
+    if (!flood) return { idle };
+    try {
+      return { idle, flood: await floodWindow(lab, spec, master, backup, flood.flooder, flood.rate, flood.seconds) };
+    } catch (e) {
+      return { idle, flood: { error: message(e) } };
+    }
   });
 }
 
@@ -177,25 +189,21 @@ export interface FloodRun {
  */
 export type Flooder = (lab: Lab, from: string, spec: RowSpec, rate: number, seconds: number, started: () => void) => Promise<FloodRun>;
 
-/** The master's CPU while another host floods it with forged advertisements, after warmupMs of quiet. */
-export async function floodMeasurement(spec: RowSpec, flood: Flooder, warmupMs: number, rate: number, seconds: number): Promise<FloodFigures> {
-  return withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
-    const { master, backup } = await startPair(lab, spec);
-    const marks = [master.process.mark(), backup.process.mark()] as const;
-    await sleep(warmupMs);
-    const pids = master.pids();
-    let before: CpuSample | undefined;
-    let t0 = Number.NaN;
-    const run = await flood(lab, 'flood', spec, rate, seconds, () => {
-      before = sampleCpu(pids);
-      t0 = performance.now();
-    });
-    if (!before) throw new Error('the flood never started');
-    const cpu = cpuBetween(before, sampleCpu(pids));
-    const windowMs = performance.now() - t0;
-    const changed = roleChanges(master, backup, marks);
-    return { windowMs, cpuMs: cpu, sent: run.sent, achievedRate: run.achievedRate, heldRoles: !changed, roleChanges: changed };
+/** The master's CPU while the lab's flood host floods it with forged advertisements. */
+async function floodWindow(lab: Lab, spec: RowSpec, master: BenchDaemon, backup: BenchDaemon, flood: Flooder, rate: number, seconds: number): Promise<FloodFigures> {
+  const marks = [master.process.mark(), backup.process.mark()] as const;
+  const pids = master.pids();
+  let before: CpuSample | undefined;
+  let t0 = Number.NaN;
+  const run = await flood(lab, 'flood', spec, rate, seconds, () => {
+    before = sampleCpu(pids);
+    t0 = performance.now();
   });
+  if (!before) throw new Error('the flood never started');
+  const cpu = cpuBetween(before, sampleCpu(pids));
+  const windowMs = performance.now() - t0;
+  const changed = roleChanges(master, backup, marks);
+  return { windowMs, cpuMs: cpu, sent: run.sent, achievedRate: run.achievedRate, heldRoles: !changed, roleChanges: changed };
 }
 
 const STATE_CHANGE = /Switching to state: \w+|Entering \w+ STATE/g;
