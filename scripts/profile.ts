@@ -3,7 +3,7 @@
 // context switches from /proc) and, with --strace, system calls by name (strace -c; it
 // slows the process, so CPU figures come from a run without it).
 //
-//   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived|uts-carp-check|uts-vrrp-check
+//   node dist/scripts/profile.js --row uts-carp|uts-vrrp|ucarp|keepalived|uts-vrrp6|keepalived6|uts-carp-check|uts-vrrp-check
 //        [--flood] [--rate N] [--seconds S] [--warmup S] [--strace] [--perf FILE] [--memory] [--output]
 // With no warm-up the window starts where the benchmark's idle window does. --strace needs
 // strace, --perf needs perf (Debian: strace, linux-perf); neither is needed by the tests.
@@ -22,6 +22,8 @@ const ROWS: Record<string, RowSpec> = {
   ucarp: { id: 'ucarp', label: 'ucarp CARP', proto: 'carp', master: 'ucarp', backup: 'ucarp', extra: false },
   'uts-vrrp': { id: 'uts-vrrp', label: 'ucarp-ts VRRPv3', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
   keepalived: { id: 'keepalived', label: 'keepalived VRRPv3', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false },
+  'uts-vrrp6': { id: 'uts-vrrp6', label: 'ucarp-ts VRRPv3 over IPv6', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, family: 6 },
+  keepalived6: { id: 'keepalived6', label: 'keepalived VRRPv3 over IPv6', proto: 'vrrp3', master: 'keepalived', backup: 'keepalived', extra: false, family: 6 },
   'uts-carp-check': { id: 'uts-carp-check', label: 'ucarp-ts CARP, http check', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
   'uts-vrrp-check': { id: 'uts-vrrp-check', label: 'ucarp-ts VRRPv3, http check', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
 };
@@ -113,7 +115,8 @@ function collect(argv: string[]): Promise<string> {
   });
 }
 
-await withLab({ hosts: ['master', 'backup', 'flood'] }, async (lab) => {
+if (values.flood && spec.family === 6) throw new Error('--flood: the flood tool forges IPv4 packets only');
+await withLab({ hosts: ['master', 'backup', 'flood'], ipv6: spec.family === 6 }, async (lab) => {
   if (spec.service) await startServices(lab, ['master', 'backup']);
   const { master } = await startPair(lab, spec);
   await sleep(Number(values.warmup) * 1000);
