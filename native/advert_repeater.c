@@ -305,8 +305,28 @@ static schedule *find(int fd, int key) {
   return NULL;
 }
 
-napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, double due, double every, int last_repeats,
-                          napi_value on_end) {
+int repeater_args(napi_env env, const napi_value *argv, size_t argc, size_t at, repeat_target *t, repeat_timing *timing) {
+  void *data;
+  size_t len;
+  int32_t packet_len;
+  napi_valuetype type;
+  if (argc < at + 4 || at < 4 || !arg_buffer(env, argv[2], &data, &len) || len == 0 || !arg_int32(env, argv[3], &packet_len) ||
+      packet_len <= 0 || len % (size_t)packet_len != 0 || napi_get_value_double(env, argv[at], &timing->due) != napi_ok ||
+      napi_get_value_double(env, argv[at + 1], &timing->every) != napi_ok || !(timing->every >= 1) ||
+      napi_get_value_bool(env, argv[at + 2], &timing->last_repeats) != napi_ok || napi_typeof(env, argv[at + 3], &type) != napi_ok ||
+      type != napi_function)
+    return 0;
+  timing->on_end = argv[at + 3];
+  t->packets = data;
+  t->len = (size_t)packet_len;
+  t->count = len / (size_t)packet_len;
+  return 1;
+}
+
+napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, const repeat_timing *timing) {
+  const double due = timing->due, every = timing->every;
+  const int last_repeats = timing->last_repeats;
+  const napi_value on_end = timing->on_end;
   if (t->len == 0 || t->count == 0 || t->dstlen > sizeof(struct sockaddr_storage) || t->controllen > CONTROL_MAX || !(every >= 1))
     return throw_errno(env, "repeat", EINVAL);
   int err = start_sender(env);

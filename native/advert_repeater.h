@@ -20,6 +20,7 @@
 #define UCARP_TS_ADVERT_REPEATER_H
 
 #include <node_api.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 // What one schedule sends: count packets of len bytes each (copied), to a destination,
@@ -34,10 +35,24 @@ typedef struct repeat_target {
   size_t controllen;
 } repeat_target;
 
-// repeat(fd, key, target, firstDueMs, everyMs, lastRepeats, onEnd): replaces key's schedule
-// on fd. Returns NULL with a JavaScript exception pending when it cannot (then nothing is sent).
-napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, double due, double every, int last_repeats,
-                          napi_value on_end);
+// When and how long: the first instant (ms, CLOCK_MONOTONIC), the interval, whether the
+// last packet repeats until stopped, and the JavaScript onEnd(errno).
+typedef struct repeat_timing {
+  double due;
+  double every;
+  bool last_repeats;
+  napi_value on_end;
+} repeat_timing;
+
+// The schedule's own arguments, as both addons' repeat() take them: packets and
+// packetLength at argv[2] and argv[3], firstDueMs, everyMs >= 1, lastRepeats and onEnd at
+// argv[at] to argv[at + 3]. Fills t's packets, len and count, and timing; 0 when any is
+// missing or wrong (nothing thrown: the caller names its own arguments).
+int repeater_args(napi_env env, const napi_value *argv, size_t argc, size_t at, repeat_target *t, repeat_timing *timing);
+
+// Replaces key's schedule on fd. Returns NULL with a JavaScript exception pending when it
+// cannot (then nothing is sent).
+napi_value repeater_start(napi_env env, int fd, int key, const repeat_target *t, const repeat_timing *timing);
 
 // stopRepeat(fd, key) for JavaScript, as both addons export it: stops key's schedule on fd
 // and returns [slots, sends] since it started ([0, 0] when none).

@@ -249,18 +249,13 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t id, key, payload_len, ifindex;
-  void *data;
-  size_t len;
+  int32_t id, key, ifindex;
   struct in6_addr dst, src;
-  double due, every;
-  bool last_repeats;
-  napi_valuetype t;
-  if (argc < 11 || !arg_int32(env, argv[0], &id) || !arg_int32(env, argv[1], &key) || !arg_buffer(env, argv[2], &data, &len) || len == 0 ||
-      !arg_int32(env, argv[3], &payload_len) || payload_len <= 0 || len % (size_t)payload_len != 0 || !arg_address(env, argv[4], &dst) ||
+  repeat_target target = {0};
+  repeat_timing timing;
+  if (argc < 11 || !arg_int32(env, argv[0], &id) || !arg_int32(env, argv[1], &key) || !arg_address(env, argv[4], &dst) ||
       !arg_address(env, argv[5], &src) || !arg_int32(env, argv[6], &ifindex) || ifindex <= 0 ||
-      napi_get_value_double(env, argv[7], &due) != napi_ok || napi_get_value_double(env, argv[8], &every) != napi_ok || !(every >= 1) ||
-      napi_get_value_bool(env, argv[9], &last_repeats) != napi_ok || napi_typeof(env, argv[10], &t) != napi_ok || t != napi_function) {
+      !repeater_args(env, argv, argc, 7, &target, &timing)) {
     napi_throw_type_error(env, NULL, "repeat(id, key, payloads, payloadLength, destination, source, ifindex, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
@@ -269,8 +264,11 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   struct sockaddr_in6 sin6;
   unsigned char control[PKTINFO_SPACE];
   address_packet(&dst, &src, ifindex, &sin6, control);
-  repeat_target target = {data, (size_t)payload_len, len / (size_t)payload_len, (struct sockaddr *)&sin6, sizeof sin6, control, sizeof control};
-  return repeater_start(env, w->fd, key, &target, due, every, last_repeats, argv[10]);
+  target.dst = (struct sockaddr *)&sin6;
+  target.dstlen = sizeof sin6;
+  target.control = control;
+  target.controllen = sizeof control;
+  return repeater_start(env, w->fd, key, &target, &timing);
 }
 
 // rejoin(id, ifname, ifindex, previousIfindex, group: Buffer(16))

@@ -102,19 +102,12 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, key, packet_len;
-  void *data;
-  size_t len;
+  int32_t fd, key;
   uint32_t dst;
-  double due, every;
-  bool last_repeats;
-  napi_valuetype t;
-  if (argc < 9 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key) || !arg_buffer(env, argv[2], &data, &len) || len == 0 ||
-      !arg_int32(env, argv[3], &packet_len) || packet_len <= 0 || len % (size_t)packet_len != 0 ||
-      napi_get_value_uint32(env, argv[4], &dst) != napi_ok || napi_get_value_double(env, argv[5], &due) != napi_ok ||
-      napi_get_value_double(env, argv[6], &every) != napi_ok || !(every >= 1) ||
-      napi_get_value_bool(env, argv[7], &last_repeats) != napi_ok || napi_typeof(env, argv[8], &t) != napi_ok ||
-      t != napi_function) {
+  repeat_target target = {0};
+  repeat_timing timing;
+  if (argc < 9 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key) || napi_get_value_uint32(env, argv[4], &dst) != napi_ok ||
+      !repeater_args(env, argv, argc, 5, &target, &timing)) {
     napi_throw_type_error(env, NULL, "repeat(fd, key, packets, packetLength, dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
@@ -122,8 +115,9 @@ static napi_value js_repeat(napi_env env, napi_callback_info info) {
   memset(&sin, 0, sizeof sin);
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(dst);
-  repeat_target target = {data, (size_t)packet_len, len / (size_t)packet_len, (struct sockaddr *)&sin, sizeof sin, NULL, 0};
-  return repeater_start(env, fd, key, &target, due, every, last_repeats, argv[8]);
+  target.dst = (struct sockaddr *)&sin;
+  target.dstlen = sizeof sin;
+  return repeater_start(env, fd, key, &target, &timing);
 }
 
 // forgetRepeat(fd): every schedule of the descriptor, before it is closed (it may be reused).

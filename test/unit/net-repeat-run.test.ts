@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { test } from 'node:test';
+import { loadAddon } from '../../src/net/native-addon.js';
 import { endReporter, packRun, stopCounts } from '../../src/net/repeat-run.js';
 
 test('a run is one buffer of equal-length packets; none, an empty one or unequal lengths are no run', () => {
@@ -23,4 +24,34 @@ test('errno 0 ends a run without an error; any other errno is the described fail
   assert.equal(got[1]!.message, 'socket: ENETDOWN');
   assert.equal((got[1] as NodeJS.ErrnoException).code, 'ENETDOWN');
   assert.deepEqual(stopCounts([4, 3]), { slots: 4, sends: 3 });
+});
+
+test("both addons' repeat() refuse a run or schedule that is not one, before any socket is touched", () => {
+  type Repeat = (...args: unknown[]) => unknown;
+  const v4 = loadAddon<{ repeat: Repeat }>('raw_fd').repeat;
+  const v6 = loadAddon<{ repeat: Repeat }>('advert_socket6').repeat;
+  const run = Buffer.alloc(8);
+  const end = (): void => {};
+  // [packets, packetLength, firstDueMs, everyMs, lastRepeats, onEnd]: valid, then each spoiled in turn.
+  const good = [run, 4, 0, 50, true, end];
+  const spoiled = [
+    [Buffer.alloc(0), 4, 0, 50, true, end], // no packet
+    [run, 3, 0, 50, true, end], // 8 bytes are not packets of 3
+    [run, 0, 0, 50, true, end],
+    ['run', 4, 0, 50, true, end],
+    [run, 4, 0, 0.5, true, end], // an interval under 1 ms
+    [run, 4, 0, Number.NaN, true, end],
+    [run, 4, 0, 50, 'yes', end],
+    [run, 4, 0, 50, true, null], // no onEnd
+  ];
+  // The schedule's arguments sit at 2-3 and after the addon's own (IPv4: dst; IPv6: dst, src, ifindex).
+  const v4Args = ([p, n, due, every, last, onEnd]: unknown[]) => [-1, 1, p, n, 0xe0000012, due, every, last, onEnd];
+  const v6Args = ([p, n, due, every, last, onEnd]: unknown[]) => [-1, 1, p, n, Buffer.alloc(16), Buffer.alloc(16), 1, due, every, last, onEnd];
+  for (const bad of spoiled) {
+    assert.throws(() => v4(...v4Args(bad)), TypeError, `IPv4 ${String(bad)}`);
+    assert.throws(() => v6(...v6Args(bad)), TypeError, `IPv6 ${String(bad)}`);
+  }
+  assert.throws(() => v4(...v4Args(good).slice(0, 8)), TypeError, 'IPv4: an argument short');
+  // The valid schedule gets past the checks: IPv6 then finds no socket -1.
+  assert.throws(() => v6(...v6Args(good)), { code: 'EBADF' });
 });
