@@ -176,8 +176,11 @@ export class SyncSimulator {
 
   private deliver(host: number, member: number, event: ElectionEvent<unknown>): void {
     const h = this.hosts[host]!;
-    if (!h.members[member]!.election) return;
-    if (h.sync) h.sync.dispatch(member, event, this.now, (m, e) => this.handle(host, m, e));
+    const election = h.members[member]!.election;
+    if (!election) return;
+    // As the daemon does: an event that needs no present (an unchanged check result) is
+    // handed to its member alone, outside any turn of the group.
+    if (h.sync && election.needsPresent(event)) h.sync.dispatch(member, event, this.now, (m, e) => this.handle(host, m, e));
     else this.handle(host, member, event);
   }
 
