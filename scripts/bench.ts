@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { requireLab } from '../test/lab/requirements.js';
 import { chartPanels, renderReport, type RunInfo } from './bench/report.js';
-import { failoverTrial, PING_INTERVAL_MS, quietAndFlood, type Flooder } from './bench/scenarios.js';
+import { failoverTrial, idleThenFlood, PING_INTERVAL_MS, type Flooder } from './bench/scenarios.js';
 import { renderChart } from './bench/svg.js';
 import { COLUMNS, GROUPS_COLUMNS, groupsRows, renderText, tableRows } from './bench/table.js';
 import { checkGroupsTargets, checkTargets, renderVerdicts } from './bench/targets.js';
@@ -159,7 +159,7 @@ if (!flooder) progress('flood: no flood generator (test/support/flood.js) in thi
 for (const r of main) {
   const flood = flooder && !r.spec.service ? { flooder, rate: floodRate, seconds: floodSeconds } : undefined;
   try {
-    const m = await quietAndFlood(r.spec, warmupSeconds * 1000, idleSeconds * 1000, flood);
+    const m = await idleThenFlood(r.spec, warmupSeconds * 1000, idleSeconds * 1000, flood);
     r.idle = m.idle;
     r.flood = m.flood;
   } catch (e) {

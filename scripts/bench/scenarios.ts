@@ -148,7 +148,7 @@ export async function failoverTrial(spec: RowSpec, kind: EventKind): Promise<Tri
  * window and its memory at the end; then, when a flooder is given, its CPU while a third
  * host floods it with forged advertisements. The pair must keep its roles while idle.
  */
-export async function quietAndFlood(
+export async function idleThenFlood(
   spec: RowSpec,
   warmupMs: number,
   windowMs: number,
