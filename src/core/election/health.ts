@@ -56,34 +56,33 @@ export class Health {
 
   /** Counts one result; returns the check's status when what it asks of the election changed. */
   record(result: CheckResult): CheckStatus | null {
-    const st = this.states[result.index];
-    const next = this.next(result);
-    if (!st || !next) return null;
-    const changed = next.healthy !== st.healthy || next.value !== st.value;
-    Object.assign(st, next);
-    return changed ? this.status(result.index) : null;
+    const step = this.step(result);
+    if (!step) return null;
+    Object.assign(this.states[result.index]!, step.next);
+    return step.changed ? this.status(result.index) : null;
   }
 
   /** Whether record(result) would change what the checks ask of the election (it only counts otherwise). */
   wouldChange(result: CheckResult): boolean {
-    const st = this.states[result.index];
-    const next = this.next(result);
-    return !!st && !!next && (next.healthy !== st.healthy || next.value !== st.value);
+    return this.step(result)?.changed ?? false;
   }
 
-  /** The check's state after this result, or null for an index no rule has. */
-  private next(result: CheckResult): CheckState | null {
+  /** The check's state after this result and whether that changes what it asks; null for an index no rule has. */
+  private step(result: CheckResult): { next: CheckState; changed: boolean } | null {
     const rule = this.rules[result.index];
     const st = this.states[result.index];
     if (!rule || !st) return null;
+    let next: CheckState;
     if (result.ok === st.healthy) {
       const revalued = rule.scaled && result.ok && result.value !== undefined && result.value !== st.value;
-      return revalued ? { ...st, streak: 0, value: result.value!, reason: result.reason } : { ...st, streak: 0 };
+      next = revalued ? { ...st, streak: 0, value: result.value!, reason: result.reason } : { ...st, streak: 0 };
+    } else if (st.streak + 1 < (st.healthy ? rule.fall : rule.rise)) {
+      next = { ...st, streak: st.streak + 1 };
+    } else {
+      const value = rule.scaled && result.ok && result.value !== undefined ? result.value : st.value;
+      next = { ...st, healthy: result.ok, streak: 0, reason: result.reason, value };
     }
-    const streak = st.streak + 1;
-    if (streak < (st.healthy ? rule.fall : rule.rise)) return { ...st, streak };
-    const value = rule.scaled && result.ok && result.value !== undefined ? result.value : st.value;
-    return { ...st, healthy: result.ok, streak: 0, reason: result.reason, value };
+    return { next, changed: next.healthy !== st.healthy || next.value !== st.value };
   }
 
   status(index: number): CheckStatus {
