@@ -5,8 +5,8 @@
 // timer, each advert woke Node's event loop: two epoll_pwait calls, timers, prepare
 // and check handles, about 50 µs of user time per advert beside the kernel's send
 // (perf, scripts/profile.ts), which kept a 50 ms VRRPv3 master above keepalived's
-// CPU. A thread that sleeps to the next instant (pthread_cond_timedwait on
-// CLOCK_MONOTONIC) and calls sendmsg does only that, and Node's loop sleeps until
+// CPU. A thread that sleeps to the next instant (a futex wait to a
+// CLOCK_MONOTONIC instant) and calls sendmsg does only that, and Node's loop sleeps until
 // something else happens. One thread per addon serves every schedule of every
 // socket; schedules due within a small window are sent in one wake-up (many groups).
 //
