@@ -2,9 +2,9 @@
 // The caller hands complete IPv4 packets (IP_HDRINCL) and gets complete IPv4
 // packets back, each a private copy.
 import { endianness } from 'node:os';
-import { ipv4Word, writeIp, type IpAddress } from '../core/ip-address.js';
+import { ipv4Word, isMulticast, writeIp, type IpAddress } from '../core/ip-address.js';
 import { withCloexec } from './cloexec.js';
-import { readInterface } from './interface-info.js';
+import { isEthernet, readInterface } from './interface-info.js';
 import { forEachBatchRecord } from './batch-records.js';
 import { rawFdAddon } from './kernel-addons.js';
 import { errnoError } from './native-addon.js';
@@ -160,11 +160,24 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     throw describe('setup', opts, e);
   }
 
+  // Standing adverts to a group leave as Ethernet frames, past the IP layer's work per
+  // packet, when the interface is Ethernet and the addon can (native/raw_fd.c, openLink);
+  // anything else (unicast peers, other link types, no addon) through the raw socket.
+  let linkFd: number | undefined;
+  if (direct?.openLink && fd !== undefined && isEthernet(opts.ifname)) {
+    try {
+      linkFd = direct.openLink();
+    } catch {
+      linkFd = undefined; // the raw socket serves
+    }
+  }
+
   // Set when the addon receives in batches (below).
   let batchFd: number | undefined;
   const shutDown = (): void => {
     closed = true;
     if (direct && fd !== undefined) direct.forgetRepeat(fd);
+    if (linkFd !== undefined) direct?.closeLink?.(linkFd);
     if (batchFd !== undefined) direct?.stopReceive(batchFd);
     openSockets.delete(api);
     const error = new Error(`advert socket on ${opts.ifname} is closed`);
@@ -245,11 +258,23 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       const run = packRun(ipPackets);
       if (closed || !direct || fd === undefined || !run) return false;
       const failed = (e: Error): Error => Object.assign(e, { message: `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}` });
-      direct.repeat(fd, key, run.all, run.length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
+      const onEnded = endReporter(onEnd, failed);
+      // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
+      if (linkFd !== undefined && direct.repeatOnLink && isMulticast(dst)) {
+        direct.stopRepeat(fd, key);
+        direct.repeatOnLink(linkFd, key, run.all, run.length, ifindex, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, onEnded);
+      } else {
+        if (linkFd !== undefined) direct.stopRepeat(linkFd, key);
+        direct.repeat(fd, key, run.all, run.length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, onEnded);
+      }
       return true;
     },
     stopRepeat(key) {
-      return closed || !direct || fd === undefined ? { slots: 0, sends: 0 } : stopCounts(direct.stopRepeat(fd, key));
+      if (closed || !direct || fd === undefined) return { slots: 0, sends: 0 };
+      const onSocket = stopCounts(direct.stopRepeat(fd, key));
+      if (linkFd === undefined) return onSocket;
+      const onLink = stopCounts(direct.stopRepeat(linkFd, key));
+      return { slots: onSocket.slots + onLink.slots, sends: onSocket.sends + onLink.sends };
     },
     onPacket(cb) {
       packetListeners.add(cb);

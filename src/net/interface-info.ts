@@ -96,6 +96,14 @@ export function readInterface(name: string): InterfaceInfo | undefined {
   return undefined;
 }
 
+// <linux/if_arp.h>
+const ARPHRD_ETHER = 1;
+
+/** Whether the interface carries Ethernet frames (also VLANs, bonds, bridges, veths), so a frame to a group's MAC reaches the group. */
+export function isEthernet(name: string): boolean {
+  return validName(name) && sysfs(name, 'type') === String(ARPHRD_ETHER);
+}
+
 /** The cheap part of readInterface, polled often: index and carrier only (three small sysfs reads). */
 export function readLinkState(name: string): { ifindex: number; running: boolean } | undefined {
   if (!validName(name)) return undefined;

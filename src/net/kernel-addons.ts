@@ -23,6 +23,15 @@ export interface RawFdAddon {
    * schedule per key on a descriptor (the groups sharing a socket use their ids).
    */
   repeat(fd: number, key: number, packets: Buffer, packetLength: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
+  /** A packet socket for repeatOnLink (close-on-exec, receiving nothing). Throws an Error with .code. */
+  openLink?(): number;
+  /**
+   * repeat(), but the packets leave as Ethernet frames to dst's group address on ifindex
+   * (dst: an IPv4 multicast group), past the IP layer: see native/raw_fd.c.
+   */
+  repeatOnLink?(linkFd: number, key: number, packets: Buffer, packetLength: number, ifindex: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
+  /** Forgets linkFd's schedules and closes it. */
+  closeLink?(linkFd: number): void;
   /** Stops key's repeating: [instants passed, packets sent] since repeat(). */
   stopRepeat(fd: number, key: number): [number, number];
   /** Every key's, before the descriptor is closed. */

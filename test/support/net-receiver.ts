@@ -83,6 +83,11 @@ function finish(why: string): void {
     distinctSeqs: new Set(seqsAtArrival).size,
     sources: [...new Set(kept.map((p) => ipFromBytes(p, 12, 4)))],
     destinations: [...new Set(kept.map((p) => ipFromBytes(p, 16, 4)))],
+    perDestination: kept.reduce<Record<string, number>>((n, p) => {
+      const dst = ipFromBytes(p, 16, 4);
+      n[dst] = (n[dst] ?? 0) + 1;
+      return n;
+    }, {}),
     ttls: [...new Set(kept.map((p) => p[8]))],
     toses: [...new Set(kept.map((p) => p[1]))],
     protocols: [...new Set(kept.map((p) => p[9]))],

@@ -1,5 +1,7 @@
 // Run inside a lab host: opens an advert socket and sends test packets to the
-// group, then reports (JSON on stdout) what it sent and what it heard itself.
+// group, then reports (JSON on stdout) what it sent, what it heard itself, and how many
+// bytes the host's IP layer sent meanwhile (adverts sent as link frames skip it).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseIp } from '../../src/core/ip-address.js';
 import { monotonicMs } from '../../src/daemon/monotonic-clock.js';
@@ -24,12 +26,30 @@ const { values } = parseArgs({
     standing: { type: 'string' },
     'block-after-ms': { type: 'string', default: '0' },
     'block-ms': { type: 'string', default: '0' },
+    // --repeat and --standing: where to (default: the group).
+    to: { type: 'string' },
+    // --standing: halfway, key 0's schedule is replaced by one to this address.
+    'switch-to': { type: 'string' },
   },
 });
+
+/**
+ * Bytes the IP layer of this namespace sent (IpExt OutOctets in /proc/net/netstat): every
+ * packet it sends, raw IP_HDRINCL ones too (which Ip OutRequests leaves out).
+ */
+function ipOutOctets(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('IpExt: '));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('OutOctets')]);
+}
+const ipBefore = ipOutOctets();
 
 const srcip = parseIp(values.srcip ?? '');
 const group = parseIp(values.group!);
 if (srcip === undefined || group === undefined) throw new Error('need --srcip and --group');
+const to = values.to !== undefined ? parseIp(values.to) : group;
+const switchTo = values['switch-to'] !== undefined ? parseIp(values['switch-to']) : undefined;
+if (to === undefined || (values['switch-to'] !== undefined && switchTo === undefined)) throw new Error('bad --to or --switch-to');
 const sock = openAdvertSocket({ ifname: values.ifname!, srcip, group, multicastLoop: values.loop });
 let heard = 0;
 sock.onPacket(() => heard++);
@@ -42,26 +62,32 @@ let sent = 0;
 let ended: string | undefined;
 if (values.standing !== undefined) {
   let end: Error | undefined | null = null;
-  if (!sock.repeat(0, [testIpPacket(srcip, group, 0)], group, monotonicMs() + interval, interval, true, (e) => (end = e ?? undefined)))
+  if (!sock.repeat(0, [testIpPacket(srcip, to, 0)], to, monotonicMs() + interval, interval, true, (e) => (end = e ?? undefined)))
     errors.push('repeat is unavailable');
   const blockAfter = Number(values['block-after-ms']);
   const blockMs = Number(values['block-ms']);
+  if (switchTo !== undefined) {
+    await new Promise((r) => setTimeout(r, Number(values.standing) / 2));
+    sent += sock.stopRepeat(0).sends;
+    if (!sock.repeat(0, [testIpPacket(srcip, switchTo, 1)], switchTo, monotonicMs() + interval, interval, true, (e) => (end = e ?? undefined)))
+      errors.push('repeat is unavailable');
+  }
   await new Promise((r) => setTimeout(r, blockAfter));
   if (blockMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, blockMs);
-  await new Promise((r) => setTimeout(r, Math.max(0, Number(values.standing) - blockAfter - blockMs)));
-  sent = sock.stopRepeat(0).sends;
+  await new Promise((r) => setTimeout(r, Math.max(0, Number(values.standing) / (switchTo !== undefined ? 2 : 1) - blockAfter - blockMs)));
+  sent += sock.stopRepeat(0).sends;
   const e = end as Error | undefined | null;
   ended = e === null ? 'running' : e === undefined ? 'done' : ((e as NodeJS.ErrnoException).code ?? e.message);
 } else if (values.repeat) {
   const keys = Array.from({ length: Number(values.schedules) }, (_, key) => key);
-  const packets = Array.from({ length: count }, (_, seq) => testIpPacket(srcip, group, seq));
+  const packets = Array.from({ length: count }, (_, seq) => testIpPacket(srcip, to, seq));
   const run = Math.ceil(count / keys.length);
   const firstDue = monotonicMs() + interval;
   const ends = await Promise.all(
     keys.map(
       (key) =>
         new Promise<Error | undefined>((resolve) => {
-          if (!sock.repeat(key, packets.slice(key * run, (key + 1) * run), group, firstDue, interval, false, resolve)) resolve(new Error('repeat is unavailable'));
+          if (!sock.repeat(key, packets.slice(key * run, (key + 1) * run), to, firstDue, interval, false, resolve)) resolve(new Error('repeat is unavailable'));
         }),
     ),
   );
@@ -79,4 +105,4 @@ for (let seq = 0; seq < (values.repeat || values.standing !== undefined ? 0 : co
 }
 await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
 sock.close();
-process.stdout.write(JSON.stringify({ sent, heardOwn: heard, errors, ...(ended ? { ended } : {}) }) + '\n');
+process.stdout.write(JSON.stringify({ sent, heardOwn: heard, errors, ipLayerOctets: ipOutOctets() - ipBefore, packetLength: testIpPacket(srcip, group, 0).length, ...(ended ? { ended } : {}) }) + '\n');
