@@ -3,7 +3,7 @@
 // and the targets, writes docs/benchmarks.md and docs/benchmarks.svg.
 //
 //   node dist/scripts/bench.js [--repeat N] [--extras-repeat N] [--no-extras]
-//        [--warmup-seconds S] [--idle-seconds S] [--flood-rate N] [--flood-seconds S] [--groups N] [--no-groups]
+//        [--warmup-seconds S] [--idle-seconds S] [--idle-rounds N] [--flood-rate N] [--flood-seconds S] [--groups N] [--no-groups]
 //        [--only id,..] [--no-write]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,10 @@ import { failoverTrial, idleThenFlood, PING_INTERVAL_MS, type Flooder } from './
 import { renderChart } from './bench/svg.js';
 import { COLUMNS, GROUPS_COLUMNS, groupsRows, renderText, tableRows } from './bench/table.js';
 import { checkGroupsTargets, checkTargets, renderVerdicts } from './bench/targets.js';
-import { GROUPS_ROW_IDS, type EventKind, type GroupsRowId, type Impl, type RowResult, type RowSpec } from './bench/types.js';
+import { GROUPS_ROW_IDS, type EventKind, type FloodFigures, type GroupsRowId, type IdleFigures, type Impl, type RowResult, type RowSpec } from './bench/types.js';
 import { runGroupsRows } from './bench/groups.js';
 import { loadFlooder } from './bench/flood.js';
+import { combineFlood, combineIdle } from './bench/rounds.js';
 
 const ROWS: RowSpec[] = [
   { id: 'uts-carp', label: 'ucarp-ts (CARP, advbase 1)', proto: 'carp', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false },
@@ -63,7 +64,8 @@ const HELP = `Usage: sudo npm run bench [-- options]
   --extras-repeat N   trials per mixed row (2)
   --no-extras         leave out the mixed rows
   --warmup-seconds N  how long every master runs before its idle or flood window (30)
-  --idle-seconds N    idle CPU window (30)
+  --idle-seconds N    idle CPU window (20)
+  --idle-rounds N     rounds of idle and flood windows per main row, each with a fresh pair; the median counts (3)
   --flood-rate N      forged packets per second (20000)
   --flood-seconds N   flood duration (10)
   --groups N          groups per node in the groups rows (100)
@@ -79,6 +81,7 @@ const OPTIONS = {
   'no-extras': { type: 'boolean', default: false },
   'warmup-seconds': { type: 'string' },
   'idle-seconds': { type: 'string' },
+  'idle-rounds': { type: 'string' },
   'flood-rate': { type: 'string' },
   'flood-seconds': { type: 'string' },
   groups: { type: 'string' },
@@ -106,7 +109,8 @@ const extrasRepeat = count('extras-repeat', values['extras-repeat'], 2, 0, 50);
 // A daemon runs for months: its CPU is measured in steady state, after the same warm-up for
 // every daemon, not over its start-up (lazy compilation, the first collections).
 const warmupSeconds = count('warmup-seconds', values['warmup-seconds'], 30, 0, 3600);
-const idleSeconds = count('idle-seconds', values['idle-seconds'], 30, 1, 3600);
+const idleSeconds = count('idle-seconds', values['idle-seconds'], 20, 1, 3600);
+const idleRounds = count('idle-rounds', values['idle-rounds'], 3, 1, 20);
 const floodRate = count('flood-rate', values['flood-rate'], 20_000, 1, 200_000);
 const floodSeconds = count('flood-seconds', values['flood-seconds'], 10, 1, 120);
 const groupsCount = count('groups', values.groups, 100, 2, 100);
@@ -152,22 +156,37 @@ for (let round = 0; round < rounds; round++) {
 // Idle, then flood: one pair at a time, each in a lab of its own, the machine otherwise
 // quiet (as far as this run goes). Pairs measured side by side on a small machine shared
 // its cores and caches unevenly: the same two daemons' idle ratio went from 0.91x to 1.36x
-// between two runs.
+// between two runs. And round after round over every row, each with a fresh pair, the
+// median round counting (bench/rounds.ts): one pair's luck, or a slow minute of the
+// machine, falls on one round of one row, not on the figure.
 const main = results.filter((r) => !r.spec.extra);
-if (main.length > 0) progress(`idle${flooder ? ' and flood' : ''}: ${main.length} pairs one at a time, ${warmupSeconds} s of warm-up, then ${idleSeconds} s idle`);
+if (main.length > 0)
+  progress(`idle${flooder ? ' and flood' : ''}: ${main.length} pairs one at a time, ${idleRounds} rounds, ${warmupSeconds} s of warm-up, then ${idleSeconds} s idle`);
 if (!flooder) progress('flood: no flood generator (test/support/flood.js) in this build; column not measured');
-for (const r of main) {
-  const flood = flooder && !r.spec.service ? { flooder, rate: floodRate, seconds: floodSeconds } : undefined;
-  try {
-    const m = await idleThenFlood(r.spec, warmupSeconds * 1000, idleSeconds * 1000, flood);
-    r.idle = m.idle;
-    r.flood = m.flood;
-  } catch (e) {
-    r.idle = { error: e instanceof Error ? e.message : String(e) };
+const idleRuns = new Map<RowResult, (IdleFigures | { error: string })[]>(main.map((r) => [r, []]));
+const floodRuns = new Map<RowResult, (FloodFigures | { error: string })[]>(main.map((r) => [r, []]));
+for (let round = 0; round < idleRounds; round++) {
+  for (const r of main) {
+    const flood = flooder && !r.spec.service ? { flooder, rate: floodRate, seconds: floodSeconds } : undefined;
+    let idle: IdleFigures | { error: string };
+    let flooded: FloodFigures | { error: string } | undefined;
+    try {
+      const m = await idleThenFlood(r.spec, warmupSeconds * 1000, idleSeconds * 1000, flood);
+      idle = m.idle;
+      flooded = m.flood;
+    } catch (e) {
+      idle = { error: e instanceof Error ? e.message : String(e) };
+    }
+    idleRuns.get(r)!.push(idle);
+    if (flooded) floodRuns.get(r)!.push(flooded);
+    const idleText = 'cpuMs' in idle ? `${((idle.cpuMs / idle.windowMs) * 100).toFixed(3)}% idle, ${(idle.rssKb / 1024).toFixed(1)} MB` : `idle failed: ${idle.error.split('\n')[0]}`;
+    const floodText = !flooded ? '' : 'cpuMs' in flooded ? `; flood ${((flooded.cpuMs / flooded.windowMs) * 100).toFixed(1)}% at ${flooded.achievedRate}/s${flooded.roleChanges ? `; ${flooded.roleChanges}` : ''}` : `; flood failed: ${flooded.error.split('\n')[0]}`;
+    progress(`${r.spec.label}, round ${round + 1}: ${idleText}${floodText}`);
   }
-  const idle = r.idle && 'cpuMs' in r.idle ? `${((r.idle.cpuMs / r.idle.windowMs) * 100).toFixed(3)}% idle, ${(r.idle.rssKb / 1024).toFixed(1)} MB` : `idle failed: ${r.idle?.error?.split('\n')[0]}`;
-  const flooded = !r.flood ? '' : 'cpuMs' in r.flood ? `; flood ${((r.flood.cpuMs / r.flood.windowMs) * 100).toFixed(1)}% at ${r.flood.achievedRate}/s${r.flood.roleChanges ? `; ${r.flood.roleChanges}` : ''}` : `; flood failed: ${r.flood.error.split('\n')[0]}`;
-  progress(`${r.spec.label}: ${idle}${flooded}`);
+}
+for (const r of main) {
+  r.idle = combineIdle(idleRuns.get(r)!);
+  r.flood = combineFlood(floodRuns.get(r)!);
 }
 
 // Many groups per node (issue 16): after the pairs, one row at a time, each in its own lab.
@@ -193,7 +212,8 @@ if (!values['no-write']) {
     durationS,
     settings:
       `outage trials ${repeat} per main row, ${extrasRepeat} per mixed row; ping every ${PING_INTERVAL_MS} ms; ` +
-      `warm-up ${warmupSeconds} s before each idle and flood window; idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s` +
+      `warm-up ${warmupSeconds} s before each idle and flood window; idle window ${idleSeconds} s; flood ${floodRate} packets/s for ${floodSeconds} s; ` +
+      `${idleRounds} rounds of both per main row, each with a fresh pair: CPU the median round's, memory the largest round's` +
       (groups.length > 0 ? `; groups rows ${groupsCount} per node, the same warm-up and idle window` : ''),
     warmupS: warmupSeconds,
   };

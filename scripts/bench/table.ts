@@ -41,7 +41,15 @@ export function idleCells(r: RowResult): [string, string] {
   const perHour = cpuSecondsPerHour(r.idle.cpuMs, r.idle.windowMs);
   const pct = percentOfCore(r.idle.cpuMs, r.idle.windowMs);
   const procs = r.idle.processes > 1 ? `, ${r.idle.processes} processes` : '';
-  return [`${mb(r.idle.rssKb)} (anon ${(r.idle.anonKb / 1024).toFixed(1)}${procs})`, `${perHour.toFixed(1)} s (${pct.toFixed(pct < 0.1 ? 3 : 2)}% of a core)`];
+  return [
+    `${mb(r.idle.rssKb)} (anon ${(r.idle.anonKb / 1024).toFixed(1)}${procs})`,
+    `${perHour.toFixed(1)} s (${pct.toFixed(pct < 0.1 ? 3 : 2)}% of a core${roundsNote(r.idle.roundShares, pct < 0.1 ? 3 : 2)})`,
+  ];
+}
+
+/** "; rounds a/b/c" when the figure is the median of several rounds. */
+function roundsNote(shares: readonly number[] | undefined, digits: number): string {
+  return shares && shares.length > 1 ? `; rounds ${shares.map((s) => s.toFixed(digits)).join('/')}` : '';
 }
 
 export function floodCell(r: RowResult, floodAvailable: boolean): string {
@@ -50,7 +58,7 @@ export function floodCell(r: RowResult, floodAvailable: boolean): string {
   if ('error' in r.flood) return `failed: ${r.flood.error.split('\n')[0]!.slice(0, 50)}`;
   const pct = percentOfCore(r.flood.cpuMs, r.flood.windowMs);
   const rate = `${(r.flood.achievedRate / 1000).toFixed(1)}k/s sent`;
-  return `${pct.toFixed(1)}% (${rate}${r.flood.heldRoles ? '' : ', roles changed!'})`;
+  return `${pct.toFixed(1)}% (${rate}${r.flood.heldRoles ? '' : ', roles changed!'}${roundsNote(r.flood.roundShares, 1)})`;
 }
 
 export function rowCells(r: RowResult, floodAvailable: boolean): string[] {

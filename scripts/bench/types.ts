@@ -62,6 +62,8 @@ export interface IdleFigures {
   anonKb: number;
   /** How many processes the daemon is (memory and CPU are their sums). */
   processes: number;
+  /** Over several rounds (bench/rounds.ts): each round's CPU, percent of a core. */
+  roundShares?: number[];
 }
 
 export interface FloodFigures {
@@ -74,6 +76,8 @@ export interface FloodFigures {
   heldRoles: boolean;
   /** What changed when the roles were not held. */
   roleChanges?: string;
+  /** Over several rounds (bench/rounds.ts): each round's CPU, percent of a core. */
+  roundShares?: number[];
 }
 
 export interface RowResult {

@@ -65,6 +65,15 @@ describe('table cells', () => {
     assert.deepEqual(idleCells(two), ['12.7 MB (anon 1.0, 2 processes)', '0.4 s (0.010% of a core)']);
   });
 
+  it('shows each round beside the median figure when there were several', () => {
+    const r = row('a', 'vrrp3', [], [], {
+      idle: { windowMs: 20_000, cpuMs: 50, rssKb: 51_200, anonKb: 20_480, processes: 1, roundShares: [0.26, 0.25, 0.31] },
+      flood: { windowMs: 10_000, cpuMs: 1_000, sent: 200_000, achievedRate: 20_000, heldRoles: true, roundShares: [9.5, 10, 11.25] },
+    });
+    assert.deepEqual(idleCells(r), ['50.0 MB (anon 20.0)', '9.0 s (0.25% of a core; rounds 0.26/0.25/0.31)']);
+    assert.equal(floodCell(r, true), '10.0% (20.0k/s sent; rounds 9.5/10.0/11.3)');
+  });
+
   it('marks a flood that changed roles, a missing flood tool, and mixed rows', () => {
     const r = row('a', 'carp', [], [], { flood: { windowMs: 10_000, cpuMs: 500, sent: 1, achievedRate: 20_000, heldRoles: false } });
     assert.match(floodCell(r, true), /roles changed!/);
