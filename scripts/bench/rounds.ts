@@ -18,12 +18,17 @@ function medianRun<T extends { cpuMs: number; windowMs: number }>(runs: readonly
 /** Every round's CPU share, in round order (percent of a core). */
 const shares = (runs: readonly { cpuMs: number; windowMs: number }[]): number[] => runs.map((r) => pct(r) * 100);
 
-/** The rounds' idle figures as one: any failed round fails the row (it must not hide). */
-export function combineIdle(runs: readonly Measured<IdleFigures>[]): Measured<IdleFigures> | undefined {
+/** The rounds when all were measured; else the row's error (a failed round must not hide), or undefined for none. */
+function measuredRounds<T>(runs: readonly Measured<T>[]): readonly T[] | { error: string } | undefined {
   if (runs.length === 0) return undefined;
-  const failed = runs.find((r): r is { error: string } => 'error' in r);
-  if (failed) return { error: `round ${runs.indexOf(failed) + 1} of ${runs.length}: ${failed.error}` };
-  const ok = runs as readonly IdleFigures[];
+  const failed = runs.find((r): r is { error: string } => typeof r === 'object' && r !== null && 'error' in r);
+  return failed ? { error: `round ${runs.indexOf(failed) + 1} of ${runs.length}: ${failed.error}` } : (runs as readonly T[]);
+}
+
+/** The rounds' idle figures as one. */
+export function combineIdle(runs: readonly Measured<IdleFigures>[]): Measured<IdleFigures> | undefined {
+  const ok = measuredRounds(runs);
+  if (!Array.isArray(ok)) return ok as { error: string } | undefined;
   const mid = medianRun(ok);
   const biggest = ok.reduce((a, b) => (b.rssKb > a.rssKb ? b : a));
   return { ...mid, rssKb: biggest.rssKb, anonKb: biggest.anonKb, roundShares: shares(ok) };
@@ -31,10 +36,8 @@ export function combineIdle(runs: readonly Measured<IdleFigures>[]): Measured<Id
 
 /** The rounds' flood figures as one: the median round, the roles held only if every round held them. */
 export function combineFlood(runs: readonly Measured<FloodFigures>[]): Measured<FloodFigures> | undefined {
-  if (runs.length === 0) return undefined;
-  const failed = runs.find((r): r is { error: string } => 'error' in r);
-  if (failed) return { error: `round ${runs.indexOf(failed) + 1} of ${runs.length}: ${failed.error}` };
-  const ok = runs as readonly FloodFigures[];
+  const ok = measuredRounds(runs);
+  if (!Array.isArray(ok)) return ok as { error: string } | undefined;
   const mid = medianRun(ok);
   const changes = ok.map((r) => r.roleChanges).filter((c): c is string => c !== undefined);
   return {
