@@ -22,7 +22,7 @@
 // through its usual path. A socket holds one schedule per key (the groups sharing it use
 // their vhid/vrid); forgetRepeat(fd) drops them all.
 //
-// openLink() / repeatOnLink(linkFd, key, packets, packetLength, ifindex, dst, firstDueMs,
+// openLink() / repeatOnLink(linkFd, key, packets, packetLength, ifindex, dstMac, firstDueMs,
 // everyMs, lastRepeats, onEnd) / closeLink(linkFd): the same standing adverts handed to
 // the link layer instead of the IP layer, on an Ethernet interface and to a multicast
 // group: a packet socket (SOCK_DGRAM, so the kernel writes the Ethernet header with the
@@ -144,29 +144,30 @@ static napi_value js_open_link(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// repeatOnLink(linkFd, key, packets, packetLength, ifindex, dst, firstDueMs, everyMs, lastRepeats, onEnd(errno))
-// dst: an IPv4 multicast group (host order), whose Ethernet address the frames go to.
+// repeatOnLink(linkFd, key, packets, packetLength, ifindex, dstMac, firstDueMs, everyMs, lastRepeats, onEnd(errno))
+// dstMac: the 6-byte link address the frames go to (a group's). The EtherType is the
+// packets' IP version.
 static napi_value js_repeat_on_link(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd, key, ifindex;
-  uint32_t dst;
+  void *mac;
+  size_t mac_len;
   repeat_target target = {0};
   repeat_timing timing;
   if (argc < 10 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key) || !arg_int32(env, argv[4], &ifindex) || ifindex <= 0 ||
-      napi_get_value_uint32(env, argv[5], &dst) != napi_ok || (dst >> 28) != 0xe || !repeater_args(env, argv, argc, 6, &target, &timing)) {
-    napi_throw_type_error(env, NULL, "repeatOnLink(linkFd, key, packets, packetLength, ifindex > 0, multicast dst, firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
+      !arg_buffer(env, argv[5], &mac, &mac_len) || mac_len != ETH_ALEN || !repeater_args(env, argv, argc, 6, &target, &timing) ||
+      (((const unsigned char *)target.packets)[0] >> 4 != 4 && ((const unsigned char *)target.packets)[0] >> 4 != 6)) {
+    napi_throw_type_error(env, NULL, "repeatOnLink(linkFd, key, IP packets, packetLength, ifindex > 0, dstMac (6 bytes), firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
-  // RFC 1112: 01:00:5e and the group's low 23 bits.
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
   sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_IP);
+  sll.sll_protocol = htons(((const unsigned char *)target.packets)[0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP);
   sll.sll_ifindex = ifindex;
   sll.sll_halen = ETH_ALEN;
-  const unsigned char mac[ETH_ALEN] = {0x01, 0x00, 0x5e, (dst >> 16) & 0x7f, (dst >> 8) & 0xff, dst & 0xff};
   memcpy(sll.sll_addr, mac, ETH_ALEN);
   target.dst = (struct sockaddr *)&sll;
   target.dstlen = sizeof sll;

@@ -26,10 +26,10 @@ export interface RawFdAddon {
   /** A packet socket for repeatOnLink (close-on-exec, receiving nothing). Throws an Error with .code. */
   openLink?(): number;
   /**
-   * repeat(), but the packets leave as Ethernet frames to dst's group address on ifindex
-   * (dst: an IPv4 multicast group), past the IP layer: see native/raw_fd.c.
+   * repeat(), but the IP packets leave as Ethernet frames to dstMac (a group's address) on
+   * ifindex, past the IP layer: see native/raw_fd.c.
    */
-  repeatOnLink?(linkFd: number, key: number, packets: Buffer, packetLength: number, ifindex: number, dst: number, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
+  repeatOnLink?(linkFd: number, key: number, packets: Buffer, packetLength: number, ifindex: number, dstMac: Buffer, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (errno: number) => void): void;
   /** Forgets linkFd's schedules and closes it. */
   closeLink?(linkFd: number): void;
   /** Stops key's repeating: [instants passed, packets sent] since repeat(). */

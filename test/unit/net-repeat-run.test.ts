@@ -26,11 +26,11 @@ test('errno 0 ends a run without an error; any other errno is the described fail
   assert.deepEqual(stopCounts([4, 3]), { slots: 4, sends: 3 });
 });
 
-test("both addons' repeat() refuse a run or schedule that is not one, before any socket is touched", () => {
+test("both addons' repeat() and repeatOnLink() refuse a run or schedule that is not one, before any socket is touched", () => {
   type Repeat = (...args: unknown[]) => unknown;
-  const v4 = loadAddon<{ repeat: Repeat }>('raw_fd').repeat;
+  const { repeat: v4, repeatOnLink: link } = loadAddon<{ repeat: Repeat; repeatOnLink: Repeat }>('raw_fd');
   const v6 = loadAddon<{ repeat: Repeat }>('advert_socket6').repeat;
-  const run = Buffer.alloc(8);
+  const run = Buffer.from([0x45, 0, 0, 0, 0x45, 0, 0, 0]); // two "IPv4 packets" of 4 bytes
   const end = (): void => {};
   // [packets, packetLength, firstDueMs, everyMs, lastRepeats, onEnd]: valid, then each spoiled in turn.
   const good = [run, 4, 0, 50, true, end];
@@ -47,10 +47,17 @@ test("both addons' repeat() refuse a run or schedule that is not one, before any
   // The schedule's arguments sit at 2-3 and after the addon's own (IPv4: dst; IPv6: dst, src, ifindex).
   const v4Args = ([p, n, due, every, last, onEnd]: unknown[]) => [-1, 1, p, n, 0xe0000012, due, every, last, onEnd];
   const v6Args = ([p, n, due, every, last, onEnd]: unknown[]) => [-1, 1, p, n, Buffer.alloc(16), Buffer.alloc(16), 1, due, every, last, onEnd];
+  const linkArgs = ([p, n, due, every, last, onEnd]: unknown[], ifindex = 1, mac: unknown = Buffer.alloc(6)) => [-1, 1, p, n, ifindex, mac, due, every, last, onEnd];
   for (const bad of spoiled) {
     assert.throws(() => v4(...v4Args(bad)), TypeError, `IPv4 ${String(bad)}`);
     assert.throws(() => v6(...v6Args(bad)), TypeError, `IPv6 ${String(bad)}`);
+    assert.throws(() => link(...linkArgs(bad)), TypeError, `link ${String(bad)}`);
   }
+  // The link's own: an interface index, a 6-byte MAC, and IP packets (the EtherType is their version).
+  assert.throws(() => link(...linkArgs(good, 0)), TypeError, 'link: ifindex 0');
+  assert.throws(() => link(...linkArgs(good, 1, Buffer.alloc(5))), TypeError, 'link: a 5-byte MAC');
+  assert.throws(() => link(...linkArgs(good, 1, 'mac')), TypeError, 'link: no MAC');
+  assert.throws(() => link(...linkArgs([Buffer.alloc(8), 4, 0, 50, true, end])), TypeError, 'link: packets that are not IP');
   assert.throws(() => v4(...v4Args(good).slice(0, 8)), TypeError, 'IPv4: an argument short');
   // The valid schedule gets past the checks: IPv6 then finds no socket -1.
   assert.throws(() => v6(...v6Args(good)), { code: 'EBADF' });
