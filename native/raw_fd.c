@@ -144,6 +144,12 @@ static napi_value js_open_link(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The EtherType for an IP packet, by its version; 0 for anything else.
+static int ip_ethertype(const void *packet) {
+  int version = ((const unsigned char *)packet)[0] >> 4;
+  return version == 4 ? ETH_P_IP : version == 6 ? ETH_P_IPV6 : 0;
+}
+
 // repeatOnLink(linkFd, key, packets, packetLength, ifindex, dstMac, firstDueMs, everyMs, lastRepeats, onEnd(errno))
 // dstMac: the 6-byte link address the frames go to (a group's). The EtherType is the
 // packets' IP version.
@@ -158,14 +164,14 @@ static napi_value js_repeat_on_link(napi_env env, napi_callback_info info) {
   repeat_timing timing;
   if (argc < 10 || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &key) || !arg_int32(env, argv[4], &ifindex) || ifindex <= 0 ||
       !arg_buffer(env, argv[5], &mac, &mac_len) || mac_len != ETH_ALEN || !repeater_args(env, argv, argc, 6, &target, &timing) ||
-      (((const unsigned char *)target.packets)[0] >> 4 != 4 && ((const unsigned char *)target.packets)[0] >> 4 != 6)) {
+      ip_ethertype(target.packets) == 0) {
     napi_throw_type_error(env, NULL, "repeatOnLink(linkFd, key, IP packets, packetLength, ifindex > 0, dstMac (6 bytes), firstDueMs, everyMs >= 1, lastRepeats, onEnd)");
     return NULL;
   }
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
   sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(((const unsigned char *)target.packets)[0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP);
+  sll.sll_protocol = htons(ip_ethertype(target.packets));
   sll.sll_ifindex = ifindex;
   sll.sll_halen = ETH_ALEN;
   memcpy(sll.sll_addr, mac, ETH_ALEN);
