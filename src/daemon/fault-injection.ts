@@ -4,6 +4,9 @@
 //
 //   UCARPTS_TEST_FAULT=election:N   the election throws on its Nth event and on every
 //                                   one after it (a persistent bug, not a one-off)
+//   UCARPTS_TEST_FAULT=ready-stall:MS  right after a detached daemon tells its parent it runs,
+//                                   the event loop is blocked for MS (as by a busy machine
+//                                   that deschedules it), so a supervisor's signal lands there
 //   UCARPTS_TEST_FAULT=uncaught:N   at the election's Nth event, an exception is thrown
 //                                   outside it, from the event loop (an uncaught exception)
 //   UCARPTS_TEST_FAULT=stall:MS     on SIGWINCH, the event loop is blocked for MS (as by a
@@ -52,4 +55,10 @@ export function injectStall(env: NodeJS.ProcessEnv = process.env): void {
   if (!m) return;
   const ms = Number(m[1]);
   process.on('SIGWINCH', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+}
+
+/** With ready-stall:MS, blocks the event loop for MS at once (see the top of this file). */
+export function injectReadyStall(env: NodeJS.ProcessEnv = process.env): void {
+  const m = /^ready-stall:(\d+)$/.exec(env[TEST_FAULT_ENV] ?? '');
+  if (m) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(m[1]));
 }

@@ -4,7 +4,7 @@
 import type { Handover } from '../config/settings-transfer.js';
 import { EXIT_INTERNAL_ERROR } from './daemon.js';
 import type { DaemonChild } from './daemonize.js';
-import { injectStall } from './fault-injection.js';
+import { injectReadyStall, injectStall } from './fault-injection.js';
 import { Groups } from './groups.js';
 import { Reloader } from './reload.js';
 import { Logger, stderrLine, stderrWriterSink } from './logger.js';
@@ -114,7 +114,18 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
     void refuseToStart(message(e), child);
     return;
   }
+  // The handlers go in before the parent hears "ready": a supervisor may signal as soon
+  // as it returns, and a signal without a handler would kill the daemon with its pidfile left.
+  process.on('SIGUSR1', () => running.status());
+  process.on('SIGUSR2', () => running.demote());
+  // With --config-dir SIGHUP reloads the directory; otherwise it stops, as in ucarp.
+  const configDir = settings.configDir;
+  const reloader = configDir ? new Reloader(configDir, running, log) : null;
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => (sig === 'SIGHUP' && reloader ? reloader.request() : running.stop(sig)));
+  }
   child?.ready();
+  injectReadyStall();
   groups = running;
   injectStall();
 
@@ -125,14 +136,6 @@ export async function runDaemon({ settings: { process: settings, groups: groupSe
     (e: unknown) => log.warning(`no control socket in ${settings.runDir} (ucarp-ts --status will not see this daemon): ${message(e)}`),
   );
 
-  process.on('SIGUSR1', () => running.status());
-  process.on('SIGUSR2', () => running.demote());
-  // With --config-dir SIGHUP reloads the directory; otherwise it stops, as in ucarp.
-  const configDir = settings.configDir;
-  const reloader = configDir ? new Reloader(configDir, running, log) : null;
-  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => (sig === 'SIGHUP' && reloader ? reloader.request() : running.stop(sig)));
-  }
   void running.done.then((code) => {
     control?.close();
     metrics?.close();

@@ -121,6 +121,20 @@ describe('ucarp-ts --daemonize and --pidfile in a lab', () => {
     assert.ok(!existsSync(pidfile));
   });
 
+  it('a SIGTERM sent the moment the parent returns still stops the daemon cleanly', async () => {
+    // The daemon is held up just after it tells its parent it runs (as a loaded machine may
+    // deschedule it there), so the signal arrives before its event loop turns again.
+    const pidfile = join(dir, 'early.pid');
+    const env = { ...process.env, UCARPTS_TEST_FAULT: 'ready-stall:500' };
+    const r = await lab.exec('b', nodeArgv(CLI, ...base('b', '--pass', SECRET, '-B', `--pidfile=${pidfile}`)), { env });
+    assert.equal(r.code, 0, r.stderr);
+    const pid = Number(readFileSync(pidfile, 'utf8'));
+    started.push(pid);
+    process.kill(pid, 'SIGTERM');
+    await until('exit', async () => !alive(pid), 5000);
+    assert.ok(!existsSync(pidfile), 'the handler ran: the pidfile is gone');
+  });
+
   it('when the daemon fails after parsing, the parent prints its one-line reason and exits non-zero', async () => {
     const pidfile = '/proc/ucarp-ts-cannot-write-here.pid';
     const r = await lab.exec('a', nodeArgv(CLI, ...base('a', '--pass', SECRET, '-B', `--pidfile=${pidfile}`)), { timeoutMs: 15_000 });
