@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Lab } from '../lab/lab.js';
-import { requireLab, requireProgram } from '../lab/requirements.js';
+import { requireLab, requireProgram, requirePython3Module } from '../lab/requirements.js';
 import { run, runSync } from '../lab/run.js';
 
 requireLab();
@@ -16,6 +16,7 @@ requireLab();
 const UNIT = fileURLToPath(new URL('../../../examples/systemd/ucarp-ts@.service', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
+const RESTRICT_FAMILIES = fileURLToPath(new URL('../../../test/support/restrict-families.py', import.meta.url));
 
 requireProgram('systemd-analyze', 'systemd');
 
@@ -62,16 +63,17 @@ function serviceKey(key: string, unit = UNIT): string {
 }
 
 requireProgram('setpriv', 'util-linux');
+requirePython3Module('seccomp', 'python3-seccomp');
 
 const ONE_UNIT = join(EXAMPLES, 'systemd', 'ucarp-ts.service');
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-describe("the units' ExecStart, run with the unit's capabilities and no-new-privs, in a lab host", () => {
+describe("the units' ExecStart, run with the unit's capabilities, no-new-privs and address families, in a lab host", () => {
   let lab: Lab;
   let dir: string;
   const VIP = '10.77.0.90';
   before(async () => {
-    lab = await Lab.create({ hosts: ['a'] });
+    lab = await Lab.create({ hosts: ['a'], ipv6: true });
     dir = mkdtempSync(join(tmpdir(), 'svc-systemd-run-'));
   });
   after(async () => {
@@ -100,7 +102,10 @@ describe("the units' ExecStart, run with the unit's capabilities and no-new-priv
     let line = serviceKey('ExecStart', unit).replace('/usr/local/bin/ucarp-ts', CLI).replace(serviceKey('PIDFile', unit), pidfile);
     for (const [from, to] of replace) line = line.replace(from, to);
     const caps = serviceKey('CapabilityBoundingSet', unit).split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
-    const r = await lab.exec('a', ['setpriv', '--no-new-privs', '--bounding-set', ['-all', ...caps].join(','), '--inh-caps', '-all', ...line.split(/\s+/)]);
+    // RestrictAddressFamilies= applies to the daemon and its scripts: a seccomp filter does it here.
+    const families = serviceKey('RestrictAddressFamilies', unit).split(/\s+/).join(',');
+    const confined = ['/usr/bin/python3', RESTRICT_FAMILIES, families, ...line.split(/\s+/)];
+    const r = await lab.exec('a', ['setpriv', '--no-new-privs', '--bounding-set', ['-all', ...caps].join(','), '--inh-caps', '-all', ...confined]);
     assert.equal(r.code, 0, r.stderr);
     const pid = Number(readFileSync(pidfile, 'utf8'));
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -145,6 +150,24 @@ describe("the units' ExecStart, run with the unit's capabilities and no-new-priv
       await waitHeld(VIP, true, 'the upscript (ip addr) ran with those capabilities');
       await stopUnit(UNIT, pid);
       assert.deepEqual(await lab.holders(VIP), [], 'UCARP_SHUTDOWN=yes: the downscript dropped the address');
+    } finally {
+      kill(pid);
+    }
+  });
+
+  it('ucarp-ts@.service: an IPv6 VRRPv3 group (its raw socket is AF_INET6) holds its address and releases it', async () => {
+    const VIP6 = 'fd77::90';
+    const conf = exampleConf(VIP6, 3)
+      .replace(/^UCARP_SRCIP=.*\n/m, '') // the link-local address of eth0
+      .replace(/^UCARP_PASS=.*\n/m, '') // VRRPv3 has none
+      .replace(/^UCARP_ADVSKEW=.*\n/m, '') // CARP only
+      .concat('UCARP_PROTOCOL=vrrp3\nUCARP_FACILITY=none\n');
+    writeFileSync(join(dir, 'vip6.conf'), conf, { mode: 0o600 });
+    const pid = await execStart(UNIT, [['/etc/ucarp-ts/%i.conf', join(dir, 'vip6.conf')]]);
+    try {
+      await waitHeld(VIP6, true, 'the IPv6 group became MASTER and its upscript added the address');
+      await stopUnit(UNIT, pid);
+      assert.deepEqual(await lab.holders(VIP6), [], 'VRRP: the downscript dropped the address on stop');
     } finally {
       kill(pid);
     }

@@ -23,3 +23,10 @@ export function requireProgram(program: string, debianPackage: string): void {
   if (!found) throw new Error(`${program} is missing: install the ${debianPackage} package (scripts/setup.sh does)`);
 }
 
+/** Debian's /usr/bin/python3 must import the module. */
+export function requirePython3Module(module: string, debianPackage: string): void {
+  if (runSync(['/usr/bin/python3', '-c', `import ${module}`]).code !== 0) {
+    throw new Error(`python3 module ${module} is missing: install the ${debianPackage} package (scripts/setup.sh does)`);
+  }
+}
+

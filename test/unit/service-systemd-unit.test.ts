@@ -93,9 +93,9 @@ for (const name of ['ucarp-ts@.service', 'ucarp-ts.service']) {
     for (const k of ['ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups', 'RestrictNamespaces', 'RestrictSUIDSGID', 'LockPersonality']) {
       assert.equal(one(k), 'yes', k);
     }
-    // Advertisements (AF_INET raw), ARP frames (AF_PACKET), /dev/log and the daemonize
-    // channel (AF_UNIX), and `ip` in the hooks (AF_NETLINK).
-    assert.deepEqual(words('RestrictAddressFamilies'), ['AF_INET', 'AF_NETLINK', 'AF_PACKET', 'AF_UNIX']);
+    // IPv4 and IPv6 advertisements (raw AF_INET, AF_INET6), ARP and NA frames (AF_PACKET),
+    // /dev/log and the daemonize channel (AF_UNIX), link events and `ip` in the hooks (AF_NETLINK).
+    assert.deepEqual(words('RestrictAddressFamilies'), ['AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_PACKET', 'AF_UNIX']);
     // V8 needs writable+executable memory for its JIT.
     assert.equal(service.get('MemoryDenyWriteExecute'), undefined);
   });
