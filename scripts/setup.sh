@@ -18,7 +18,7 @@ for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:i
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 # Debian's own python3 with libseccomp's binding: the systemd unit tests confine the daemon
-# as RestrictAddressFamilies= would (test/support/restrict-families.py).
+# as RestrictAddressFamilies= and SystemCallFilter= would (test/support/systemd-confine.py).
 /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || need+=(python3-seccomp)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -16,7 +16,7 @@ requireLab();
 const UNIT = fileURLToPath(new URL('../../../examples/systemd/ucarp-ts@.service', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
-const RESTRICT_FAMILIES = fileURLToPath(new URL('../../../test/support/restrict-families.py', import.meta.url));
+const CONFINE = fileURLToPath(new URL('../../../test/support/systemd-confine.py', import.meta.url));
 
 requireProgram('systemd-analyze', 'systemd');
 
@@ -68,7 +68,7 @@ requirePython3Module('seccomp', 'python3-seccomp');
 const ONE_UNIT = join(EXAMPLES, 'systemd', 'ucarp-ts.service');
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-describe("the units' ExecStart, run with the unit's capabilities, no-new-privs and address families, in a lab host", () => {
+describe("the units' ExecStart, run with the unit's capabilities, no-new-privs, address families and system call filter, in a lab host", () => {
   let lab: Lab;
   let dir: string;
   const VIP = '10.77.0.90';
@@ -102,9 +102,10 @@ describe("the units' ExecStart, run with the unit's capabilities, no-new-privs a
     let line = serviceKey('ExecStart', unit).replace('/usr/local/bin/ucarp-ts', CLI).replace(serviceKey('PIDFile', unit), pidfile);
     for (const [from, to] of replace) line = line.replace(from, to);
     const caps = serviceKey('CapabilityBoundingSet', unit).split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
-    // RestrictAddressFamilies= applies to the daemon and its scripts: a seccomp filter does it here.
-    const families = serviceKey('RestrictAddressFamilies', unit).split(/\s+/).join(',');
-    const confined = ['/usr/bin/python3', RESTRICT_FAMILIES, families, ...line.split(/\s+/)];
+    // RestrictAddressFamilies= and SystemCallFilter= apply to the daemon and its scripts: a seccomp filter does both here.
+    const list = (key: string) => serviceKey(key, unit).split(/\s+/).join(',');
+    const confine = [CONFINE, list('RestrictAddressFamilies'), list('SystemCallFilter'), serviceKey('SystemCallErrorNumber', unit)];
+    const confined = ['/usr/bin/python3', ...confine, ...line.split(/\s+/)];
     const r = await lab.exec('a', ['setpriv', '--no-new-privs', '--bounding-set', ['-all', ...caps].join(','), '--inh-caps', '-all', ...confined]);
     assert.equal(r.code, 0, r.stderr);
     const pid = Number(readFileSync(pidfile, 'utf8'));
@@ -113,6 +114,7 @@ describe("the units' ExecStart, run with the unit's capabilities, no-new-privs a
     const CAP_NET_RAW = 13;
     assert.equal(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1], ((1n << BigInt(CAP_NET_ADMIN)) | (1n << BigInt(CAP_NET_RAW))).toString(16).padStart(16, '0'));
     assert.equal(/^NoNewPrivs:\s*(\d)$/m.exec(status)?.[1], '1');
+    assert.equal(/^Seccomp:\s*(\d)$/m.exec(status)?.[1], '2', 'the daemon runs under the seccomp filter');
     return pid;
   }
 
