@@ -11,17 +11,12 @@ import { KEEPALIVED_TOS } from '../../src/core/packets/ipv4-header.js';
 import { createDriver } from '../../src/daemon/create-driver.js';
 import { createVrrpDriver, sameAddressSet } from '../../src/daemon/vrrp-driver.js';
 import { VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
+import { vrrpGroupSettings } from '../support/group-settings.js';
 
 const ip = (s: string): IpAddress => parseIp(s)!;
 
 function settings(over: Partial<VrrpGroupSettings>): VrrpGroupSettings {
-  return {
-    name: 'test', protocol: 'vrrp3', interface: 'eth0', srcip: ip('10.77.0.12'), mcast: ip('224.0.0.18'), vhid: 51, password: null,
-    preempt: false, neutral: false, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], advbase: 1, priority: 100,
-    upscript: null, downscript: null, ignoreifstate: false,
-    xparam: null, peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null,
-    ...over,
-  };
+  return vrrpGroupSettings({ srcip: ip('10.77.0.12'), vhid: 51, addrs: [ip('10.77.0.233'), ip('10.77.0.234')], ...over });
 }
 
 function packets(file: string): InboundPacket[] {

@@ -9,6 +9,7 @@ import { memoryHostChecks } from '../../src/config/host-checks.js';
 import { diffGroups } from '../../src/config/group-set.js';
 import type { GroupSettings } from '../../src/config/settings.js';
 import { parseIp } from '../../src/core/ip-address.js';
+import { carpGroupSettings } from '../support/group-settings.js';
 
 const D = '/etc/ucarp-ts';
 const HOST_IFS = [
@@ -84,13 +85,8 @@ test('a config directory starts one group per file, or is refused naming two cla
 });
 
 // Groups for the diff: a name and a few fields that may differ.
-const group = (name: string, vhid: number, advskew: number, pw: string): GroupSettings => ({
-  name, protocol: 'carp', interface: 'eth0', srcip: parseIp('10.0.0.1')!, mcast: parseIp('224.0.0.18')!, vhid, preempt: false, neutral: false,
-  addrs: [parseIp(`10.0.0.${100 + vhid}`)!],
-  advbase: 1, upscript: null, downscript: null, ignoreifstate: false, xparam: null, peers: [], peerMinTtl: 255,
-  announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null, password: Buffer.from(pw), advskew, deadratio: 3,
-  shutdown: false, nomcast: false,
-});
+const group = (name: string, vhid: number, advskew: number, pw: string): GroupSettings =>
+  carpGroupSettings({ name, vhid, addrs: [parseIp(`10.0.0.${100 + vhid}`)!], password: Buffer.from(pw), advskew });
 const groupsArb = fc
   .uniqueArray(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.constantFrom('p', 'q')), { selector: ([n]) => n, maxLength: 6 })
   .map((xs) => xs.map(([n, v, k, p]) => group(n, v, k, p)));

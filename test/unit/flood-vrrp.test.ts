@@ -16,6 +16,7 @@ import { floodOptions } from '../../scripts/bench/flood.js';
 import { VIP, VRRP_ADVBASE } from '../../scripts/bench/daemons.js';
 import { defaultFloodKinds, FORGED_MISMATCH_PRIORITY, LOWER_PRIORITY, vrrpForgers, type VrrpFloodKind } from '../support/flood-vrrp.js';
 import { Random } from '../support/random.js';
+import { vrrpGroupSettings } from '../support/group-settings.js';
 
 const ip = (s: string): IpAddress => parseIp(s)!;
 const GROUP = ip('224.0.0.18');
@@ -25,13 +26,11 @@ const VIPS = [ip('10.77.0.200'), ip('10.77.0.201')];
 const PRIORITY = 150;
 
 function settings(version: 2 | 3, password: string | null): VrrpGroupSettings {
-  return {
-    protocol: version === 2 ? 'vrrp2' : 'vrrp3', interface: 'eth0', srcip: MASTER, mcast: GROUP, vhid: 7,
-    password: password === null ? null : Buffer.from(password), preempt: false, neutral: false, addrs: VIPS,
-    advbase: version === 2 ? 1 : 0.05, priority: PRIORITY, upscript: null, downscript: null,
-    ignoreifstate: false, xparam: null, name: 'test',
-    peers: [], peerMinTtl: 255, announce: true, scriptTimeoutMs: 30_000, checks: [], extraEnv: {}, syncGroup: null,
-  };
+  return vrrpGroupSettings({
+    protocol: version === 2 ? 'vrrp2' : 'vrrp3', srcip: MASTER, mcast: GROUP, vhid: 7,
+    password: password === null ? null : Buffer.from(password), addrs: VIPS,
+    advbase: version === 2 ? 1 : 0.05, priority: PRIORITY,
+  });
 }
 
 /** What the receive path makes of a packet: a drop reason, 'other-group', or the advert. */
