@@ -62,7 +62,8 @@ export interface GroupSnapshot {
   addresses: string[];
   /** Health checks and their state; empty when none are configured. */
   checks: CheckSnapshot[];
-  adverts: { sent: number; received: number };
+  /** failed: adverts the kernel refused to send (counted in sent too), e.g. dropped by an OUTPUT rule. */
+  adverts: { sent: number; received: number; failed: number };
   /** CARP bow-outs (advbase and advskew 255) and VRRP priority-0 adverts. */
   bowOuts: { sent: number; received: number };
   /** Refused packets by reason (other-vhid: another group's, ignored). */

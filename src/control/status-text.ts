@@ -39,7 +39,7 @@ export function formatGroup(g: GroupSnapshot, pid: number, now: number, named = 
     `master heard ${g.masterHeard ? `${g.masterHeard.address} ${ago(g.masterHeard.at)}` : 'none'}`,
     `addresses ${g.addresses.join(',')}`,
     `checks ${g.checks.length ? g.checks.map((c) => `${c.name}=${c.state}`).join(' ') : 'none'}`,
-    `adverts sent ${g.adverts.sent} received ${g.adverts.received}`,
+    `adverts sent ${g.adverts.sent} received ${g.adverts.received}${g.adverts.failed > 0 ? ` failed ${g.adverts.failed}` : ''}`,
     `bow-outs sent ${g.bowOuts.sent} received ${g.bowOuts.received}`,
     `refused ${pairs(g.refused)}`,
     `last script ${lastScript(g, ago)}`,

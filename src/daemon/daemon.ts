@@ -22,6 +22,7 @@ import type { ProtocolDriver } from './protocol-driver.js';
 import { ScriptRunner } from './script-runner.js';
 import { monotonicMs } from './monotonic-clock.js';
 import { scriptEnvironment } from './script-environment.js';
+import { SendFailures } from './send-failures.js';
 import { ChecksRunner } from '../checks/checks-runner.js';
 
 
@@ -60,6 +61,7 @@ export class Daemon implements PortMember {
   private readonly standingRuns = new StandingRuns();
   /** A repeated send failed: adverts go through the election one by one until one is sent. */
   private repeatPaused = false;
+  private readonly sendFailures = new SendFailures();
   /** Its sync group's turn is under way: its election stays current, its adverts on its own timer, until the turn ends. */
   private held = false;
   private stopping: Promise<void> | null = null;
@@ -448,9 +450,16 @@ export class Daemon implements PortMember {
         continue;
       }
       const sending = (this.port?.send(payload, dst) ?? Promise.resolve()).then(
-        () => void (this.repeatPaused = false),
+        () => {
+          this.repeatPaused = false;
+          const line = this.sendFailures.sent(Date.now());
+          if (line) this.log.notice(line);
+        },
         (e: unknown) => {
-          if (this.linkUp) this.log.error(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`);
+          this.stats.sendFailed();
+          if (!this.linkUp) return; // without carrier, failing sends are expected
+          const line = this.sendFailures.failed(`sending advertisement to ${dst}: ${e instanceof Error ? e.message : String(e)}`, Date.now());
+          if (line) this.log.error(line);
         },
       );
       this.sends.add(sending);

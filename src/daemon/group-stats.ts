@@ -60,7 +60,7 @@ export class GroupStats {
   private state: GroupState = 'INIT';
   private since = Date.now();
   private readonly transitions = Object.fromEntries(GROUP_STATES.map((s) => [s, 0])) as Record<GroupState, number>;
-  private readonly adverts = { sent: 0, received: 0 };
+  private readonly adverts = { sent: 0, received: 0, failed: 0 };
   private readonly bowOuts = { sent: 0, received: 0 };
   private masterHeard: { address: IpAddress; at: number } | null = null;
   private lastScript: ScriptRunSnapshot | null = null;
@@ -86,6 +86,11 @@ export class GroupStats {
   sent(facts: AdvertFacts): void {
     this.adverts.sent++;
     if (facts.leaving) this.bowOuts.sent++;
+  }
+
+  /** An advert that sent() counted could not go out. */
+  sendFailed(): void {
+    this.adverts.failed++;
   }
 
   heard(from: IpAddress, facts: AdvertFacts): void {

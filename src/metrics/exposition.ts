@@ -53,6 +53,7 @@ export function renderMetrics(groups: readonly GroupSnapshot[], proc: ProcessFig
     advskew: new Family(`${P}advskew`, 'gauge', 'CARP advskew (lower wins), as configured and as advertised.'),
     sent: new Family(`${P}adverts_sent_total`, 'counter', 'Advertisements sent.'),
     received: new Family(`${P}adverts_received_total`, 'counter', 'Advertisements accepted from other nodes.'),
+    failed: new Family(`${P}adverts_send_failures_total`, 'counter', 'Advertisements the kernel refused to send (also in adverts_sent_total).'),
     bowSent: new Family(`${P}bow_outs_sent_total`, 'counter', 'Leaving advertisements sent: CARP bow-out (advbase and advskew 255), VRRP priority 0.'),
     bowReceived: new Family(`${P}bow_outs_received_total`, 'counter', 'Leaving advertisements received: CARP bow-out, VRRP priority 0.'),
     refused: new Family(`${P}refused_packets_total`, 'counter', 'Packets refused, by reason (other-vhid: another group\'s, ignored).'),
@@ -76,6 +77,7 @@ export function renderMetrics(groups: readonly GroupSnapshot[], proc: ProcessFig
     pref.sample({ ...base, which: 'effective' }, g.preference.effective);
     f.sent.sample(base, g.adverts.sent);
     f.received.sample(base, g.adverts.received);
+    f.failed.sample(base, g.adverts.failed);
     f.bowSent.sample(base, g.bowOuts.sent);
     f.bowReceived.sample(base, g.bowOuts.received);
     for (const [reason, n] of Object.entries(g.refused)) f.refused.sample({ ...base, reason }, n);

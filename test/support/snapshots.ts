@@ -14,7 +14,7 @@ export function groupSnapshot(over: Partial<GroupSnapshot> = {}): GroupSnapshot 
     masterHeard: { address: '10.0.0.2', at: '2026-01-02T03:04:00.000Z' },
     addresses: ['10.0.0.100'],
     checks: [],
-    adverts: { sent: 12, received: 3 },
+    adverts: { sent: 12, received: 3, failed: 0 },
     bowOuts: { sent: 0, received: 1 },
     refused: { auth: 5, ttl: 1 },
     transitions: { INIT: 0, BACKUP: 1, MASTER: 1, FAULT: 0 },
