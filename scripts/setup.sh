@@ -14,7 +14,7 @@ fi
 need=()
 for pair in ucarp:ucarp keepalived:keepalived ip:iproute2 tcpdump:tcpdump ping:iputils-ping tc:iproute2 pgrep:procps systemd-analyze:systemd setpriv:util-linux unshare:util-linux \
   cc:build-essential g++:build-essential make:build-essential python3:python3 \
-  mandoc:mandoc man:man-db zsh:zsh lintian:lintian dpkg-shlibdeps:dpkg-dev vtysh:frr birdc:bird2; do
+  nft:nftables mandoc:mandoc man:man-db zsh:zsh lintian:lintian dpkg-shlibdeps:dpkg-dev vtysh:frr birdc:bird2; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 # Debian's own python3 with libseccomp's binding: the systemd unit tests confine the daemon

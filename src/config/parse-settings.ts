@@ -429,6 +429,7 @@ function readGroupSettings(
   const ignoreifstate = flag('ignoreifstate');
   const nomcast = flag('nomcast');
   const announce = !flag('no-announce');
+  const ipOutput = flag('ip-output');
 
   const xparamRaw = one('xparam');
   const xparam = xparamRaw ? textOf(xparamRaw) : null;
@@ -514,6 +515,7 @@ function readGroupSettings(
     peers,
     peerMinTtl,
     announce,
+    ipOutput,
     scriptTimeoutMs,
     checks,
     extraEnv,

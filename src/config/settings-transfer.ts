@@ -46,6 +46,7 @@ const GROUP_FIELDS: Record<Exclude<keyof (CarpGroupSettings & VrrpGroupSettings)
   peers: 'addresses',
   peerMinTtl: 'number',
   announce: 'boolean',
+  ipOutput: 'boolean',
   scriptTimeoutMs: 'number',
   checks: 'objects',
   extraEnv: 'object',

@@ -50,6 +50,11 @@ interface GroupBase {
   peerMinTtl: number;
   /** Gratuitous ARP on becoming MASTER; false with --no-announce (the address is routed, not on a segment). */
   announce: boolean;
+  /**
+   * --ip-output: every advert through the kernel's IP output (netfilter OUTPUT sees it);
+   * otherwise the standing multicast IPv4 adverts leave as Ethernet frames (advert-socket.ts).
+   */
+  ipOutput: boolean;
   /** How long one hook script may run before its process group is killed. */
   scriptTimeoutMs: number;
   /** Health checks, in the order given. */

@@ -35,8 +35,9 @@ export interface LinkSocket {
   /**
    * A group's channel: its adverts leave with its own source (IPv4) and TOS, and its
    * native repeat is the socket's schedule for id (its vhid/vrid, unique on the socket).
+   * ipOutput (--ip-output): its repeated IPv4 adverts too go through the IP layer.
    */
-  channel(src: IpAddress, tos: number, id: number): AdvertChannel;
+  channel(src: IpAddress, tos: number, id: number, ipOutput: boolean): AdvertChannel;
   /** Binds and joins again after the interface was re-created. Throws if it cannot. */
   rejoin(): void;
   /** A classic BPF program for the kernel to run first. Throws if it cannot. */
@@ -58,6 +59,7 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
     sock.onError(h.onError);
     return {
       family: 6,
+      // IPv6 adverts always go through the IP layer (advert-socket6.ts), so ipOutput changes nothing.
       channel: (_src, _tos, id) => ({
         family: 6,
         send: (payload, dst) => sock.send(payload, dst),
@@ -74,7 +76,7 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
   sock.onError(h.onError);
   return {
     family: 4,
-    channel(src, tos, id) {
+    channel(src, tos, id, ipOutput) {
       const lastAdvert = new Map<IpAddress, { payload: Buffer; packet: Buffer }>();
       const packetFor = (payload: Buffer, dst: IpAddress): Buffer => {
         let last = lastAdvert.get(dst);
@@ -92,7 +94,7 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
             id,
             // One standing advert reuses the packet; a sequence (CARP's counters) is built once.
             payloads.length === 1 ? [packetFor(payloads[0]!, dst)] : payloads.map((p) => encodeIpv4Packet({ src, dst, tos }, p)),
-            dst, firstDueMs, everyMs, lastRepeats, onEnd,
+            dst, firstDueMs, everyMs, lastRepeats, onEnd, ipOutput,
           ),
         stopRepeat: () => sock.stopRepeat(id),
       };

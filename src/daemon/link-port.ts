@@ -90,7 +90,7 @@ export class LinkPort {
       });
     }
     const port = this;
-    const channel = this.socket.channel(s.srcip, member.tos, s.vhid);
+    const channel = this.socket.channel(s.srcip, member.tos, s.vhid, s.ipOutput);
     let attached = true;
     return {
       family: channel.family,

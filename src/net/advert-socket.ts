@@ -42,9 +42,11 @@ export interface AdvertSocket {
    * stopRepeat; after the last one, with lastRepeats, that one at every instant after,
    * else onEnd() once it is out. False when that is unavailable. onEnd(error): a send
    * failed, and repeating has stopped. The socket keeps one such schedule per key (each
-   * group sharing it uses its id); a new one for a key replaces that key's.
+   * group sharing it uses its id); a new one for a key replaces that key's. To a multicast
+   * dst on Ethernet they leave as link frames, unless ipOutput asks for the IP layer
+   * (where netfilter's OUTPUT chain sees them: --ip-output).
    */
-  repeat(key: number, ipPackets: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
+  repeat(key: number, ipPackets: readonly Buffer[], dst: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void, ipOutput?: boolean): boolean;
   /** Stops key's repeating: how many of the schedule's instants passed, and how many packets went out. */
   stopRepeat(key: number): { slots: number; sends: number };
   /** Every received IPv4 packet, as a copy the listener may keep. Returns an unsubscribe. */
@@ -255,13 +257,13 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
         });
       });
     },
-    repeat(key, ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
+    repeat(key, ipPackets, dst, firstDueMs, everyMs, lastRepeats, onEnd, ipOutput = false): boolean {
       const run = packRun(ipPackets);
       if (closed || !direct || fd === undefined || !run) return false;
       const failed = (e: Error): Error => Object.assign(e, { message: `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}` });
       const onEnded = endReporter(onEnd, failed);
       // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
-      if (linkFd !== undefined && direct.repeatOnLink && isMulticast(dst)) {
+      if (!ipOutput && linkFd !== undefined && direct.repeatOnLink && isMulticast(dst)) {
         direct.stopRepeat(fd, key);
         direct.repeatOnLink(linkFd, key, run.all, run.length, ifindex, IPV4_MULTICAST_MAC(dst), firstDueMs, everyMs, lastRepeats, onEnded);
       } else {

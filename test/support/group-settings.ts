@@ -23,6 +23,7 @@ const BASE = {
   peers: [],
   peerMinTtl: 255,
   announce: true,
+  ipOutput: false,
   scriptTimeoutMs: 30_000,
   checks: [],
   extraEnv: {},

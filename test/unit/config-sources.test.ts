@@ -68,6 +68,7 @@ test('the init-script config file alone drives a complete Settings', () => {
     peers: [],
     peerMinTtl: 255,
     announce: true,
+    ipOutput: false,
     scriptTimeoutMs: 30_000,
     pidfile: null,
     checks: [],
