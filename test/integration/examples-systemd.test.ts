@@ -145,16 +145,24 @@ describe("the units' ExecStart, run with the unit's capabilities, no-new-privs, 
     }
   };
 
-  it('ucarp-ts@.service: starts, holds the address with only CAP_NET_RAW and CAP_NET_ADMIN, and stops cleanly on KillSignal', async () => {
-    writeFileSync(join(dir, 'vip1.conf'), `${exampleConf(VIP, 1)}UCARP_FACILITY=none\n`, { mode: 0o600 });
-    const pid = await execStart(UNIT, [['/etc/ucarp-ts/%i.conf', join(dir, 'vip1.conf')]]);
+  /** One instance of the template on this config file: it takes vip, and releases it on KillSignal. */
+  async function templateInstance(name: string, conf: string, vip: string, why: { held: string; released: string }): Promise<void> {
+    writeFileSync(join(dir, `${name}.conf`), conf, { mode: 0o600 });
+    const pid = await execStart(UNIT, [['/etc/ucarp-ts/%i.conf', join(dir, `${name}.conf`)]]);
     try {
-      await waitHeld(VIP, true, 'the upscript (ip addr) ran with those capabilities');
+      await waitHeld(vip, true, why.held);
       await stopUnit(UNIT, pid);
-      assert.deepEqual(await lab.holders(VIP), [], 'UCARP_SHUTDOWN=yes: the downscript dropped the address');
+      assert.deepEqual(await lab.holders(vip), [], why.released);
     } finally {
       kill(pid);
     }
+  }
+
+  it('ucarp-ts@.service: starts, holds the address with only CAP_NET_RAW and CAP_NET_ADMIN, and stops cleanly on KillSignal', async () => {
+    await templateInstance('vip1', `${exampleConf(VIP, 1)}UCARP_FACILITY=none\n`, VIP, {
+      held: 'the upscript (ip addr) ran with those capabilities',
+      released: 'UCARP_SHUTDOWN=yes: the downscript dropped the address',
+    });
   });
 
   it('ucarp-ts@.service: an IPv6 VRRPv3 group (its raw socket is AF_INET6) holds its address and releases it', async () => {
@@ -164,15 +172,10 @@ describe("the units' ExecStart, run with the unit's capabilities, no-new-privs, 
       .replace(/^UCARP_PASS=.*\n/m, '') // VRRPv3 has none
       .replace(/^UCARP_ADVSKEW=.*\n/m, '') // CARP only
       .concat('UCARP_PROTOCOL=vrrp3\nUCARP_FACILITY=none\n');
-    writeFileSync(join(dir, 'vip6.conf'), conf, { mode: 0o600 });
-    const pid = await execStart(UNIT, [['/etc/ucarp-ts/%i.conf', join(dir, 'vip6.conf')]]);
-    try {
-      await waitHeld(VIP6, true, 'the IPv6 group became MASTER and its upscript added the address');
-      await stopUnit(UNIT, pid);
-      assert.deepEqual(await lab.holders(VIP6), [], 'VRRP: the downscript dropped the address on stop');
-    } finally {
-      kill(pid);
-    }
+    await templateInstance('vip6', conf, VIP6, {
+      held: 'the IPv6 group became MASTER and its upscript added the address',
+      released: 'VRRP: the downscript dropped the address on stop',
+    });
   });
 
   it('ucarp-ts.service: every file of the directory is a group; ExecReload (SIGHUP) adds a new one under the same confinement', async () => {
