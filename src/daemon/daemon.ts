@@ -195,7 +195,9 @@ export class Daemon implements PortMember {
     const s = this.settings;
     const checks = this.driver.election.checks().map((c) => `${c.name} ${c.healthy ? 'healthy' : `failing (${c.reason})`}`);
     const health = checks.length > 0 ? `; checks: ${checks.join(', ')}` : '';
-    this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()}${health})`);
+    const failed = this.stats.snapshot().adverts.failed;
+    const unsent = failed > 0 ? `; adverts not sent: ${failed}` : '';
+    this.log.notice(`${this.role} on ${s.interface} id ${s.vhid} (refused packets: ${this.drops.totals()}${unsent}${health})`);
   }
 
   /** For --status and the metrics. */

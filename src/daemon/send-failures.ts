@@ -9,18 +9,11 @@ export const SEND_FAILURE_REPORT_MS = 60_000;
 export class SendFailures {
   /** Failures since the last line about them; null while sending works. */
   private unreported: number | null = null;
-  private total = 0;
   private since = 0;
   private reportedAt = 0;
 
-  /** Adverts that could not be sent, since start. */
-  get count(): number {
-    return this.total;
-  }
-
   /** One advert was not sent (why, at now, wall clock ms): the line to log, or null to stay quiet. */
   failed(why: string, now: number): string | null {
-    this.total++;
     if (this.unreported === null) {
       this.unreported = 0;
       this.since = this.reportedAt = now;

@@ -73,6 +73,9 @@ describe("a firewall's OUTPUT chain and the adverts", { concurrency: 2 }, () => 
       assert.equal((await lab.exec('a', ['nft', 'delete', 'table', 'inet', 'lab'])).code, 0);
       await b.waitForState('BACKUP', 2 * a.advertIntervalMs + 1000, back);
       await a.process.waitForOutput(/adverts are sent again, after \d+ s and \d+ more failed sends/, 2000);
+      const status = a.mark();
+      a.signal('SIGUSR1');
+      await a.process.waitForOutput(/MASTER on eth0 id 7 \(refused packets: .*; adverts not sent: [1-9]\d*\)/, 2000, status);
       await Promise.all([a.stop(), b.stop()]);
     });
   });

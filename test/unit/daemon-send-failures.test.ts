@@ -14,7 +14,6 @@ describe('send failures', () => {
       if (line) lines.push(line);
     }
     const back = f.sent(now);
-    assert.equal(f.count, 3000);
     assert.equal(lines.length, 3, lines.join('\n'));
     assert.match(lines[0]!, /^sending advertisement to 224\.0\.0\.18: sendto: Operation not permitted \(while this lasts/);
     // Sums at 60 s and 120 s: every failure after the first is in one of them or in the last line.
@@ -30,6 +29,5 @@ describe('send failures', () => {
     assert.equal(f.sent(3000), 'adverts are sent again, after 2 s');
     assert.equal(f.sent(4000), null);
     assert.ok(f.failed('x', 5000), 'a new failure is logged again');
-    assert.equal(f.count, 2);
   });
 });
