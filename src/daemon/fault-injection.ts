@@ -4,13 +4,13 @@
 //
 //   UCARPTS_TEST_FAULT=election:N   the election throws on its Nth event and on every
 //                                   one after it (a persistent bug, not a one-off)
-//   UCARPTS_TEST_FAULT=ready-stall:MS  right after a detached daemon tells its parent it runs,
-//                                   the event loop is blocked for MS (as by a busy machine
-//                                   that deschedules it), so a supervisor's signal lands there
 //   UCARPTS_TEST_FAULT=uncaught:N   at the election's Nth event, an exception is thrown
 //                                   outside it, from the event loop (an uncaught exception)
 //   UCARPTS_TEST_FAULT=stall:MS     on SIGWINCH, the event loop is blocked for MS (as by a
 //                                   stuck call), while the adverts go on from their thread
+//   UCARPTS_TEST_FAULT=ready-stall:MS  right after a detached daemon tells its parent it runs,
+//                                   the event loop is blocked for MS (as by a busy machine
+//                                   that deschedules it), so a supervisor's signal lands there
 import type { ProtocolDriver } from './protocol-driver.js';
 
 export const TEST_FAULT_ENV = 'UCARPTS_TEST_FAULT';
