@@ -3,7 +3,7 @@
 // packets back, each a private copy.
 import { endianness } from 'node:os';
 import { ipv4Word, isMulticast, writeIp, type IpAddress } from '../core/ip-address.js';
-import { IPV4_MULTICAST_MAC } from '../core/packets/ethernet.js';
+import { ipv4MulticastMac } from '../core/packets/ethernet.js';
 import { withCloexec } from './cloexec.js';
 import { isEthernet, readInterface } from './interface-info.js';
 import { forEachBatchRecord } from './batch-records.js';
@@ -265,7 +265,7 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
       if (!ipOutput && linkFd !== undefined && direct.repeatOnLink && isMulticast(dst)) {
         direct.stopRepeat(fd, key);
-        direct.repeatOnLink(linkFd, key, run.all, run.length, ifindex, IPV4_MULTICAST_MAC(dst), firstDueMs, everyMs, lastRepeats, onEnded);
+        direct.repeatOnLink(linkFd, key, run.all, run.length, ifindex, ipv4MulticastMac(dst), firstDueMs, everyMs, lastRepeats, onEnded);
       } else {
         if (linkFd !== undefined) direct.stopRepeat(linkFd, key);
         direct.repeat(fd, key, run.all, run.length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, onEnded);

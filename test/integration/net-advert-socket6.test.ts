@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ipv6UpperChecksum, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
-import { ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { ipv6MulticastMac } from '../../src/core/packets/ethernet.js';
 import { Lab } from '../lab/lab.js';
 import { requireLab } from '../lab/requirements.js';
 import { supportArgv } from '../lab/support-paths.js';

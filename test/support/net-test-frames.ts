@@ -2,7 +2,7 @@
 // src/core/packets; these only need to be recognisable on the wire.
 import { ipToBytes, parseIp, type IpAddress } from '../../src/core/ip-address.js';
 import { encodeIpv6Packet, NEXT_HEADER_VRRP, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
-import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/ethernet.js';
 import { encodeVrrp } from '../../src/core/packets/vrrp.js';
 
 export const TEST_MAGIC = 0x75636172; // "ucar"

@@ -5,7 +5,7 @@ import { parseIp } from '../../src/core/ip-address.js';
 import { encodeGratuitousArp, decodeArp } from '../../src/core/packets/arp.js';
 import {
   BROADCAST_MAC,
-  IPV4_MULTICAST_MAC,
+  ipv4MulticastMac,
   VIRTUAL_ROUTER_MAC,
   encodeEthernetFrame,
   formatMac,
@@ -87,9 +87,9 @@ describe('MAC helpers', () => {
   });
 
   it('multicast MAC keeps the low 23 bits of the group', () => {
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('224.0.0.18')!)), '01:00:5e:00:00:12');
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('239.192.0.5')!)), '01:00:5e:40:00:05');
-    assert.equal(formatMac(IPV4_MULTICAST_MAC(parseIp('239.128.0.5')!)), '01:00:5e:00:00:05');
+    assert.equal(formatMac(ipv4MulticastMac(parseIp('224.0.0.18')!)), '01:00:5e:00:00:12');
+    assert.equal(formatMac(ipv4MulticastMac(parseIp('239.192.0.5')!)), '01:00:5e:40:00:05');
+    assert.equal(formatMac(ipv4MulticastMac(parseIp('239.128.0.5')!)), '01:00:5e:00:00:05');
   });
 });
 

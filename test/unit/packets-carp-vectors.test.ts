@@ -7,7 +7,7 @@ import { CARP_LENGTH, createCarpAuth, decodeCarp, encodeCarp, type CarpAdvert } 
 import {
   BROADCAST_MAC,
   ETHERTYPE_IPV4,
-  IPV4_MULTICAST_MAC,
+  ipv4MulticastMac,
   decodeEthernetFrame,
   ucarpAdvertMac,
 } from '../../src/core/packets/ethernet.js';
@@ -53,7 +53,7 @@ for (const c of CARP_CAPTURES) {
       for (const p of packets) {
         assert.equal(p.frame.length, 14 + 20 + CARP_LENGTH);
         assert.deepEqual(p.frame.subarray(6, 12), ucarpAdvertMac(c.vhid));
-        const expectedDst = c.nomcast ? BROADCAST_MAC : IPV4_MULTICAST_MAC(group);
+        const expectedDst = c.nomcast ? BROADCAST_MAC : ipv4MulticastMac(group);
         assert.deepEqual(p.frame.subarray(0, 6), expectedDst);
       }
     });

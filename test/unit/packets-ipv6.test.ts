@@ -3,7 +3,8 @@
 // decodes, and what we encode from the decoded fields is the captured bytes again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeNeighborAdvert, encodeNeighborAdvert, ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/neighbor-advert.js';
+import { decodeNeighborAdvert, encodeNeighborAdvert } from '../../src/core/packets/neighbor-advert.js';
+import { ETHERTYPE_IPV6, ipv6MulticastMac } from '../../src/core/packets/ethernet.js';
 import {
   ALL_NODES_IPV6,
   decodeIpv6Packet,

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ipv4FromWord, ipv4Word, parseIp, writeIp, type IpAddress } from '../../src/core/ip-address.js';
 import { decodeCarp } from '../../src/core/packets/carp.js';
 import { internetChecksum } from '../../src/core/packets/checksum.js';
-import { ETHERTYPE_IPV4, IPV4_MULTICAST_MAC, decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
+import { ETHERTYPE_IPV4, ipv4MulticastMac, decodeEthernetFrame } from '../../src/core/packets/ethernet.js';
 import { encodeIpv4Header, decodeIpv4Packet, type Ipv4Packet } from '../../src/core/packets/ipv4-header.js';
 import { checkVrrp2Auth, decodeVrrp, encodeVrrp } from '../../src/core/packets/vrrp.js';
 import { CARP_CAPTURES, VRRP_CAPTURES, readEthernetFixture } from '../support/pcap.js';
@@ -48,7 +48,7 @@ for (const c of VRRP_CAPTURES) {
         assert.equal(p.ip.id, i + 1);
         assert.equal(p.ip.src, addr(c.srcip));
         assert.equal(p.ip.dst, addr(c.group));
-        assert.deepEqual(p.frame.subarray(0, 6), IPV4_MULTICAST_MAC(addr(c.group)));
+        assert.deepEqual(p.frame.subarray(0, 6), ipv4MulticastMac(addr(c.group)));
         const vrrpLength = 8 + 4 * addrs.length + (version === 2 ? 8 : 0);
         assert.equal(p.ip.payload.length, vrrpLength);
         assert.equal(p.frame.length, 14 + 20 + vrrpLength);

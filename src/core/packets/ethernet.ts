@@ -1,12 +1,13 @@
 // Ethernet II framing and the MAC addresses CARP and VRRP use.
 import { drop, type Decoded } from '../drop-reason.js';
-import { ipv4Word, type IpAddress } from '../ip-address.js';
+import { ipToBytes, ipv4Word, type IpAddress } from '../ip-address.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;
 /** Smallest frame without the FCS; shorter ones are padded with zeros. */
 export const ETHERNET_MIN_FRAME = 60;
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV6 = 0x86dd;
 
 export const BROADCAST_MAC: Buffer = Buffer.alloc(6, 0xff);
 
@@ -31,9 +32,15 @@ export function ucarpAdvertMac(vhid: number): Buffer {
 }
 
 /** RFC 1112 mapping: 01:00:5e plus the low 23 bits of the group. */
-export function IPV4_MULTICAST_MAC(address: IpAddress): Buffer {
+export function ipv4MulticastMac(address: IpAddress): Buffer {
   const group = ipv4Word(address);
   return Buffer.from([0x01, 0x00, 0x5e, (group >>> 16) & 0x7f, (group >>> 8) & 0xff, group & 0xff]);
+}
+
+/** RFC 2464 §7: 33:33 and the group's last 32 bits; ff02::1 -> 33:33:00:00:00:01. */
+export function ipv6MulticastMac(group: IpAddress): Buffer {
+  const b = ipToBytes(group);
+  return Buffer.from([0x33, 0x33, b[12]!, b[13]!, b[14]!, b[15]!]);
 }
 
 export function formatMac(mac: Uint8Array): string {

@@ -4,16 +4,10 @@
 // take the new MAC at once, Solicited and Router clear, with the Target Link-Layer
 // Address option. Built as a whole Ethernet frame for the packet socket.
 import { drop, type Decoded } from '../drop-reason.js';
-import { ipFamily, ipFromBytes, ipToBytes, writeIp, type IpAddress } from '../ip-address.js';
-import { encodeEthernetFrame, ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { ipFamily, ipFromBytes, writeIp, type IpAddress } from '../ip-address.js';
+import { encodeEthernetFrame, ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, ipv6MulticastMac } from './ethernet.js';
 import { ALL_NODES_IPV6, decodeIpv6Packet, encodeIpv6Packet, ipv6UpperChecksum, NEXT_HEADER_ICMPV6 } from './ipv6-header.js';
 
-export const ETHERTYPE_IPV6 = 0x86dd;
-/** RFC 2464 §7: 33:33 and the group's last 32 bits; ff02::1 -> 33:33:00:00:00:01. */
-export function ipv6MulticastMac(group: IpAddress): Buffer {
-  const b = ipToBytes(group);
-  return Buffer.from([0x33, 0x33, b[12]!, b[13]!, b[14]!, b[15]!]);
-}
 
 const ICMPV6_NEIGHBOR_ADVERT = 136;
 const NA_LENGTH = 24;
