@@ -105,7 +105,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       '(e.g. on lo, announced by BGP from the up script)' },
   { long: 'ip-output', takesValue: false, env: true, ucarp: false,
     help: "send every advertisement through the kernel's IP output, where the firewall's OUTPUT chain " +
-      "sees it, as keepalived's. Without it a MASTER's periodic multicast IPv4 adverts on Ethernet leave " +
+      "sees it, as keepalived's. Without it a MASTER's periodic multicast adverts on Ethernet leave " +
       "as Ethernet frames, as ucarp's, which costs less CPU and passes by OUTPUT rules" },
   { long: 'script-timeout', takesValue: true, arg: 'seconds', env: true, ucarp: false,
     help: 'kill an up or down script still running after this many seconds, 1-3600 (default 30)' },

@@ -52,7 +52,7 @@ interface GroupBase {
   announce: boolean;
   /**
    * --ip-output: every advert through the kernel's IP output (netfilter OUTPUT sees it);
-   * otherwise the standing multicast IPv4 adverts leave as Ethernet frames (advert-socket.ts).
+   * otherwise the standing multicast adverts leave as Ethernet frames (advert-socket.ts, advert-socket6.ts).
    */
   ipOutput: boolean;
   /** How long one hook script may run before its process group is killed. */

@@ -35,7 +35,7 @@ export interface LinkSocket {
   /**
    * A group's channel: its adverts leave with its own source (IPv4) and TOS, and its
    * native repeat is the socket's schedule for id (its vhid/vrid, unique on the socket).
-   * ipOutput (--ip-output): its repeated IPv4 adverts too go through the IP layer.
+   * ipOutput (--ip-output): its repeated adverts too go through the IP layer.
    */
   channel(src: IpAddress, tos: number, id: number, ipOutput: boolean): AdvertChannel;
   /** Binds and joins again after the interface was re-created. Throws if it cannot. */
@@ -59,11 +59,10 @@ export function openLinkSocket(s: GroupSettings, h: ChannelHandlers): LinkSocket
     sock.onError(h.onError);
     return {
       family: 6,
-      // IPv6 adverts always go through the IP layer (advert-socket6.ts), so ipOutput changes nothing.
-      channel: (_src, _tos, id) => ({
+      channel: (_src, _tos, id, ipOutput) => ({
         family: 6,
         send: (payload, dst) => sock.send(payload, dst),
-        repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => sock.repeat(id, payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd),
+        repeat: (payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd) => sock.repeat(id, payloads, dst, firstDueMs, everyMs, lastRepeats, onEnd, ipOutput),
         stopRepeat: () => sock.stopRepeat(id),
       }),
       rejoin: () => sock.rejoin(),

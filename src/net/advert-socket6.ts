@@ -4,14 +4,18 @@
 // raw-socket cannot read. Each received packet arrives as the core's InboundPacket
 // (source, destination, hop limit, payload); sends go out from the interface's
 // link-local address with hop limit 255 and traffic class 0xc0 (as keepalived's), to
-// the group or a peer.
+// the group or a peer. A master's standing adverts to the group leave as Ethernet frames
+// on Ethernet, as the IPv4 ones do (advert-socket.ts): their IPv6 header is then ours.
 import type { InboundPacket } from '../core/inbound-packet.js';
-import { ipFromBytes, ipToBytes, type IpAddress } from '../core/ip-address.js';
+import { ipFromBytes, ipToBytes, isMulticast, type IpAddress } from '../core/ip-address.js';
+import { ipv6MulticastMac } from '../core/packets/ethernet.js';
+import { encodeIpv6Packet, NEXT_HEADER_VRRP } from '../core/packets/ipv6-header.js';
 import { forEachBatchRecord } from './batch-records.js';
+import { rawFdAddon } from './kernel-addons.js';
 import { loadAddon } from './native-addon.js';
 import { endReporter, packRun, stopCounts } from './repeat-run.js';
 import { linkLocalAddress } from './interface-ipv6.js';
-import { readLinkState } from './interface-info.js';
+import { isEthernet, readLinkState } from './interface-info.js';
 
 export interface AdvertSocket6Options {
   ifname: string;
@@ -48,9 +52,10 @@ export interface AdvertSocket6 {
   /**
    * Sends the payloads (all of one length) to destination in turn, at firstDueMs and
    * every everyMs after, from the addon's sender thread, as AdvertSocket.repeat does for
-   * IPv4 (see there). The source is the one in use now; a rejoin ends it (the send fails).
+   * IPv4 (see there), also as Ethernet frames to a multicast destination on Ethernet
+   * unless ipOutput. The source is the one in use now; a rejoin ends it (the send fails).
    */
-  repeat(key: number, payloads: readonly Buffer[], destination: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void): boolean;
+  repeat(key: number, payloads: readonly Buffer[], destination: IpAddress, firstDueMs: number, everyMs: number, lastRepeats: boolean, onEnd: (e?: Error) => void, ipOutput?: boolean): boolean;
   /** Stops key's repeating: how many of the schedule's instants passed, and how many packets went out. */
   stopRepeat(key: number): { slots: number; sends: number };
   /** A classic BPF program: payload at offset 0, the IPv6 header at SKF_NET_OFF. Throws if refused. */
@@ -149,9 +154,11 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     for (const cb of errorListeners) cb(error);
   };
 
+  const nextHeader = opts.protocol ?? NEXT_HEADER_VRRP;
+  const trafficClass = opts.trafficClass ?? VRRP6_TRAFFIC_CLASS;
   let id: number;
   try {
-    id = native.open(opts.ifname, ifindex, group, opts.protocol ?? 112, opts.multicastLoop ?? false, opts.trafficClass ?? VRRP6_TRAFFIC_CLASS, (batch, count, errno) => {
+    id = native.open(opts.ifname, ifindex, group, nextHeader, opts.multicastLoop ?? false, trafficClass, (batch, count, errno) => {
       if (closed) return;
       if (!batch) {
         report(describe('receive', Object.assign(new Error(`errno ${errno}`), { errno })));
@@ -178,6 +185,18 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     throw describe('setup', e);
   }
 
+  // The packet socket for standing adverts as frames (native/raw_fd.c, openLink), when the
+  // interface is Ethernet and the addon is there; otherwise they go through the IP layer.
+  const link = rawFdAddon();
+  let linkFd: number | undefined;
+  if (link?.openLink && link.repeatOnLink && isEthernet(opts.ifname)) {
+    try {
+      linkFd = link.openLink();
+    } catch {
+      linkFd = undefined; // the raw socket serves
+    }
+  }
+
   return {
     ifname: opts.ifname,
     get ifindex() {
@@ -199,15 +218,28 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
         return Promise.reject(describe(`send to ${destination}`, e));
       }
     },
-    repeat(key, payloads, destination, firstDueMs, everyMs, lastRepeats, onEnd): boolean {
+    repeat(key, payloads, destination, firstDueMs, everyMs, lastRepeats, onEnd, ipOutput = false): boolean {
       const run = packRun(payloads);
       if (closed || !run) return false;
       const failed = (e: Error): Error => describe(`send to ${destination}`, e);
-      native.repeat(id, key, run.all, run.length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
+      // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
+      if (!ipOutput && linkFd !== undefined && link?.repeatOnLink && isMulticast(destination)) {
+        // The header the kernel would write, but for the flow label: 0 here, a hash there (auto_flowlabels).
+        const packets = packRun(payloads.map((p) => encodeIpv6Packet({ src: source, dst: destination, nextHeader, trafficClass }, p)))!;
+        native.stopRepeat(id, key);
+        link.repeatOnLink(linkFd, key, packets.all, packets.length, ifindex, ipv6MulticastMac(destination), firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
+      } else {
+        if (linkFd !== undefined) link?.stopRepeat(linkFd, key);
+        native.repeat(id, key, run.all, run.length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
+      }
       return true;
     },
     stopRepeat(key) {
-      return closed ? { slots: 0, sends: 0 } : stopCounts(native.stopRepeat(id, key));
+      if (closed) return { slots: 0, sends: 0 };
+      const onSocket = stopCounts(native.stopRepeat(id, key));
+      if (linkFd === undefined || !link) return onSocket;
+      const onLink = stopCounts(link.stopRepeat(linkFd, key));
+      return { slots: onSocket.slots + onLink.slots, sends: onSocket.sends + onLink.sends };
     },
     onPacket(cb) {
       packetListeners.add(cb);
@@ -236,6 +268,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     close(): void {
       if (closed) return;
       closed = true;
+      if (linkFd !== undefined) link?.closeLink?.(linkFd);
       native.close(id);
     },
   };

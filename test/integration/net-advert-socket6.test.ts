@@ -43,10 +43,27 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     return { rx, ifindex: Number(m[1]), source: m[2] };
   }
 
-  async function send(host: string, ...args: string[]) {
+  interface SendReport {
+    sent: number;
+    heardOwn: number;
+    source: string;
+    errors: string[];
+    /** Bytes the sender's IPv6 layer sent during the run (Ip6OutOctets), its MLD reports included. */
+    ipLayerOctets: number;
+    /** Of each test packet, header included. */
+    packetLength: number;
+  }
+
+  async function sendReport(host: string, ...args: string[]): Promise<SendReport> {
     const r = await lab.exec(host, supportArgv('net-advert6', 'send', ...args));
     assert.equal(r.code, 0, r.stderr);
-    return lastJson<{ sent: number; heardOwn: number; source: string; errors: string[] }>(r.stdout);
+    return lastJson<SendReport>(r.stdout);
+  }
+
+  /** What was sent and heard, without the IP layer's count. */
+  async function send(host: string, ...args: string[]) {
+    const { sent, heardOwn, source, errors } = await sendReport(host, ...args);
+    return { sent, heardOwn, source, errors };
   }
 
   it('delivers A\'s packets to B from A\'s link-local address to ff02::12 with hop limit 255; A does not hear itself', async () => {
@@ -100,6 +117,36 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
       assert.equal((f.readUInt32BE(14) >>> 20) & 0xff, 0xc0);
       assert.equal(f[14 + 7], 255);
     }
+  });
+
+  it('standing adverts to the group leave as frames past the IPv6 layer, with the header the kernel would write', async () => {
+    const cap = await lab.tcpdump('b', 'ip6 proto 112');
+    const tx = await sendReport('a', '--repeat', '--count', '12', '--interval-ms', '10');
+    assert.deepEqual([tx.sent, tx.errors], [12, []]);
+    // What the IPv6 layer counts is the membership's MLD reports, not the 12 adverts.
+    assert.ok(tx.ipLayerOctets < 6 * tx.packetLength, `${tx.ipLayerOctets} bytes through the IPv6 layer for 12 repeated adverts of ${tx.packetLength}`);
+    const frames = parsePcap(readFileSync((await cap.stop()).pcapPath)).records.map((r) => r.frame);
+    assert.equal(frames.length, 12);
+    const a = lab.host('a');
+    for (const [seq, f] of frames.entries()) {
+      assert.deepEqual([f.subarray(0, 6), f.subarray(6, 12).toString('hex'), f.readUInt16BE(12)], [ipv6MulticastMac(VRRP_IPV6_GROUP), a.mac.replace(/:/g, ''), 0x86dd]);
+      assert.equal(f.readUInt32BE(14) >>> 28, 6);
+      assert.equal((f.readUInt32BE(14) >>> 20) & 0xff, 0xc0, 'traffic class');
+      assert.deepEqual([f.readUInt16BE(18), f[20], f[21]], [24, NEXT_HEADER_VRRP, 255], 'payload length, next header, hop limit');
+      assert.deepEqual([f.subarray(22, 38), f.subarray(38, 54)], [ipToBytes(parseIp(a.linkLocal!)!), ipToBytes(VRRP_IPV6_GROUP)]);
+      assert.equal(f.readUInt32BE(54 + 4), seq, 'in order, each once');
+    }
+  });
+
+  it('with ipOutput (--ip-output) standing adverts go through the IPv6 layer, and B hears them all', async () => {
+    const { rx } = await receive('b', '--expect', '12');
+    const tx = await sendReport('a', '--repeat', '--count', '12', '--interval-ms', '10', '--ip-output');
+    assert.deepEqual([tx.sent, tx.errors], [12, []]);
+    assert.ok(tx.ipLayerOctets >= 12 * tx.packetLength, `${tx.ipLayerOctets} bytes through the IPv6 layer for 12 repeated adverts of ${tx.packetLength}`);
+    await rx.exited;
+    const got = lastJson<Received>(rx.stdout);
+    assert.deepEqual([got.why, got.seqs], ['complete', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]);
+    assert.deepEqual([got.sources, got.hopLimits], [[lab.host('a').linkLocal], [255]]);
   });
 
   it('reports the hop limit a packet arrived with: a frame sent with hop limit 64 says 64', async () => {
@@ -209,7 +256,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
     assert.deepEqual(got.payloads.map((h) => Buffer.from(h, 'hex')[1]), [63, 64]);
   });
 
-  it('the socket is close-on-exec: a child process inherits no raw IPv6 socket', async () => {
+  it('its sockets are close-on-exec: a child process inherits neither the raw IPv6 socket nor the packet socket', async () => {
     const r = await lab.exec('a', [process.execPath, '--input-type=module', '-e', `
       const { readdirSync, readlinkSync } = await import('node:fs');
       const { execFileSync } = await import('node:child_process');
@@ -224,6 +271,7 @@ describe('IPv6 advert socket (next header 112) in a lab', () => {
       s.close();
     `]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ours: 1, inherited: 0 });
+    // The raw IPv6 socket, and on Ethernet the packet socket for the standing adverts.
+    assert.deepEqual(JSON.parse(r.stdout), { ours: 2, inherited: 0 });
   });
 });

@@ -1,6 +1,7 @@
 // Run inside a lab host: the IPv6 advert socket, as a receiver or a sender; reports
 // JSON on stdout. `receive` collects test packets (magic + seq) and says what each
 // arrived with; `send` sends some to the group (or --to) and counts what it heard itself.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
@@ -28,6 +29,8 @@ const { values, positionals } = parseArgs({
     repeat: { type: 'boolean', default: false },
     /** With --repeat: after the last packet, that one again until this many went out (VRRP's unchanged advert). */
     'repeat-total': { type: 'string' },
+    /** With --repeat: through the IP layer even to a group on Ethernet (--ip-output). */
+    'ip-output': { type: 'boolean', default: false },
     /** Attach the daemon's kernel filter for these VRRPv3 vrids (comma-separated). */
     'filter-vrid': { type: 'string' },
   },
@@ -38,6 +41,12 @@ export function testPayload6(seq: number): Buffer {
   p.writeUInt32BE(TEST_MAGIC, 0);
   p.writeUInt32BE(seq >>> 0, 4);
   return p;
+}
+
+/** Bytes this namespace's IPv6 layer sent (Ip6OutOctets in /proc/net/snmp6), its MLD reports included. */
+function ip6OutOctets(): number {
+  const line = readFileSync('/proc/net/snmp6', 'utf8').split('\n').find((l) => l.startsWith('Ip6OutOctets'));
+  return Number(line!.split(/\s+/)[1]);
 }
 
 const isTest = (p: ReceivedPacket6): boolean => p.payload.length >= 8 && p.payload.readUInt32BE(0) === TEST_MAGIC;
@@ -92,6 +101,7 @@ if (positionals[0] === 'receive') {
   });
   process.stdout.write(`ready ifindex=${sock.ifindex} source=${sock.source}\n`);
 } else if (positionals[0] === 'send') {
+  const ipBefore = ip6OutOctets();
   let heard = 0;
   sock.onPacket((p) => {
     if (isTest(p)) heard++;
@@ -103,7 +113,7 @@ if (positionals[0] === 'receive') {
     const interval = Number(values['interval-ms']);
     const total = values['repeat-total'] === undefined ? undefined : Number(values['repeat-total']);
     const ended = await new Promise<Error | undefined>((resolve) => {
-      if (!sock.repeat(1, payloads, to, monotonicMs() + interval, interval, total !== undefined, resolve)) resolve(new Error('repeat is unavailable'));
+      if (!sock.repeat(1, payloads, to, monotonicMs() + interval, interval, total !== undefined, resolve, values['ip-output'])) resolve(new Error('repeat is unavailable'));
       if (total !== undefined) setTimeout(resolve, interval * (total - 0.5));
     });
     if (ended) errors.push(ended.message);
@@ -120,7 +130,8 @@ if (positionals[0] === 'receive') {
   }
   await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
   sock.close();
-  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: sock.source, errors }) + '\n');
+  const ipLayerOctets = ip6OutOctets() - ipBefore;
+  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: sock.source, errors, ipLayerOctets, packetLength: 40 + testPayload6(0).length }) + '\n');
 } else {
   throw new Error('usage: net-advert6 receive|send [options]');
 }
