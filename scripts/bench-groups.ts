@@ -13,13 +13,27 @@ import { GROUPS_COLUMNS, groupsRows, renderText } from './bench/table.js';
 import { checkGroupsTargets, renderVerdicts } from './bench/targets.js';
 import { GROUPS_ROW_IDS, type GroupsRowId } from './bench/types.js';
 
-const { values } = parseArgs({ options: { groups: { type: 'string' }, 'idle-seconds': { type: 'string' }, only: { type: 'string' } } });
+/** A mistyped option is one line, never a stack. */
+function usage(problem: string): never {
+  process.stderr.write(`bench-groups: ${problem}\nusage: node dist/scripts/bench-groups.js [--groups N] [--idle-seconds S] [--only ${GROUPS_ROW_IDS.join(',')}]\n`);
+  process.exit(64);
+}
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: { groups: { type: 'string' }, 'idle-seconds': { type: 'string' }, only: { type: 'string' } } }).values;
+  } catch (e) {
+    return usage(e instanceof Error ? e.message : String(e));
+  }
+}
+
+const values = parseOptions();
 const count = Number(values.groups ?? 100);
 const idleSeconds = Number(values['idle-seconds'] ?? 20);
 const only = (values.only?.split(',').map((s) => s.trim()) ?? [...GROUPS_ROW_IDS]) as GroupsRowId[];
-if (!(count >= 2 && count <= 100 && count % 2 === 0)) throw new Error('--groups: an even number from 2 to 100');
-if (!(idleSeconds >= 1)) throw new Error('--idle-seconds: a number of seconds, at least 1');
-if (!only.every((r) => GROUPS_ROW_IDS.includes(r))) throw new Error(`--only: some of ${GROUPS_ROW_IDS.join(',')}`);
+if (!(count >= 2 && count <= 100 && count % 2 === 0)) usage('--groups: an even number from 2 to 100');
+if (!(idleSeconds >= 1)) usage('--idle-seconds: a number of seconds, at least 1');
+if (!only.every((r) => GROUPS_ROW_IDS.includes(r))) usage(`--only: some of ${GROUPS_ROW_IDS.join(',')}`);
 
 requireLab();
 if (only.includes('groups-ucarp')) ucarpAvailable();

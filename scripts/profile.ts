@@ -28,21 +28,44 @@ const ROWS: Record<string, RowSpec> = {
   'uts-vrrp-check': { id: 'uts-vrrp-check', label: 'ucarp-ts VRRPv3, http check', proto: 'vrrp3', master: 'ucarp-ts', backup: 'ucarp-ts', extra: false, service: true },
 };
 
-const { values } = parseArgs({
-  options: {
-    row: { type: 'string', default: 'uts-carp' },
-    flood: { type: 'boolean', default: false },
-    rate: { type: 'string', default: '20000' },
-    seconds: { type: 'string', default: '10' },
-    strace: { type: 'boolean', default: false },
-    perf: { type: 'string' },
-    output: { type: 'boolean', default: false },
-    warmup: { type: 'string', default: '0' },
-    memory: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: node dist/scripts/profile.js --row ${Object.keys(ROWS).join('|')}
+       [--flood] [--rate N] [--seconds S] [--warmup S] [--strace] [--perf FILE] [--memory] [--output]
+`;
+
+/** A mistyped option or row is one line and the usage, never a stack. */
+function usage(problem: string): never {
+  process.stderr.write(`profile: ${problem}\n${USAGE}`);
+  process.exit(64);
+}
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        row: { type: 'string', default: 'uts-carp' },
+        flood: { type: 'boolean', default: false },
+        rate: { type: 'string', default: '20000' },
+        seconds: { type: 'string', default: '10' },
+        strace: { type: 'boolean', default: false },
+        perf: { type: 'string' },
+        output: { type: 'boolean', default: false },
+        warmup: { type: 'string', default: '0' },
+        memory: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (e) {
+    return usage(e instanceof Error ? e.message : String(e));
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const spec = ROWS[values.row!];
-if (!spec) throw new Error(`--row: one of ${Object.keys(ROWS).join(', ')}`);
+if (!spec) usage(`--row: one of ${Object.keys(ROWS).join(', ')}`);
 const seconds = Number(values.seconds);
 requireLab();
 
