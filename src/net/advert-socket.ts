@@ -5,11 +5,11 @@ import { endianness } from 'node:os';
 import { ipv4Word, isMulticast, writeIp, type IpAddress } from '../core/ip-address.js';
 import { ipv4MulticastMac } from '../core/packets/ethernet.js';
 import { withCloexec } from './cloexec.js';
-import { isEthernet, readInterface } from './interface-info.js';
+import { readInterface } from './interface-info.js';
 import { forEachBatchRecord } from './batch-records.js';
 import { rawFdAddon } from './kernel-addons.js';
 import { errnoError } from './native-addon.js';
-import { endReporter, packRun, stopCounts } from './repeat-run.js';
+import { addCounts, endReporter, openLinkRepeater, packRun, stopCounts } from './repeat-run.js';
 import { rawSocketModule, type RawSocket } from './raw-socket-module.js';
 
 // <linux/in.h>
@@ -163,24 +163,16 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     throw describe('setup', opts, e);
   }
 
-  // Standing adverts to a group leave as Ethernet frames, past the IP layer's work per
-  // packet, when the interface is Ethernet and the addon can (native/raw_fd.c, openLink);
-  // anything else (unicast peers, other link types, no addon) through the raw socket.
-  let linkFd: number | undefined;
-  if (direct?.openLink && fd !== undefined && isEthernet(opts.ifname)) {
-    try {
-      linkFd = direct.openLink();
-    } catch {
-      linkFd = undefined; // the raw socket serves
-    }
-  }
+  // Standing adverts to a group leave as Ethernet frames when the interface is Ethernet and
+  // the addon can; anything else (unicast peers, other link types, no addon) through the raw socket.
+  const link = fd !== undefined ? openLinkRepeater(opts.ifname) : null;
 
   // Set when the addon receives in batches (below).
   let batchFd: number | undefined;
   const shutDown = (): void => {
     closed = true;
     if (direct && fd !== undefined) direct.forgetRepeat(fd);
-    if (linkFd !== undefined) direct?.closeLink?.(linkFd);
+    link?.close();
     if (batchFd !== undefined) direct?.stopReceive(batchFd);
     openSockets.delete(api);
     const error = new Error(`advert socket on ${opts.ifname} is closed`);
@@ -263,11 +255,11 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
       const failed = (e: Error): Error => Object.assign(e, { message: `advert socket on ${opts.ifname}: send to ${dst}: ${e.message}` });
       const onEnded = endReporter(onEnd, failed);
       // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
-      if (!ipOutput && linkFd !== undefined && direct.repeatOnLink && isMulticast(dst)) {
+      if (!ipOutput && link && isMulticast(dst)) {
         direct.stopRepeat(fd, key);
-        direct.repeatOnLink(linkFd, key, run.all, run.length, ifindex, ipv4MulticastMac(dst), firstDueMs, everyMs, lastRepeats, onEnded);
+        link.repeat(key, run, ifindex, ipv4MulticastMac(dst), firstDueMs, everyMs, lastRepeats, onEnded);
       } else {
-        if (linkFd !== undefined) direct.stopRepeat(linkFd, key);
+        link?.stop(key);
         direct.repeat(fd, key, run.all, run.length, ipv4Word(dst), firstDueMs, everyMs, lastRepeats, onEnded);
       }
       return true;
@@ -275,9 +267,7 @@ export function openAdvertSocket(opts: AdvertSocketOptions): AdvertSocket {
     stopRepeat(key) {
       if (closed || !direct || fd === undefined) return { slots: 0, sends: 0 };
       const onSocket = stopCounts(direct.stopRepeat(fd, key));
-      if (linkFd === undefined) return onSocket;
-      const onLink = stopCounts(direct.stopRepeat(linkFd, key));
-      return { slots: onSocket.slots + onLink.slots, sends: onSocket.sends + onLink.sends };
+      return link ? addCounts(onSocket, link.stop(key)) : onSocket;
     },
     onPacket(cb) {
       packetListeners.add(cb);

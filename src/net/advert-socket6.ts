@@ -11,11 +11,10 @@ import { ipFromBytes, ipToBytes, isMulticast, type IpAddress } from '../core/ip-
 import { ipv6MulticastMac } from '../core/packets/ethernet.js';
 import { encodeIpv6Packet, NEXT_HEADER_VRRP } from '../core/packets/ipv6-header.js';
 import { forEachBatchRecord } from './batch-records.js';
-import { rawFdAddon } from './kernel-addons.js';
 import { loadAddon } from './native-addon.js';
-import { endReporter, packRun, stopCounts } from './repeat-run.js';
+import { addCounts, endReporter, openLinkRepeater, packRun, stopCounts } from './repeat-run.js';
 import { linkLocalAddress } from './interface-ipv6.js';
-import { isEthernet, readLinkState } from './interface-info.js';
+import { readLinkState } from './interface-info.js';
 
 export interface AdvertSocket6Options {
   ifname: string;
@@ -185,17 +184,8 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     throw describe('setup', e);
   }
 
-  // The packet socket for standing adverts as frames (native/raw_fd.c, openLink), when the
-  // interface is Ethernet and the addon is there; otherwise they go through the IP layer.
-  const link = rawFdAddon();
-  let linkFd: number | undefined;
-  if (link?.openLink && link.repeatOnLink && isEthernet(opts.ifname)) {
-    try {
-      linkFd = link.openLink();
-    } catch {
-      linkFd = undefined; // the raw socket serves
-    }
-  }
+  // Standing adverts to a group as frames when the interface is Ethernet and the addon can.
+  const link = openLinkRepeater(opts.ifname);
 
   return {
     ifname: opts.ifname,
@@ -223,13 +213,13 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
       if (closed || !run) return false;
       const failed = (e: Error): Error => describe(`send to ${destination}`, e);
       // A key has one schedule, on one of the two descriptors: starting it on one ends it on the other.
-      if (!ipOutput && linkFd !== undefined && link?.repeatOnLink && isMulticast(destination)) {
+      if (!ipOutput && link && isMulticast(destination)) {
         // The header the kernel would write, but for the flow label: 0 here, a hash there (auto_flowlabels).
         const packets = packRun(payloads.map((p) => encodeIpv6Packet({ src: source, dst: destination, nextHeader, trafficClass }, p)))!;
         native.stopRepeat(id, key);
-        link.repeatOnLink(linkFd, key, packets.all, packets.length, ifindex, ipv6MulticastMac(destination), firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
+        link.repeat(key, packets, ifindex, ipv6MulticastMac(destination), firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
       } else {
-        if (linkFd !== undefined) link?.stopRepeat(linkFd, key);
+        link?.stop(key);
         native.repeat(id, key, run.all, run.length, ipToBytes(destination), ipToBytes(source), ifindex, firstDueMs, everyMs, lastRepeats, endReporter(onEnd, failed));
       }
       return true;
@@ -237,9 +227,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     stopRepeat(key) {
       if (closed) return { slots: 0, sends: 0 };
       const onSocket = stopCounts(native.stopRepeat(id, key));
-      if (linkFd === undefined || !link) return onSocket;
-      const onLink = stopCounts(link.stopRepeat(linkFd, key));
-      return { slots: onSocket.slots + onLink.slots, sends: onSocket.sends + onLink.sends };
+      return link ? addCounts(onSocket, link.stop(key)) : onSocket;
     },
     onPacket(cb) {
       packetListeners.add(cb);
@@ -268,7 +256,7 @@ export function openAdvertSocket6(opts: AdvertSocket6Options): AdvertSocket6 {
     close(): void {
       if (closed) return;
       closed = true;
-      if (linkFd !== undefined) link?.closeLink?.(linkFd);
+      link?.close();
       native.close(id);
     },
   };
