@@ -3,7 +3,7 @@
 // arrived with; `send` sends some to the group (or --to) and counts what it heard itself.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
+import { IPV6_HEADER_LENGTH, VRRP_IPV6_GROUP } from '../../src/core/packets/ipv6-header.js';
 import { openAdvertSocket6, type ReceivedPacket6 } from '../../src/net/advert-socket6.js';
 import { parseIp } from '../../src/core/ip-address.js';
 import { kernelFilterForGroups } from '../../src/core/kernel-filter.js';
@@ -131,7 +131,7 @@ if (positionals[0] === 'receive') {
   await new Promise((r) => setTimeout(r, Number(values['linger-ms'])));
   sock.close();
   const ipLayerOctets = ip6OutOctets() - ipBefore;
-  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: sock.source, errors, ipLayerOctets, packetLength: 40 + testPayload6(0).length }) + '\n');
+  process.stdout.write(JSON.stringify({ sent, heardOwn: heard, source: sock.source, errors, ipLayerOctets, packetLength: IPV6_HEADER_LENGTH + testPayload6(0).length }) + '\n');
 } else {
   throw new Error('usage: net-advert6 receive|send [options]');
 }
